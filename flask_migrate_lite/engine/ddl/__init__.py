@@ -1,0 +1,1 @@
+"""engine/ddl of the revision engine."""

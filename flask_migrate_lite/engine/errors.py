@@ -1,0 +1,278 @@
+"""The errors the engine raises.
+
+Every error a user can cause is a :class:`MigrateError`. Each carries structured fields (the
+revision, the candidates, the path ...) and a message that is one sentence naming the thing
+and the fix, so that the command line can print ``str(error)`` as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class MigrateError(Exception):
+    """Base class of every error a user can cause.
+
+    ``usage`` is true when the problem is in what was typed (an unknown revision, a bad
+    option) rather than in the state of the files or the database; the command line exits
+    with status 2 for those only when click itself rejected the input, and 1 otherwise.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class CommandError(MigrateError):
+    """A command cannot do what was asked (a generic, message-only error)."""
+
+
+# --- the migrations folder and its scripts ---------------------------------------------
+
+
+class NoMigrationsFolder(MigrateError):
+    """The migrations folder does not exist or is not a migrations folder."""
+
+    def __init__(self, directory: str, command: str = "flask db init") -> None:
+        super().__init__(
+            f"No migrations folder at '{directory}'; run '{command}' to create one, "
+            "or pass its location with --directory."
+        )
+        self.directory = directory
+
+
+class FolderNotEmpty(MigrateError):
+    """``init`` was asked to write into a folder that already has files."""
+
+    def __init__(self, directory: str) -> None:
+        super().__init__(
+            f"The folder '{directory}' already exists and is not empty; "
+            "choose another --directory or remove it first."
+        )
+        self.directory = directory
+
+
+class UnknownTemplate(MigrateError):
+    """``init -t NAME`` named a template that does not exist."""
+
+    def __init__(self, name: str, available: Sequence[str]) -> None:
+        names = ", ".join(available) or "none"
+        super().__init__(
+            f"No template named '{name}' (available: {names}); "
+            "run 'flask db list-templates' or pass a path to a template folder."
+        )
+        self.name = name
+        self.available = tuple(available)
+
+
+class ScriptError(MigrateError):
+    """A revision file cannot be read: a syntax error or a malformed header."""
+
+    def __init__(self, path: str, problem: str, lineno: int | None = None) -> None:
+        where = f"{path}, line {lineno}" if lineno is not None else path
+        super().__init__(f"Cannot read the revision file {where}: {problem}; fix or remove it.")
+        self.path = path
+        self.lineno = lineno
+        self.problem = problem
+
+
+class InvalidRevisionId(MigrateError):
+    """A revision id given with ``--rev-id`` is not usable."""
+
+    def __init__(self, rev_id: str, reason: str) -> None:
+        super().__init__(f"Invalid revision id '{rev_id}': {reason}.")
+        self.rev_id = rev_id
+        self.reason = reason
+
+
+# --- the revision graph ------------------------------------------------------------------
+
+
+class RevisionError(MigrateError):
+    """Base class of errors about revisions and the graph they form."""
+
+
+class UnknownRevision(RevisionError):
+    """No revision, prefix or branch label matches the identifier."""
+
+    def __init__(self, identifier: str, hint: str | None = None) -> None:
+        fix = hint or "run 'flask db history' to see the known revisions"
+        super().__init__(f"No revision matches '{identifier}'; {fix}.")
+        self.identifier = identifier
+
+
+class AmbiguousRevision(RevisionError):
+    """A prefix matches more than one revision."""
+
+    def __init__(self, identifier: str, candidates: Sequence[str]) -> None:
+        listed = ", ".join(sorted(candidates))
+        super().__init__(
+            f"The prefix '{identifier}' matches several revisions ({listed}); "
+            "type more characters of the one you mean."
+        )
+        self.identifier = identifier
+        self.candidates = tuple(sorted(candidates))
+
+
+class MultipleHeads(RevisionError):
+    """A single revision was needed but the identifier names several heads."""
+
+    def __init__(self, identifier: str, heads: Sequence[str]) -> None:
+        listed = ", ".join(heads)
+        super().__init__(
+            f"'{identifier}' is ambiguous because there are several heads ({listed}); "
+            "name one of them, use 'heads' to act on all of them, "
+            "or run 'flask db merge' to join them."
+        )
+        self.identifier = identifier
+        self.heads = tuple(heads)
+
+
+class RelativeOutOfRange(RevisionError):
+    """A relative step (``+N``, ``-N``, ``rev+N``) goes past base or past a head."""
+
+    def __init__(self, identifier: str, direction: str) -> None:
+        past = "base" if direction == "down" else "the head"
+        super().__init__(
+            f"'{identifier}' goes past {past}; use a smaller step "
+            "or 'flask db history' to count the revisions."
+        )
+        self.identifier = identifier
+        self.direction = direction
+
+
+class DuplicateRevision(RevisionError):
+    """Two revision files declare the same revision id."""
+
+    def __init__(self, revision: str, paths: Sequence[str]) -> None:
+        super().__init__(
+            f"Revision '{revision}' is declared by more than one file "
+            f"({', '.join(paths)}); give one of them a new id."
+        )
+        self.revision = revision
+        self.paths = tuple(paths)
+
+
+class DuplicateBranchLabel(RevisionError):
+    """Two revisions carry the same branch label."""
+
+    def __init__(self, label: str, revisions: Sequence[str]) -> None:
+        super().__init__(
+            f"The branch label '{label}' is used by more than one revision "
+            f"({', '.join(revisions)}); labels must be unique."
+        )
+        self.label = label
+        self.revisions = tuple(revisions)
+
+
+class MissingParent(RevisionError):
+    """A revision names a parent (down_revision or depends_on) that does not exist."""
+
+    def __init__(self, revision: str, missing: str, path: str | None = None) -> None:
+        where = f" (in {path})" if path else ""
+        super().__init__(
+            f"Revision '{revision}'{where} refers to '{missing}', which does not exist; "
+            "restore that file or correct the reference."
+        )
+        self.revision = revision
+        self.missing = missing
+        self.path = path
+
+
+class CycleDetected(RevisionError):
+    """The revisions' parent links form a cycle."""
+
+    def __init__(self, revisions: Sequence[str]) -> None:
+        super().__init__(
+            f"The revisions {', '.join(revisions)} form a cycle; "
+            "correct their down_revision so that the history has a beginning."
+        )
+        self.revisions = tuple(revisions)
+
+
+class RangeNotAllowed(RevisionError):
+    """A range ``a:b`` was given where a single target is needed (or the reverse)."""
+
+    def __init__(self, identifier: str, context: str) -> None:
+        super().__init__(f"'{identifier}': {context}.")
+        self.identifier = identifier
+
+
+class TargetIsNotAncestor(RevisionError):
+    """The target of a downgrade/upgrade lies in the wrong direction."""
+
+    def __init__(self, target: str, direction: str, current: Sequence[str]) -> None:
+        now = ", ".join(current) or "base"
+        other = "upgrade" if direction == "downgrade" else "downgrade"
+        super().__init__(
+            f"Cannot {direction} to '{target}' from the current revision ({now}) because "
+            f"it is not in that direction; did you mean 'flask db {other} {target}'?"
+        )
+        self.target = target
+        self.direction = direction
+        self.current = tuple(current)
+
+
+# --- the database ------------------------------------------------------------------------
+
+
+class DatabaseUnavailable(MigrateError):
+    """The database cannot be reached or refuses the connection."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(
+            f"Cannot connect to the database {url}: {reason}; "
+            "check SQLALCHEMY_DATABASE_URI and that the server is running."
+        )
+        self.url = url
+        self.reason = reason
+
+
+class MigrationFailed(MigrateError):
+    """A migration script raised; the database was left as described by ``state``."""
+
+    def __init__(self, revision: str, direction: str, cause: str, state: str) -> None:
+        super().__init__(
+            f"The {direction} of revision {revision} failed: {cause}; {state}"
+        )
+        self.revision = revision
+        self.direction = direction
+        self.cause = cause
+        self.state = state
+
+
+class TargetNotUpToDate(MigrateError):
+    """Autogenerate needs the database at the head revisions."""
+
+    def __init__(self) -> None:
+        super().__init__("Target database is not up to date.")
+
+
+class LockTimeout(MigrateError):
+    """Another process holds the migration lock for longer than allowed."""
+
+    def __init__(self, url: str, seconds: float) -> None:
+        super().__init__(
+            f"Could not take the migration lock on {url} within {seconds:g} seconds because "
+            "another process is migrating it; wait and retry, or raise MIGRATE_LOCK_TIMEOUT."
+        )
+        self.url = url
+        self.seconds = seconds
+
+
+class VersionTableError(MigrateError):
+    """The version table does not hold what a step expected (changed by someone else)."""
+
+
+class OperationOutsideMigration(MigrateError):
+    """``op`` was used while no migration is running."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"'op.{name}' can only be called from a migration's upgrade() or downgrade() "
+            "while 'flask db upgrade' or 'downgrade' runs it."
+        )
+        self.name = name

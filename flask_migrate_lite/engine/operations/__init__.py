@@ -1,0 +1,1 @@
+"""engine/operations of the revision engine."""

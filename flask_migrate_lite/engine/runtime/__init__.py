@@ -1,0 +1,1 @@
+"""engine/runtime of the revision engine."""

@@ -1,0 +1,1 @@
+"""engine/script of the revision engine."""
