@@ -1,0 +1,152 @@
+"""Reading what a command needs from the running Flask application.
+
+Internal: the names here may change. It turns ``app.extensions["migrate"]``, the
+Flask-SQLAlchemy object and the command-line options into the engine's explicit inputs
+(folder, options, engines and metadata).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+
+from .engine.config import RunOptions
+from .engine.errors import DatabaseUnavailable, MigrateError
+from .settings import MigrateConfig
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine, MetaData
+
+    from .extension import MigrateState
+
+__all__ = ["Database", "AppState", "app_state", "hide_password"]
+
+DIRECTORY_ENV = "FLASK_DB_DIRECTORY"
+
+
+class ExtensionMissing(MigrateError):
+    """The current app has no ``Migrate`` registered."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This application has no Migrate extension; did you forget to call "
+            "'Migrate(app, db)' or 'migrate.init_app(app, db)'?"
+        )
+
+
+def hide_password(url: Any) -> str:
+    """Render an engine URL with its password masked."""
+    render = getattr(url, "render_as_string", None)
+    if render is not None:
+        return str(render(hide_password=True))
+    return str(url)
+
+
+@dataclass(frozen=True)
+class Database:
+    """One database the app migrates: the default one (``name == ""``) or a bind."""
+
+    name: str
+    engine: Engine
+    metadata: MetaData
+
+    @property
+    def url(self) -> str:
+        """The URL with the password hidden, for messages."""
+        return hide_password(self.engine.url)
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection, with connection failures turned into one clear error."""
+        from sqlalchemy.exc import DBAPIError, NoSuchModuleError
+
+        try:
+            connection = self.engine.connect()
+        except NoSuchModuleError as exc:
+            raise DatabaseUnavailable(self.url, f"the driver is not installed ({exc})") from exc
+        except DBAPIError as exc:
+            raise DatabaseUnavailable(self.url, _first_line(exc.orig or exc)) from exc
+        except ModuleNotFoundError as exc:
+            raise DatabaseUnavailable(
+                self.url, f"its driver '{exc.name}' is not installed; pip install it"
+            ) from exc
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0].rstrip(".") if text else type(exc).__name__
+
+
+@dataclass
+class AppState:
+    """Everything one command run needs from the application."""
+
+    state: MigrateState
+    config: MigrateConfig
+
+    @property
+    def directory(self) -> str:
+        """The migrations folder for this run."""
+        return self.config.directory
+
+    def run_options(self, *, sql: bool = False, tag: str | None = None) -> RunOptions:
+        """The engine's run options from ``Migrate(...)`` arguments and ``-x`` values."""
+        args = self.config.configure_args
+        return RunOptions(
+            version_table=str(args.get("version_table", "alembic_version")),
+            version_table_schema=args.get("version_table_schema"),
+            transaction_per_migration=bool(args.get("transaction_per_migration", True)),
+            as_sql=sql,
+            tag=tag,
+            x_args=self.config.x_args,
+            lock_timeout=float(
+                current_app.config.get("MIGRATE_LOCK_TIMEOUT", args.get("lock_timeout", 60.0))
+            ),
+            render_as_batch=bool(args.get("render_as_batch", True)),
+        )
+
+    def databases(self) -> list[Database]:
+        """The default database first, then every Flask-SQLAlchemy bind."""
+        db = self.state.db
+        engines: dict[str | None, Engine] = dict(db.engines)
+        metadatas: dict[str | None, MetaData] = dict(getattr(db, "metadatas", {None: db.metadata}))
+        result = [Database("", engines[None], metadatas.get(None, db.metadata))]
+        for key in sorted(k for k in engines if k is not None):
+            metadata = metadatas.get(key)
+            if metadata is None:
+                from sqlalchemy import MetaData as _MetaData
+
+                metadata = _MetaData()
+            result.append(Database(key, engines[key], metadata))
+        return result
+
+    def default_database(self) -> Database:
+        """The app's default database (``SQLALCHEMY_DATABASE_URI``)."""
+        return self.databases()[0]
+
+
+def app_state(
+    directory: str | os.PathLike[str] | None = None,
+    x_arg: Sequence[str] | None = None,
+) -> AppState:
+    """Collect the state of the current app; must run inside an application context."""
+    state: MigrateState | None = current_app.extensions.get("migrate")
+    if state is None:
+        raise ExtensionMissing()
+    folder = (
+        os.fspath(directory)
+        if directory is not None
+        else os.environ.get(DIRECTORY_ENV) or state.directory
+    )
+    config = MigrateConfig(folder, x_args=list(x_arg or ()), configure_args=state.configure_args)
+    config = state.migrate.call_configure_callbacks(config)
+    return AppState(state=state, config=config)

@@ -1,0 +1,477 @@
+"""The ``flask db`` commands as plain Python functions.
+
+Each function has Flask-Migrate's name and arguments, runs inside an application context,
+returns what it did and raises a :class:`~flask_migrate_lite.MigrateError` subclass instead of
+exiting. Progress lines (``Running upgrade ...``) go to ``report`` when given, else to the
+``flask_migrate_lite`` logger at INFO level (the host app decides whether to show them).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .appstate import AppState, Database, app_state
+from .engine.errors import CommandError, MultipleHeads
+
+if TYPE_CHECKING:
+    from .engine.runtime.plan import Step
+    from .engine.script.directory import ScriptDirectory
+    from .engine.script.graph import Revision, RevisionGraph
+
+__all__ = [
+    "Report",
+    "RunResult",
+    "branches",
+    "current",
+    "downgrade",
+    "edit",
+    "heads",
+    "history",
+    "init",
+    "list_templates",
+    "merge",
+    "revision",
+    "show",
+    "stamp",
+    "upgrade",
+]
+
+Report = Callable[[str], None]
+Directory = str | os.PathLike[str] | None
+
+logger = logging.getLogger("flask_migrate_lite")
+
+
+def _reporter(report: Report | None) -> Report:
+    return report if report is not None else logger.info
+
+
+def _scripts(state: AppState) -> ScriptDirectory:
+    from .engine.script.directory import ScriptDirectory
+
+    return ScriptDirectory.from_path(state.directory, config=state.config.script_config())
+
+
+# --- folder commands -----------------------------------------------------------------------
+
+
+def list_templates() -> list[tuple[str, str]]:
+    """The bundled folder templates as ``(name, description)`` pairs."""
+    from .engine.script.folder import list_templates as _list
+
+    return _list()
+
+
+def init(
+    directory: Directory = None,
+    multidb: bool = False,
+    template: str | os.PathLike[str] | None = None,
+    package: bool = False,
+    *,
+    report: Report | None = None,
+) -> list[Path]:
+    """Create the migrations folder; returns the files and folders created."""
+    from .engine.script.folder import init_folder
+
+    state = app_state(directory)
+    name: str | os.PathLike[str] = template or ("flask-multidb" if multidb else "flask")
+    created = init_folder(state.directory, template=name, package=package)
+    echo = _reporter(report)
+    for path in created:
+        kind = "directory" if path.is_dir() else "file"
+        verb = "Creating" if kind == "directory" else "Generating"
+        echo(f"{verb} {kind} '{path}' ...  done" if kind == "directory"
+             else f"{verb} {path} ...  done")
+    return created
+
+
+def revision(
+    directory: Directory = None,
+    message: str | None = None,
+    autogenerate: bool = False,
+    sql: bool = False,
+    head: str = "head",
+    splice: bool = False,
+    branch_label: str | Sequence[str] | None = None,
+    version_path: str | None = None,
+    rev_id: str | None = None,
+    depends_on: str | Sequence[str] | None = None,
+    *,
+    report: Report | None = None,
+) -> Revision:
+    """Write a new, empty revision file and return its revision."""
+    if autogenerate:
+        raise CommandError(
+            "Autogenerate is not available in this version; write the operations by hand."
+        )
+    state = app_state(directory)
+    scripts = _scripts(state)
+    created = scripts.generate_revision(
+        message=message,
+        head=head,
+        splice=splice,
+        branch_label=branch_label,
+        version_path=version_path,
+        rev_id=rev_id,
+        depends_on=depends_on,
+    )
+    _reporter(report)(f"Generating {created.path} ...  done")
+    return created
+
+
+def merge(
+    directory: Directory = None,
+    revisions: str | Sequence[str] = "",
+    message: str | None = None,
+    branch_label: str | Sequence[str] | None = None,
+    rev_id: str | None = None,
+    *,
+    report: Report | None = None,
+) -> Revision:
+    """Write a revision that merges ``revisions`` (default: all heads) into one."""
+    state = app_state(directory)
+    scripts = _scripts(state)
+    names = [revisions] if isinstance(revisions, str) else list(revisions)
+    names = [name for name in names if name] or ["heads"]
+    created = scripts.generate_merge(
+        names, message=message, branch_label=branch_label, rev_id=rev_id
+    )
+    _reporter(report)(f"Generating {created.path} ...  done")
+    return created
+
+
+def edit(directory: Directory = None, revision: str = "head") -> list[Path]:
+    """Open the revision file(s) in ``$EDITOR`` (or ``$VISUAL``); no shell is involved."""
+    state = app_state(directory)
+    scripts = _scripts(state)
+    graph = scripts.graph()
+    current_heads: tuple[str, ...] = ()
+    if revision == "current" or "current" in revision:
+        current_heads = _read_heads(state, state.default_database())
+    ids = graph.resolve(revision, current_heads)
+    if not ids:
+        raise CommandError("There is no revision file to edit at 'base'.")
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise CommandError("Set the EDITOR environment variable to the editor to open.")
+    paths = [Path(str(graph.get(rev_id).path)) for rev_id in ids]
+    for path in paths:
+        try:
+            subprocess.run([*shlex.split(editor), str(path)], check=True)
+        except FileNotFoundError as exc:
+            raise CommandError(f"The editor '{editor}' was not found; check $EDITOR.") from exc
+        except subprocess.CalledProcessError as exc:
+            raise CommandError(
+                f"The editor '{editor}' exited with status {exc.returncode}."
+            ) from exc
+    return paths
+
+
+# --- views of the history ------------------------------------------------------------------
+
+
+def _views(
+    graph: RevisionGraph, revisions: Sequence[Revision], current: Sequence[str] = ()
+) -> list[str]:
+    from .engine.script.formatting import RevisionView
+
+    return [RevisionView(graph, rev, current).entry() for rev in revisions]
+
+
+def show(directory: Directory = None, revision: str = "head") -> list[str]:
+    """The full description of the given revision(s)."""
+    from .engine.script.formatting import RevisionView
+
+    state = app_state(directory)
+    scripts = _scripts(state)
+    graph = scripts.graph()
+    current_heads: tuple[str, ...] = ()
+    if "current" in revision:
+        current_heads = _read_heads(state, state.default_database())
+    ids = graph.resolve(revision, current_heads)
+    if not ids:
+        raise CommandError("'base' is not a revision; name a revision to show.")
+    return [
+        RevisionView(graph, graph.get(rev_id), current_heads).entry(scripts.longdoc(rev_id))
+        for rev_id in ids
+    ]
+
+
+def history(
+    directory: Directory = None,
+    rev_range: str | None = None,
+    verbose: bool = False,
+    indicate_current: bool = False,
+) -> list[str]:
+    """The revisions of ``rev_range`` (``a:b``, either side optional), newest first."""
+    from .engine.script.formatting import RevisionView
+    from .engine.script.graph import parse_range
+
+    state = app_state(directory)
+    scripts = _scripts(state)
+    graph = scripts.graph()
+    lower, upper = parse_range(rev_range) if rev_range else (None, None)
+    current_heads: tuple[str, ...] = ()
+    if indicate_current or "current" in (lower, upper):
+        current_heads = _read_heads(state, state.default_database())
+    revisions = graph.history(lower, upper, current_heads)
+    lines = []
+    for rev in revisions:
+        view = RevisionView(graph, rev, current_heads if indicate_current else ())
+        if verbose:
+            lines.append(view.entry(scripts.longdoc(rev.revision)))
+        else:
+            lines.append(view.line(branches=True, doc=True, parents=True))
+    return lines
+
+
+def heads(
+    directory: Directory = None, verbose: bool = False, resolve_dependencies: bool = False
+) -> list[str]:
+    """The head revisions (with ``resolve_dependencies``, heads that others depend on
+    are left out, as Alembic's ``heads --resolve-dependencies`` does)."""
+    from .engine.script.formatting import RevisionView
+
+    state = app_state(directory)
+    scripts = _scripts(state)
+    graph = scripts.graph()
+    ids = list(graph.heads)
+    if resolve_dependencies:
+        ids = list(graph.resolve("heads"))
+        needed = graph.dependency_ancestors(ids) if hasattr(graph, "dependency_ancestors") else set()
+        ids = [rev_id for rev_id in ids if rev_id not in needed]
+    result = []
+    for rev_id in ids:
+        view = RevisionView(graph, graph.get(rev_id))
+        result.append(
+            view.entry(scripts.longdoc(rev_id)) if verbose
+            else view.line(branches=True, tree=False)
+        )
+    return result
+
+
+def branches(directory: Directory = None, verbose: bool = False) -> list[str]:
+    """Each branch point with the revisions that branch from it."""
+    from .engine.script.formatting import RevisionView
+
+    state = app_state(directory)
+    graph = _scripts(state).graph()
+    blocks = []
+    for rev in graph:
+        view = RevisionView(graph, rev)
+        if not view.is_branch_point:
+            continue
+        head = view.entry() if verbose else view.line(branches=True)
+        pad = " " * len(rev.revision)
+        children = [
+            f"{pad} -> "
+            + RevisionView(graph, graph.get(child)).line(branches=True, doc=verbose)
+            for child in graph.children(rev.revision)
+        ]
+        blocks.append("\n".join([head.rstrip("\n"), *children]))
+    return blocks
+
+
+@dataclass
+class CurrentResult:
+    """What ``current`` found: the database URL and its current revisions."""
+
+    url: str
+    heads: tuple[str, ...]
+    lines: list[str] = field(default_factory=list)
+    heads_match: bool = True
+
+
+def current(
+    directory: Directory = None, verbose: bool = False, check_heads: bool = False
+) -> CurrentResult:
+    """The revision(s) the database is at.
+
+    With ``check_heads`` a database that is not at the head revisions raises
+    :class:`~flask_migrate_lite.engine.errors.TargetNotUpToDate`.
+    """
+    from .engine.errors import TargetNotUpToDate
+    from .engine.script.formatting import RevisionView
+
+    state = app_state(directory)
+    scripts = _scripts(state)
+    graph = scripts.graph()
+    database = state.default_database()
+    found = _read_heads(state, database)
+    result = CurrentResult(url=database.url, heads=found)
+    if verbose:
+        result.lines.append(f"Current revision(s) for {database.url}:")
+    for rev_id in found:
+        if rev_id in graph:
+            view = RevisionView(graph, graph.get(rev_id))
+            result.lines.append(view.line_or_entry(verbose, branches=True))
+        else:
+            result.lines.append(f"{rev_id} (unknown: no revision file has this id)")
+    result.heads_match = set(found) == set(graph.heads)
+    if check_heads and not result.heads_match:
+        raise TargetNotUpToDate()
+    return result
+
+
+# --- running migrations --------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    """What ``upgrade``/``downgrade``/``stamp`` did, per database."""
+
+    database: str
+    steps: list[Step] = field(default_factory=list)
+    heads_before: tuple[str, ...] = ()
+    heads_after: tuple[str, ...] = ()
+
+
+def _read_heads(state: AppState, database: Database) -> tuple[str, ...]:
+    from .engine.runtime.version import read_heads, version_table
+
+    options = state.run_options()
+    table = version_table(options.version_table, options.version_table_schema)
+    with database.connect() as connection:
+        return read_heads(connection, table)
+
+
+def _run(
+    state: AppState,
+    planner: Callable[[RevisionGraph, tuple[str, ...]], list[Step]],
+    *,
+    direction: str,
+    tag: str | None,
+    report: Report | None,
+) -> list[RunResult]:
+    from .engine.runtime.context import MigrationContext
+
+    scripts = _scripts(state)
+    graph = scripts.graph()
+    options = state.run_options(tag=tag)
+    echo = _reporter(report)
+    results = []
+    for database in state.databases()[:1]:
+        result = RunResult(database=database.url)
+        with database.connect() as connection:
+            context = MigrationContext(connection, options)
+            echo(f"Database: {database.url}")
+
+            def plan(found: tuple[str, ...], result: RunResult = result) -> list[Step]:
+                result.heads_before = found
+                return planner(graph, found)
+
+            def on_step(step: Step) -> None:
+                echo(f"Running {step.describe()}")
+
+            result.steps = context.run(
+                plan, lambda rev: scripts.load_module(rev.revision), on_step
+            )
+            result.heads_after = context.current_heads()
+        if not result.steps:
+            echo(f"Nothing to {direction}: the database is at "
+                 f"{', '.join(result.heads_after) or 'base'}.")
+        results.append(result)
+    return results
+
+
+def upgrade(
+    directory: Directory = None,
+    revision: str = "head",
+    sql: bool = False,
+    tag: str | None = None,
+    x_arg: Sequence[str] | None = None,
+    *,
+    report: Report | None = None,
+) -> list[RunResult]:
+    """Apply migrations up to ``revision`` (default ``head``)."""
+    from .engine.runtime.plan import plan_upgrade
+
+    state = app_state(directory, x_arg)
+    if sql:
+        return _offline(state, revision, upgrade=True, tag=tag, report=report)
+    return _run(
+        state,
+        lambda graph, found: plan_upgrade(graph, found, revision),
+        direction="upgrade",
+        tag=tag,
+        report=report,
+    )
+
+
+def downgrade(
+    directory: Directory = None,
+    revision: str = "-1",
+    sql: bool = False,
+    tag: str | None = None,
+    x_arg: Sequence[str] | None = None,
+    *,
+    report: Report | None = None,
+) -> list[RunResult]:
+    """Revert migrations down to ``revision`` (default ``-1``: one step back)."""
+    from .engine.runtime.plan import plan_downgrade
+
+    state = app_state(directory, x_arg)
+    if sql:
+        return _offline(state, revision, upgrade=False, tag=tag, report=report)
+    return _run(
+        state,
+        lambda graph, found: plan_downgrade(graph, found, revision),
+        direction="downgrade",
+        tag=tag,
+        report=report,
+    )
+
+
+def stamp(
+    directory: Directory = None,
+    revision: str | Sequence[str] = "head",
+    sql: bool = False,
+    tag: str | None = None,
+    purge: bool = False,
+    *,
+    report: Report | None = None,
+) -> list[RunResult]:
+    """Set the version table to ``revision`` without running any migration."""
+    from .engine.runtime.context import MigrationContext
+    from .engine.runtime.plan import plan_stamp
+
+    targets = [revision] if isinstance(revision, str) else list(revision) or ["head"]
+    state = app_state(directory)
+    if sql:
+        raise CommandError("Offline stamp (--sql) is not available in this version.")
+    scripts = _scripts(state)
+    graph = scripts.graph()
+    options = state.run_options(tag=tag)
+    echo = _reporter(report)
+    database = state.default_database()
+    result = RunResult(database=database.url)
+    with database.connect() as connection:
+        context = MigrationContext(connection, options)
+        echo(f"Database: {database.url}")
+        changes = context.stamp(lambda found: plan_stamp(graph, found, targets, purge))
+        result.heads_after = context.current_heads()
+    echo(
+        f"Stamped {database.url} at {', '.join(result.heads_after) or 'base'}"
+        + (" (no change)" if not changes else "")
+        + "."
+    )
+    return [result]
+
+
+def _offline(
+    state: AppState, revision: str, *, upgrade: bool, tag: str | None, report: Report | None
+) -> list[RunResult]:
+    raise CommandError("Offline SQL (--sql) is not available in this version.")
+
+
+def _single_head(graph: RevisionGraph) -> str:
+    if len(graph.heads) > 1:
+        raise MultipleHeads("head", graph.heads)
+    return graph.heads[0]

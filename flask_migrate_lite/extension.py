@@ -1,0 +1,137 @@
+"""The Flask extension: ``Migrate(app, db)``.
+
+It keeps no application on itself: everything that belongs to one application is stored in
+``app.extensions["migrate"]``, so one ``Migrate`` object serves any number of apps (app
+factories, tests). The signatures match Flask-Migrate's, so switching is one import line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from .settings import MigrateConfig
+
+__all__ = ["Migrate", "MigrateState"]
+
+ConfigureCallback = TypeVar("ConfigureCallback", bound=Callable[..., Any])
+
+
+class MigrateState:
+    """What ``app.extensions["migrate"]`` holds for one application.
+
+    The attribute names are Flask-Migrate's (``migrate``, ``db``, ``directory``,
+    ``configure_args``), so code that reads them keeps working.
+    """
+
+    def __init__(self, migrate: Migrate, db: Any, directory: str, **kwargs: Any) -> None:
+        self.migrate = migrate
+        self.db = db
+        self.directory = directory
+        self.configure_args: dict[str, Any] = kwargs
+
+    @property
+    def metadata(self) -> Any:
+        """The default database's ``MetaData`` (Flask-Migrate offers the same shortcut)."""
+        return self.db.metadata
+
+
+class Migrate:
+    """Add the ``flask db`` commands to a Flask + Flask-SQLAlchemy application.
+
+    ::
+
+        db = SQLAlchemy()
+        migrate = Migrate()
+
+        def create_app():
+            app = Flask(__name__)
+            db.init_app(app)
+            migrate.init_app(app, db)
+            return app
+
+    ``directory`` is the migrations folder (``FLASK_DB_DIRECTORY`` in the environment and
+    ``--directory`` on the command line override it), ``command`` the name of the command
+    group. ``compare_type`` and ``render_as_batch`` are on by default, as in Flask-Migrate;
+    any other keyword argument (``include_object``, ``compare_server_default``, ...) is kept
+    in ``configure_args`` and read by the commands that use it.
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        db: Any = None,
+        directory: str | os.PathLike[str] = "migrations",
+        command: str = "db",
+        compare_type: bool = True,
+        render_as_batch: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self.configure_callbacks: list[Callable[[MigrateConfig], MigrateConfig | None]] = []
+        self.db = db
+        self.command = command
+        self.directory = os.fspath(directory)
+        self.configure_args: dict[str, Any] = dict(kwargs)
+        self.configure_args["compare_type"] = compare_type
+        self.configure_args["render_as_batch"] = render_as_batch
+        if app is not None and db is not None:
+            self.init_app(app, db, directory)
+
+    def init_app(
+        self,
+        app: Flask,
+        db: Any = None,
+        directory: str | os.PathLike[str] | None = None,
+        command: str | None = None,
+        compare_type: bool | None = None,
+        render_as_batch: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Register the extension on ``app``.
+
+        Arguments given here override those given to the constructor, for this app only.
+        """
+        db = db if db is not None else self.db
+        if db is None:
+            raise RuntimeError(
+                "Migrate needs the Flask-SQLAlchemy object: pass it as "
+                "Migrate(app, db) or migrate.init_app(app, db)."
+            )
+        args = dict(self.configure_args)
+        args.update(kwargs)
+        if compare_type is not None:
+            args["compare_type"] = compare_type
+        if render_as_batch is not None:
+            args["render_as_batch"] = render_as_batch
+        folder = os.fspath(directory) if directory is not None else self.directory
+        app.extensions["migrate"] = MigrateState(self, db, folder, **args)
+
+        from .cli import db as db_group
+
+        app.cli.add_command(db_group, name=command or self.command)
+
+    def configure(self, f: ConfigureCallback) -> ConfigureCallback:
+        """Register a callback that adjusts the configuration before each command.
+
+        The callback receives a :class:`~flask_migrate_lite.settings.MigrateConfig` and
+        returns it (returning ``None`` keeps the object it was given)::
+
+            @migrate.configure
+            def configure(config):
+                config.set_main_option("truncate_slug_length", "60")
+                return config
+        """
+        self.configure_callbacks.append(f)
+        return f
+
+    def call_configure_callbacks(self, config: MigrateConfig) -> MigrateConfig:
+        """Run the ``@configure`` callbacks in order and return the resulting config."""
+        for callback in self.configure_callbacks:
+            result = callback(config)
+            if result is not None:
+                config = result
+        return config

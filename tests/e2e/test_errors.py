@@ -1,0 +1,139 @@
+"""Errors a user can cause: one sentence on stderr, exit status 1, nothing changed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.project import Project, Result, make_project
+
+pytestmark = [pytest.mark.e2e, pytest.mark.sqlite]
+
+
+def _generated(output: str) -> Path:
+    match = re.search(r"^Generating (\S+\.py) \.\.\.  done$", output, re.MULTILINE)
+    assert match, output
+    return Path(match.group(1))
+
+
+def _one_error_line(result: Result) -> str:
+    assert result.returncode == 1, result.output
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("Error: ")]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    proj = make_project(tmp_path / "proj", f"sqlite:///{tmp_path / 'app.db'}")
+    proj.run("db", "init")
+    return proj
+
+
+def _write_revision(project: Project, rev: str, down: str | None, body: str = "pass") -> Path:
+    path = project.migrations / "versions" / f"{rev}_hand.py"
+    path.write_text(
+        f'"""hand {rev}\n\nRevision ID: {rev}\nRevises: {down or ""}\n'
+        'Create Date: 2024-01-01 00:00:00\n\n"""\n'
+        "from alembic import op\nimport sqlalchemy as sa\n\n"
+        f"revision = {rev!r}\ndown_revision = {down!r}\nbranch_labels = None\n"
+        f"depends_on = None\n\n\ndef upgrade():\n    {body}\n\n\ndef downgrade():\n    pass\n"
+    )
+    return path
+
+
+def test_no_migrations_folder(tmp_path: Path) -> None:
+    proj = make_project(tmp_path / "empty", f"sqlite:///{tmp_path / 'x.db'}")
+    line = _one_error_line(proj.run("db", "upgrade", check=False))
+    assert "No migrations folder" in line
+    assert "flask db init" in line
+    assert not (tmp_path / "x.db").exists() or proj.versions() == []
+
+
+def test_unknown_revision(project: Project) -> None:
+    project.run("db", "revision", "-m", "one")
+    line = _one_error_line(project.run("db", "upgrade", "fedcba987654", check=False))
+    assert "No revision matches 'fedcba987654'" in line
+    assert project.versions() == []
+
+
+def test_ambiguous_prefix_lists_candidates(project: Project) -> None:
+    _write_revision(project, "abc111111111", None)
+    _write_revision(project, "abc222222222", "abc111111111")
+    line = _one_error_line(project.run("db", "upgrade", "abc", check=False))
+    assert "abc111111111" in line and "abc222222222" in line
+    assert "several revisions" in line
+    assert project.versions() == []
+
+
+def test_multiple_heads(project: Project) -> None:
+    _write_revision(project, "aaaa00000001", None)
+    _write_revision(project, "bbbb00000002", "aaaa00000001")
+    _write_revision(project, "cccc00000003", "aaaa00000001")
+    line = _one_error_line(project.run("db", "upgrade", "head", check=False))
+    assert "bbbb00000002" in line and "cccc00000003" in line
+    assert project.versions() == []
+
+
+def test_syntax_error_names_file_and_line(project: Project) -> None:
+    path = _write_revision(project, "dddd00000001", None, body="x = (")
+    line = _one_error_line(project.run("db", "upgrade", check=False))
+    assert str(path.name) in line
+    assert "line 18" in line
+    assert project.versions() == []
+
+
+def test_relative_step_past_base(project: Project) -> None:
+    _write_revision(project, "eeee00000001", None)
+    project.run("db", "upgrade")
+    line = _one_error_line(project.run("db", "downgrade", "-2", check=False))
+    assert "past base" in line
+    assert project.versions() == ["eeee00000001"]
+
+
+def test_relative_step_past_head(project: Project) -> None:
+    _write_revision(project, "eeee00000001", None)
+    line = _one_error_line(project.run("db", "upgrade", "+2", check=False))
+    assert "past the head" in line
+    assert project.versions() == []
+
+
+def test_duplicate_revision_ids(project: Project) -> None:
+    first = _write_revision(project, "ffff00000001", None)
+    dup = project.migrations / "versions" / "ffff00000001_again.py"
+    dup.write_text(first.read_text())
+    line = _one_error_line(project.run("db", "heads", check=False))
+    assert "ffff00000001" in line and "more than one file" in line
+
+
+def test_cycle(project: Project) -> None:
+    _write_revision(project, "1111aaaa0001", "1111aaaa0002")
+    _write_revision(project, "1111aaaa0002", "1111aaaa0001")
+    line = _one_error_line(project.run("db", "history", check=False))
+    assert "cycle" in line
+
+
+def test_failing_migration_rolls_back(project: Project) -> None:
+    _write_revision(project, "aaaa00000001", None)
+    _write_revision(
+        project,
+        "bbbb00000002",
+        "aaaa00000001",
+        body='op.create_table("t", sa.Column("id", sa.Integer, primary_key=True))\n'
+        '    op.execute("SELECT * FROM no_such_table")',
+    )
+    result = project.run("db", "upgrade", check=False)
+    line = _one_error_line(result)
+    assert "bbbb00000002" in line
+    assert project.versions() == ["aaaa00000001"]
+    assert "t" not in project.tables()
+
+
+def test_traceback_on_request(project: Project) -> None:
+    result = project.run("db", "--traceback", "upgrade", "nope", check=False)
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
