@@ -14,7 +14,5 @@ class Config:
     def __init__(self) -> None:
         default_db = f"sqlite:///{HERE / 'catalogue.db'}"
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", default_db)
-        self.MIGRATIONS_DIRECTORY = os.environ.get(
-            "MIGRATIONS_DIRECTORY", str(HERE / "migrations")
-        )
+        self.MIGRATIONS_DIRECTORY = os.environ.get("MIGRATIONS_DIRECTORY", str(HERE / "migrations"))
         self.SECRET_KEY = os.environ.get("SECRET_KEY", "change-me")

@@ -40,7 +40,10 @@ def flask(env: dict[str, str], *args: str) -> str:
     print(f"$ flask {' '.join(args)}")
     proc = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "example_app", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     for line in (proc.stdout + proc.stderr).splitlines():
         print(f"    {line}")
@@ -52,8 +55,12 @@ def flask(env: dict[str, str], *args: str) -> str:
 def tables(database: Path) -> list[str]:
     """The tables the database holds, and the version rows."""
     with sqlite3.connect(database) as conn:
-        names = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
     return names
 
 

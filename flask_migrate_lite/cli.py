@@ -86,10 +86,21 @@ x_arg_option = click.option(
 
 
 @click.group(cls=AppGroup)
-@click.option("-d", "--directory", "group_directory", default=None, expose_value=True,
-              help="Migration script directory for every subcommand.")
-@click.option("-x", "--x-arg", "group_x_arg", multiple=True,
-              help="key=value arguments readable by migration scripts.")
+@click.option(
+    "-d",
+    "--directory",
+    "group_directory",
+    default=None,
+    expose_value=True,
+    help="Migration script directory for every subcommand.",
+)
+@click.option(
+    "-x",
+    "--x-arg",
+    "group_x_arg",
+    multiple=True,
+    help="key=value arguments readable by migration scripts.",
+)
 @click.option("--traceback", is_flag=True, help="Show the full traceback of errors.")
 @click.pass_context
 def db(
@@ -117,8 +128,14 @@ def list_templates_command() -> None:
 @db.command("init")
 @directory_option
 @click.option("--multidb", is_flag=True, help="Support multiple databases")
-@click.option("-t", "--template", default=None, help='Repository template to use (default is "flask")')
-@click.option("--package", is_flag=True, help="Write empty __init__.py files to the environment and version locations")
+@click.option(
+    "-t", "--template", default=None, help='Repository template to use (default is "flask")'
+)
+@click.option(
+    "--package",
+    is_flag=True,
+    help="Write empty __init__.py files to the environment and version locations",
+)
 @_errors
 def init_command(directory: str | None, multidb: bool, template: str | None, package: bool) -> None:
     """Creates a new migration repository."""
@@ -130,26 +147,65 @@ def init_command(directory: str | None, multidb: bool, template: str | None, pac
 @db.command("revision")
 @directory_option
 @click.option("-m", "--message", default=None, help="Revision message")
-@click.option("--autogenerate", is_flag=True, help="Populate revision script with candidate migration operations, based on comparison of database to model")
-@click.option("--sql", is_flag=True, help="Don't emit SQL to database - dump to standard output instead")
-@click.option("--head", default="head", help="Specify head revision or <branchname>@head to base new revision on")
-@click.option("--splice", is_flag=True, help='Allow a non-head revision as the "head" to splice onto')
-@click.option("--branch-label", default=None, help="Specify a branch label to apply to the new revision")
-@click.option("--version-path", default=None, help="Specify specific path from config for version file")
-@click.option("--rev-id", default=None, help="Specify a hardcoded revision id instead of generating one")
-@click.option("--depends-on", multiple=True, help="Revision(s) the new revision depends on (repeatable)")
+@click.option(
+    "--autogenerate",
+    is_flag=True,
+    help=(
+        "Populate revision script with candidate migration operations, "
+        "based on comparison of database to model"
+    ),
+)
+@click.option(
+    "--sql", is_flag=True, help="Don't emit SQL to database - dump to standard output instead"
+)
+@click.option(
+    "--head",
+    default="head",
+    help="Specify head revision or <branchname>@head to base new revision on",
+)
+@click.option(
+    "--splice", is_flag=True, help='Allow a non-head revision as the "head" to splice onto'
+)
+@click.option(
+    "--branch-label", default=None, help="Specify a branch label to apply to the new revision"
+)
+@click.option(
+    "--version-path", default=None, help="Specify specific path from config for version file"
+)
+@click.option(
+    "--rev-id", default=None, help="Specify a hardcoded revision id instead of generating one"
+)
+@click.option(
+    "--depends-on", multiple=True, help="Revision(s) the new revision depends on (repeatable)"
+)
 @_errors
 def revision_command(
-    directory: str | None, message: str | None, autogenerate: bool, sql: bool, head: str,
-    splice: bool, branch_label: str | None, version_path: str | None, rev_id: str | None,
+    directory: str | None,
+    message: str | None,
+    autogenerate: bool,
+    sql: bool,
+    head: str,
+    splice: bool,
+    branch_label: str | None,
+    version_path: str | None,
+    rev_id: str | None,
     depends_on: tuple[str, ...],
 ) -> None:
     """Create a new revision file."""
     from . import commands
 
     commands.revision(
-        _group_directory(directory), message, autogenerate, sql, head, splice, branch_label,
-        version_path, rev_id, list(depends_on) or None, report=_progress,
+        _group_directory(directory),
+        message,
+        autogenerate,
+        sql,
+        head,
+        splice,
+        branch_label,
+        version_path,
+        rev_id,
+        list(depends_on) or None,
+        report=_progress,
     )
 
 
@@ -167,27 +223,42 @@ def edit_command(directory: str | None, revision: str) -> None:
 @db.command("merge")
 @directory_option
 @click.option("-m", "--message", default=None, help="Merge revision message")
-@click.option("--branch-label", default=None, help="Specify a branch label to apply to the new revision")
-@click.option("--rev-id", default=None, help="Specify a hardcoded revision id instead of generating one")
+@click.option(
+    "--branch-label", default=None, help="Specify a branch label to apply to the new revision"
+)
+@click.option(
+    "--rev-id", default=None, help="Specify a hardcoded revision id instead of generating one"
+)
 @click.argument("revisions", nargs=-1)
 @_errors
 def merge_command(
-    directory: str | None, message: str | None, branch_label: str | None,
-    rev_id: str | None, revisions: tuple[str, ...],
+    directory: str | None,
+    message: str | None,
+    branch_label: str | None,
+    rev_id: str | None,
+    revisions: tuple[str, ...],
 ) -> None:
     """Merge two revisions together, creating a new revision file"""
     from . import commands
 
     commands.merge(
-        _group_directory(directory), list(revisions), message, branch_label, rev_id,
+        _group_directory(directory),
+        list(revisions),
+        message,
+        branch_label,
+        rev_id,
         report=_progress,
     )
 
 
 @db.command("upgrade")
 @directory_option
-@click.option("--sql", is_flag=True, help="Don't emit SQL to database - dump to standard output instead")
-@click.option("--tag", default=None, help='Arbitrary "tag" name - can be used by custom env.py scripts')
+@click.option(
+    "--sql", is_flag=True, help="Don't emit SQL to database - dump to standard output instead"
+)
+@click.option(
+    "--tag", default=None, help='Arbitrary "tag" name - can be used by custom env.py scripts'
+)
 @x_arg_option
 @click.argument("revision", default="head")
 @_errors
@@ -204,8 +275,12 @@ def upgrade_command(
 
 @db.command("downgrade")
 @directory_option
-@click.option("--sql", is_flag=True, help="Don't emit SQL to database - dump to standard output instead")
-@click.option("--tag", default=None, help='Arbitrary "tag" name - can be used by custom env.py scripts')
+@click.option(
+    "--sql", is_flag=True, help="Don't emit SQL to database - dump to standard output instead"
+)
+@click.option(
+    "--tag", default=None, help='Arbitrary "tag" name - can be used by custom env.py scripts'
+)
 @x_arg_option
 @click.argument("revision", default="-1")
 @_errors
@@ -234,9 +309,16 @@ def show_command(directory: str | None, revision: str) -> None:
 
 @db.command("history")
 @directory_option
-@click.option("-r", "--rev-range", default=None, help="Specify a revision range; format is [start]:[end]")
+@click.option(
+    "-r", "--rev-range", default=None, help="Specify a revision range; format is [start]:[end]"
+)
 @click.option("-v", "--verbose", is_flag=True, help="Use more verbose output")
-@click.option("-i", "--indicate-current", is_flag=True, help="Indicate current version (Alembic 0.9.9 or greater is required)")
+@click.option(
+    "-i",
+    "--indicate-current",
+    is_flag=True,
+    help="Indicate current version (Alembic 0.9.9 or greater is required)",
+)
 @_errors
 def history_command(
     directory: str | None, rev_range: str | None, verbose: bool, indicate_current: bool
@@ -251,7 +333,9 @@ def history_command(
 @db.command("heads")
 @directory_option
 @click.option("-v", "--verbose", is_flag=True, help="Use more verbose output")
-@click.option("--resolve-dependencies", is_flag=True, help="Treat dependency versions as down revisions")
+@click.option(
+    "--resolve-dependencies", is_flag=True, help="Treat dependency versions as down revisions"
+)
 @_errors
 def heads_command(directory: str | None, verbose: bool, resolve_dependencies: bool) -> None:
     """Show current available heads in the script directory"""
@@ -276,7 +360,11 @@ def branches_command(directory: str | None, verbose: bool) -> None:
 @db.command("current")
 @directory_option
 @click.option("-v", "--verbose", is_flag=True, help="Use more verbose output")
-@click.option("--check-heads", is_flag=True, help="Exit with status 1 unless the database is at the head revision(s)")
+@click.option(
+    "--check-heads",
+    is_flag=True,
+    help="Exit with status 1 unless the database is at the head revision(s)",
+)
 @_errors
 def current_command(directory: str | None, verbose: bool, check_heads: bool) -> None:
     """Display the current revision for each database."""
@@ -289,9 +377,15 @@ def current_command(directory: str | None, verbose: bool, check_heads: bool) -> 
 
 @db.command("stamp")
 @directory_option
-@click.option("--sql", is_flag=True, help="Don't emit SQL to database - dump to standard output instead")
-@click.option("--tag", default=None, help='Arbitrary "tag" name - can be used by custom env.py scripts')
-@click.option("--purge", is_flag=True, help="Delete the version in the alembic_version table before stamping")
+@click.option(
+    "--sql", is_flag=True, help="Don't emit SQL to database - dump to standard output instead"
+)
+@click.option(
+    "--tag", default=None, help='Arbitrary "tag" name - can be used by custom env.py scripts'
+)
+@click.option(
+    "--purge", is_flag=True, help="Delete the version in the alembic_version table before stamping"
+)
 @click.argument("revision", nargs=-1)
 @_errors
 def stamp_command(
@@ -301,6 +395,10 @@ def stamp_command(
     from . import commands
 
     commands.stamp(
-        _group_directory(directory), list(revision) or ["head"], sql, tag, purge,
+        _group_directory(directory),
+        list(revision) or ["head"],
+        sql,
+        tag,
+        purge,
         report=_progress,
     )

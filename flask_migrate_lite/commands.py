@@ -87,8 +87,11 @@ def init(
     for path in created:
         kind = "directory" if path.is_dir() else "file"
         verb = "Creating" if kind == "directory" else "Generating"
-        echo(f"{verb} {kind} '{path}' ...  done" if kind == "directory"
-             else f"{verb} {path} ...  done")
+        echo(
+            f"{verb} {kind} '{path}' ...  done"
+            if kind == "directory"
+            else f"{verb} {path} ...  done"
+        )
     return created
 
 
@@ -245,14 +248,15 @@ def heads(
     ids = list(graph.heads)
     if resolve_dependencies:
         ids = list(graph.resolve("heads"))
-        needed = graph.dependency_ancestors(ids) if hasattr(graph, "dependency_ancestors") else set()
+        needed = (
+            graph.dependency_ancestors(ids) if hasattr(graph, "dependency_ancestors") else set()
+        )
         ids = [rev_id for rev_id in ids if rev_id not in needed]
     result = []
     for rev_id in ids:
         view = RevisionView(graph, graph.get(rev_id))
         result.append(
-            view.entry(scripts.longdoc(rev_id)) if verbose
-            else view.line(branches=True, tree=False)
+            view.entry(scripts.longdoc(rev_id)) if verbose else view.line(branches=True, tree=False)
         )
     return result
 
@@ -271,8 +275,7 @@ def branches(directory: Directory = None, verbose: bool = False) -> list[str]:
         head = view.entry() if verbose else view.line(branches=True)
         pad = " " * len(rev.revision)
         children = [
-            f"{pad} -> "
-            + RevisionView(graph, graph.get(child)).line(branches=True, doc=verbose)
+            f"{pad} -> " + RevisionView(graph, graph.get(child)).line(branches=True, doc=verbose)
             for child in graph.children(rev.revision)
         ]
         blocks.append("\n".join([head.rstrip("\n"), *children]))
@@ -370,13 +373,13 @@ def _run(
             def on_step(step: Step) -> None:
                 echo(f"Running {step.describe()}")
 
-            result.steps = context.run(
-                plan, lambda rev: scripts.load_module(rev.revision), on_step
-            )
+            result.steps = context.run(plan, lambda rev: scripts.load_module(rev.revision), on_step)
             result.heads_after = context.current_heads()
         if not result.steps:
-            echo(f"Nothing to {direction}: the database is at "
-                 f"{', '.join(result.heads_after) or 'base'}.")
+            echo(
+                f"Nothing to {direction}: the database is at "
+                f"{', '.join(result.heads_after) or 'base'}."
+            )
         results.append(result)
     return results
 

@@ -66,9 +66,7 @@ class MigrateConfig:
         self._overrides[(section, name)] = value
         self._script_config = None
 
-    def get_section_option(
-        self, section: str, name: str, default: str | None = None
-    ) -> str | None:
+    def get_section_option(self, section: str, name: str, default: str | None = None) -> str | None:
         """Read a key of a section of ``alembic.ini``."""
         if (section, name) in self._overrides:
             return self._overrides[(section, name)]
@@ -93,8 +91,11 @@ class MigrateConfig:
         return self._script_config
 
     def _main_overrides(self) -> dict[str, str]:
-        return {name: value for (section, name), value in self._overrides.items()
-                if section == "alembic"}
+        return {
+            name: value
+            for (section, name), value in self._overrides.items()
+            if section == "alembic"
+        }
 
 
 def _apply_overrides(base: ScriptConfig, overrides: Mapping[str, str]) -> ScriptConfig:
@@ -111,7 +112,11 @@ def _apply_overrides(base: ScriptConfig, overrides: Mapping[str, str]) -> Script
         changes["timezone"] = overrides["timezone"] or None
     if "revision_environment" in overrides:
         changes["revision_environment"] = overrides["revision_environment"].lower() in {
-            "1", "true", "yes", "on"}
+            "1",
+            "true",
+            "yes",
+            "on",
+        }
     if "version_locations" in overrides:
         changes["version_locations"] = tuple(
             Path(part) if Path(part).is_absolute() else base.directory / part

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 
-APP_TEMPLATE = '''\
+APP_TEMPLATE = """\
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 import sqlalchemy as sa
@@ -30,7 +30,7 @@ def create_app():
     db.init_app(app)
     migrate.init_app(app, db{migrate_args})
     return app
-'''
+"""
 
 
 @dataclass
@@ -67,7 +67,11 @@ class Project:
     def run(self, *args: str, check: bool = True, **env: str) -> Result:
         proc = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "app", *args],
-            cwd=self.path, env=self.env(**env), capture_output=True, text=True, timeout=120,
+            cwd=self.path,
+            env=self.env(**env),
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         result = Result(proc.returncode, proc.stdout, proc.stderr)
         if check and proc.returncode != 0:

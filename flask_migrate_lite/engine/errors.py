@@ -235,9 +235,7 @@ class MigrationFailed(MigrateError):
     """A migration script raised; the database was left as described by ``state``."""
 
     def __init__(self, revision: str, direction: str, cause: str, state: str) -> None:
-        super().__init__(
-            f"The {direction} of revision {revision} failed: {cause}; {state}"
-        )
+        super().__init__(f"The {direction} of revision {revision} failed: {cause}; {state}")
         self.revision = revision
         self.direction = direction
         self.cause = cause
@@ -276,3 +274,25 @@ class OperationOutsideMigration(MigrateError):
             "while 'flask db upgrade' or 'downgrade' runs it."
         )
         self.name = name
+
+
+# --- operations ----------------------------------------------------------------------------
+
+
+class IrreversibleOperation(MigrateError):
+    """An operation cannot be reversed from what it records (for a generated downgrade)."""
+
+    def __init__(self, operation: str, reason: str) -> None:
+        super().__init__(f"Cannot reverse {operation}: {reason}; write the downgrade step by hand.")
+        self.operation = operation
+        self.reason = reason
+
+
+class UnsupportedOperation(MigrateError):
+    """The database cannot perform an operation the way it was asked."""
+
+    def __init__(self, dialect: str, operation: str, fix: str) -> None:
+        super().__init__(f"{dialect} cannot {operation}; {fix}.")
+        self.dialect = dialect
+        self.operation = operation
+        self.fix = fix

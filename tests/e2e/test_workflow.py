@@ -118,9 +118,7 @@ def test_branches_and_merge(project: Project) -> None:
     root = _generated(project.run("db", "revision", "-m", "root").stderr)
     root_id = root.name.split("_", 1)[0]
     a = _generated(project.run("db", "revision", "-m", "a").stderr)
-    b = _generated(
-        project.run("db", "revision", "-m", "b", "--head", root_id, "--splice").stderr
-    )
+    b = _generated(project.run("db", "revision", "-m", "b", "--head", root_id, "--splice").stderr)
     a_id, b_id = (p.name.split("_", 1)[0] for p in (a, b))
     heads = project.run("db", "heads").stdout.splitlines()
     assert sorted(heads) == sorted([f"{a_id} (head)", f"{b_id} (head)"])

@@ -1,0 +1,219 @@
+"""MySQL and MariaDB: CHANGE/MODIFY COLUMN with the full column definition.
+
+MySQL changes a column's type, nullability or comment only by restating the whole column
+(``MODIFY COLUMN c <type> [NOT] NULL DEFAULT ... COMMENT ...``), so ``alter_column`` needs
+``existing_type`` and ``existing_nullable`` for the parts it does not change; without them
+the column would silently lose its NOT NULL. A default alone changes with ``ALTER COLUMN ...
+SET/DROP DEFAULT`` and a name alone with ``RENAME COLUMN``. Dropping a constraint needs its
+kind (``DROP FOREIGN KEY``, ``DROP INDEX``, ``DROP CHECK``; MariaDB ``DROP CONSTRAINT``).
+DDL commits implicitly, so ``transactional_ddl`` is false.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Literal
+
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import Constraint, Index
+from sqlalchemy.sql.compiler import DDLCompiler
+from sqlalchemy.types import String, TypeEngine
+
+from ..errors import UnsupportedOperation
+from .base import (
+    AlterColumnDefault,
+    AlterTable,
+    DefaultImpl,
+    RenameColumn,
+    RenameTable,
+    ServerDefault,
+    _alter,
+    _compiler,
+    format_column_name,
+    format_table_name,
+    render_server_default,
+)
+
+__all__ = ["MySQLChangeColumn", "MySQLImpl"]
+
+
+class MySQLChangeColumn(AlterTable):
+    """``CHANGE COLUMN old new <definition>``, or ``MODIFY COLUMN`` when the name stays."""
+
+    def __init__(
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        new_name: str | None,
+        type_: TypeEngine[Any],
+        nullable: bool,
+        default: ServerDefault,
+        autoincrement: bool,
+        comment: str | None,
+        schema: str | None = None,
+    ) -> None:
+        super().__init__(table_name, schema)
+        self.column_name = column_name
+        self.new_name = new_name
+        self.type_ = type_
+        self.nullable = nullable
+        self.default = default
+        self.autoincrement = autoincrement
+        self.comment = comment
+
+
+def _mysql_default(compiler: DDLCompiler, default: ServerDefault) -> str | None:
+    rendered = render_server_default(compiler, default)
+    # MySQL 8 takes expression defaults in parentheses; literals, CURRENT_TIMESTAMP and
+    # NOW(n) stand alone (MariaDB accepts both).
+    if (
+        rendered is not None
+        and not re.match(r"^\s*['\"(]", rendered)
+        and re.search(r"\W", rendered)
+        and not re.match(r"^(now|current_timestamp)(\(\d*\))?$", rendered, re.IGNORECASE)
+        and not re.match(r"^-?[\d.]+$", rendered)
+    ):
+        return f"({rendered})"
+    return rendered
+
+
+@compiles(MySQLChangeColumn)
+def _change_column(element: MySQLChangeColumn, compiler: Any, **kw: Any) -> str:
+    ddl = _compiler(compiler)
+    old = format_column_name(ddl, element.column_name)
+    if element.new_name is not None:
+        head = f"CHANGE COLUMN {old} {format_column_name(ddl, element.new_name)}"
+    else:
+        head = f"MODIFY {old}"
+    parts = [head, ddl.dialect.type_compiler_instance.process(element.type_)]
+    parts.append("NULL" if element.nullable else "NOT NULL")
+    default = _mysql_default(ddl, element.default)
+    if default is not None:
+        parts.append(f"DEFAULT {default}")
+    if element.autoincrement:
+        parts.append("AUTO_INCREMENT")
+    if element.comment is not None:
+        parts.append("COMMENT " + ddl.sql_compiler.render_literal_value(element.comment, String()))
+    return f"{_alter(ddl, element)} {' '.join(parts)}"
+
+
+@compiles(AlterColumnDefault, "mysql")
+@compiles(AlterColumnDefault, "mariadb")
+def _mysql_alter_default(element: AlterColumnDefault, compiler: Any, **kw: Any) -> str:
+    ddl = _compiler(compiler)
+    column = format_column_name(ddl, element.column_name)
+    default = _mysql_default(ddl, element.default)
+    action = "DROP DEFAULT" if default is None else f"SET DEFAULT {default}"
+    return f"{_alter(ddl, element)} ALTER COLUMN {column} {action}"
+
+
+@compiles(RenameTable, "mysql")
+@compiles(RenameTable, "mariadb")
+def _mysql_rename_table(element: RenameTable, compiler: Any, **kw: Any) -> str:
+    ddl = _compiler(compiler)
+    # An unqualified new name would move the table into the connection's default database.
+    new = format_table_name(ddl, element.new_table_name, element.schema)
+    return f"{_alter(ddl, element)} RENAME {new}"
+
+
+class MySQLImpl(DefaultImpl):
+    """DDL for MySQL and MariaDB."""
+
+    display_name: ClassVar[str] = "MySQL"
+    transactional_ddl: ClassVar[bool] = False
+
+    def alter_column(
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        nullable: bool | None = None,
+        server_default: ServerDefault | Literal[False] = False,
+        name: str | None = None,
+        type_: TypeEngine[Any] | None = None,
+        comment: str | None | Literal[False] = False,
+        schema: str | None = None,
+        existing_type: TypeEngine[Any] | None = None,
+        existing_server_default: ServerDefault | Literal[False] = False,
+        existing_nullable: bool | None = None,
+        existing_comment: str | None = None,
+        **kw: Any,
+    ) -> None:
+        """Restate the column with MODIFY/CHANGE when its definition changes.
+
+        A server default that is not changed is kept only when ``existing_server_default``
+        is given, since MySQL drops what the statement does not restate.
+        """
+        if type_ is None and nullable is None and comment is False:
+            if server_default is not False:
+                self.execute(AlterColumnDefault(table_name, column_name, server_default, schema))
+            if name is not None:
+                self.execute(RenameColumn(table_name, column_name, name, schema))
+            return
+        full_type = type_ if type_ is not None else existing_type
+        full_nullable = nullable if nullable is not None else existing_nullable
+        missing = [
+            option
+            for option, value in (
+                ("existing_type", full_type),
+                ("existing_nullable", full_nullable),
+            )
+            if value is None
+        ]
+        if full_type is None or full_nullable is None:
+            raise self.unsupported(
+                f"change column '{column_name}' of table '{table_name}' without its full "
+                "definition, because MODIFY/CHANGE COLUMN restates the whole column",
+                f"pass {' and '.join(missing)}= (the column's current "
+                f"{' and '.join(m.removeprefix('existing_') for m in missing)}) to alter_column",
+            )
+        default = server_default if server_default is not False else existing_server_default
+        self.execute(
+            MySQLChangeColumn(
+                table_name,
+                column_name,
+                new_name=name,
+                type_=full_type,
+                nullable=full_nullable,
+                default=None if default is False else default,
+                autoincrement=bool(kw.get("autoincrement", kw.get("existing_autoincrement"))),
+                comment=comment if comment is not False else existing_comment,
+                schema=schema,
+            )
+        )
+
+    def unsupported(self, operation: str, fix: str) -> UnsupportedOperation:
+        """An :class:`UnsupportedOperation` naming MySQL or MariaDB, whichever this is."""
+        name = "MariaDB" if getattr(self.dialect, "is_mariadb", False) else "MySQL"
+        return UnsupportedOperation(name, operation, fix)
+
+    def drop_constraint(self, constraint: Constraint) -> None:
+        """``DROP FOREIGN KEY`` / ``DROP INDEX`` / ``DROP CHECK`` / ``DROP PRIMARY KEY``."""
+        if type(constraint) is Constraint:
+            raise self.unsupported(
+                f"drop the constraint '{constraint.name}' of table '{constraint.table.name}' "
+                "without knowing its kind, because each kind has its own DROP statement",
+                "pass type_='foreignkey', 'unique', 'check' or 'primary' to drop_constraint",
+            )
+        super().drop_constraint(constraint)
+
+    def drop_index(self, index: Index, *, if_exists: bool | None = None) -> None:
+        """``DROP INDEX name ON table``: the table is required."""
+        if index.table is None:
+            raise self.unsupported(
+                f"drop index '{index.name}' without its table, because DROP INDEX needs ON <table>",
+                "pass table_name= to drop_index",
+            )
+        super().drop_index(index, if_exists=if_exists)
+
+    def alter_column_comment(
+        self,
+        table_name: str,
+        column_name: str,
+        comment: str | None,
+        schema: str | None,
+        type_: TypeEngine[Any] | None,
+    ) -> None:
+        """Comments change through MODIFY in :meth:`alter_column`; never called alone."""
+        raise AssertionError("MySQL column comments are changed by alter_column")

@@ -1,0 +1,179 @@
+"""Each command's options and messages, through Flask's in-process CLI runner."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import Result
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+
+import flask_migrate_lite
+from flask_migrate_lite import Migrate
+
+pytestmark = pytest.mark.sqlite
+
+
+class Cli:
+    """An app with a fresh SQLite file and migrations folder, and a runner for ``flask db``."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.folder = tmp_path / "migrations"
+        self.url = f"sqlite:///{tmp_path / 'app.db'}"
+        self.app = Flask("cli_test")
+        self.app.config["SQLALCHEMY_DATABASE_URI"] = self.url
+        self.db = SQLAlchemy(self.app)
+        Migrate(self.app, self.db, directory=self.folder)
+
+    def __call__(self, *args: str, code: int = 0) -> Result:
+        result = self.app.test_cli_runner().invoke(args=["db", *args])
+        assert result.exit_code == code, (result.output, result.exception)
+        return result
+
+    def new(self, *args: str) -> str:
+        result = self("revision", *args)
+        match = re.search(r"Generating (\S+\.py) \.\.\.  done", result.output)
+        assert match, result.output
+        return Path(match.group(1)).name.split("_", 1)[0]
+
+    def versions(self) -> list[str]:
+        engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            if not sa.inspect(conn).has_table("alembic_version"):
+                return []
+            rows = sorted(conn.scalars(sa.text("SELECT version_num FROM alembic_version")))
+        engine.dispose()
+        return rows
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    runner = Cli(tmp_path)
+    runner("init")
+    return runner
+
+
+def test_init_refuses_a_non_empty_folder(cli: Cli) -> None:
+    result = cli("init", code=1)
+    assert "already exists and is not empty" in result.output
+
+
+def test_init_package_writes_init_files(tmp_path: Path) -> None:
+    runner = Cli(tmp_path)
+    runner("init", "--package")
+    assert (runner.folder / "__init__.py").is_file()
+    assert (runner.folder / "versions" / "__init__.py").is_file()
+
+
+def test_list_templates(cli: Cli) -> None:
+    lines = cli("list-templates").output.splitlines()
+    names = [line.split(" - ")[0] for line in lines]
+    assert "flask" in names and "flask-multidb" in names
+
+
+def test_revision_options(cli: Cli) -> None:
+    base = cli.new("-m", "base", "--rev-id", "000000000001", "--branch-label", "core")
+    assert base == "000000000001"
+    other = cli.new(
+        "-m", "other", "--head", "base", "--branch-label", "extra", "--rev-id", "000000000002"
+    )
+    dep = cli.new("-m", "dep", "--head", "core@head", "--depends-on", other)
+    text = next((cli.folder / "versions").glob(f"{dep}_*.py")).read_text()
+    assert "down_revision = '000000000001'" in text
+    assert "depends_on = '000000000002'" in text
+    heads = cli("heads").output.splitlines()
+    assert sorted(heads) == sorted([f"{dep} (head)", "000000000002 (extra) (head)"])
+
+
+def test_revision_rejects_a_bad_rev_id(cli: Cli) -> None:
+    result = cli("revision", "-m", "x", "--rev-id", "bad:id", code=1)
+    assert "Invalid revision id 'bad:id'" in result.output
+
+
+def test_revision_version_path(cli: Cli, tmp_path: Path) -> None:
+    extra = tmp_path / "migrations" / "other_versions"
+    result = cli("revision", "-m", "x", "--version-path", str(extra))
+    assert str(extra) in result.output
+
+
+def test_current_and_check_heads(cli: Cli) -> None:
+    first = cli.new("-m", "one")
+    second = cli.new("-m", "two")
+    assert cli("current").output == ""
+    cli("upgrade", first)
+    assert cli("current").output.splitlines() == [first]
+    failed = cli("current", "--check-heads", code=1)
+    assert "Target database is not up to date." in failed.output
+    cli("upgrade")
+    assert cli("current", "--check-heads").output.splitlines() == [f"{second} (head)"]
+    verbose = cli("current", "-v").output
+    assert f"Current revision(s) for {cli.url}:" in verbose
+    assert f"Rev: {second} (head)" in verbose
+
+
+def test_history_range_verbose_and_current(cli: Cli) -> None:
+    ids = [cli.new("-m", f"step {n}") for n in range(4)]
+    cli("upgrade", ids[1])
+    lines = cli("history", "-r", f"{ids[1]}:{ids[2]}").output.splitlines()
+    assert lines == [f"{ids[1]} -> {ids[2]}, step 2", f"{ids[0]} -> {ids[1]}, step 1"]
+    marked = cli("history", "-i").output.splitlines()
+    assert f"{ids[0]} -> {ids[1]} (current), step 1" in marked
+    verbose = cli("history", "-v", "-r", f"{ids[3]}:").output
+    assert f"Rev: {ids[3]} (head)" in verbose and f"Parent: {ids[2]}" in verbose
+    assert "Path: " in verbose
+
+
+def test_show(cli: Cli) -> None:
+    first = cli.new("-m", "first one")
+    out = cli("show", first[:5]).output
+    assert out.startswith(f"Rev: {first} (head)\nParent: <base>\nPath: ")
+    assert "    first one" in out
+
+
+def test_stamp_several_revisions(cli: Cli) -> None:
+    root = cli.new("-m", "root")
+    a = cli.new("-m", "a")
+    b = cli.new("-m", "b", "--head", root, "--splice")
+    cli("stamp", a, b)
+    assert cli.versions() == sorted([a, b])
+    cli("stamp", "--purge", root)
+    assert cli.versions() == [root]
+
+
+def test_group_directory_option(cli: Cli, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    cli("-d", str(other), "init")
+    assert (other / "alembic.ini").is_file()
+    result = cli("revision", "-d", str(other), "-m", "elsewhere")
+    assert str(other) in result.output
+
+
+def test_edit_runs_the_editor_without_a_shell(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rev = cli.new("-m", "edit me")
+    marker = tmp_path / "edited"
+    editor = tmp_path / "my editor.py"
+    editor.write_text(
+        f"import sys, pathlib\npathlib.Path({str(marker)!r}).write_text(sys.argv[1])\n"
+    )
+    import shlex
+    import sys
+
+    monkeypatch.setenv("EDITOR", f"{shlex.quote(sys.executable)} {shlex.quote(str(editor))}")
+    cli("edit", rev)
+    assert marker.read_text().endswith(".py")
+    assert rev in Path(marker.read_text()).name
+
+
+def test_programmatic_functions_return_results(cli: Cli) -> None:
+    with cli.app.app_context():
+        created = flask_migrate_lite.revision(message="api")
+        results = flask_migrate_lite.upgrade()
+        assert [s.revision.revision for s in results[0].steps] == [created.revision]
+        assert results[0].heads_after == (created.revision,)
+        with pytest.raises(flask_migrate_lite.UnknownRevision):
+            flask_migrate_lite.upgrade(revision="0123456789ab")
