@@ -247,10 +247,8 @@ def heads(
     graph = scripts.graph()
     ids = list(graph.heads)
     if resolve_dependencies:
-        ids = list(graph.resolve("heads"))
-        needed = (
-            graph.dependency_ancestors(ids) if hasattr(graph, "dependency_ancestors") else set()
-        )
+        # Treat dependencies like parents: a head something depends on is not a head.
+        needed = {dep for rev in graph for dep in graph.dependencies(rev.revision)}
         ids = [rev_id for rev_id in ids if rev_id not in needed]
     result = []
     for rev_id in ids:

@@ -296,3 +296,31 @@ class UnsupportedOperation(MigrateError):
         self.dialect = dialect
         self.operation = operation
         self.fix = fix
+
+
+# --- the revision graph (continued) ---------------------------------------------------------
+
+
+class AmbiguousStep(RevisionError):
+    """A relative step (``+N``, ``-N``) reaches a branch point or a merge point."""
+
+    def __init__(self, identifier: str, at: str, choices: Sequence[str]) -> None:
+        super().__init__(
+            f"'{identifier}' is ambiguous at revision {at}, which leads to several revisions "
+            f"({', '.join(choices)}); name the branch ('label@+N') or the revision to go to."
+        )
+        self.identifier = identifier
+        self.at = at
+        self.choices = tuple(choices)
+
+
+class RangeNotAncestor(RevisionError):
+    """A range ``lower:upper`` whose lower end is not an ancestor of its upper end."""
+
+    def __init__(self, lower: str, upper: str) -> None:
+        super().__init__(
+            f"The range '{lower}:{upper}' is empty because '{lower}' is not an ancestor of "
+            f"'{upper}'; swap the two ends or check 'flask db history'."
+        )
+        self.lower = lower
+        self.upper = upper

@@ -1,0 +1,533 @@
+"""Batch mode: ``with op.batch_alter_table("t") as batch_op:`` changes one table at once.
+
+:class:`BatchOperations` records each change; when the block ends, :meth:`~BatchOperations.flush`
+either sends them to :class:`~.api.Operations` as ordinary ALTER statements, or rebuilds the
+table ("move and copy", :mod:`.batch_table`): SQLite cannot alter most things in place.
+
+``recreate`` decides which: ``"auto"`` rebuilds on SQLite unless every change is one SQLite's
+ALTER TABLE can make (adding a plain column, creating or dropping an index, comments, which
+SQLite does not store); ``"always"`` rebuilds on any database; ``"never"`` never does.
+
+The rebuild keeps the rows, the primary key, server defaults, foreign keys (in both
+directions: tables referring to this one keep working because the name is kept), unique and
+check constraints (named and unnamed), ``AUTOINCREMENT`` and the indexes, including
+expression indexes SQLAlchemy cannot reflect. Offline (``--sql``) there is nothing to
+reflect, so the table must be passed as ``copy_from``.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy import Column, MetaData, Table, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
+from sqlalchemy.schema import SchemaItem
+from sqlalchemy.sql.elements import ColumnElement, TextClause
+from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.type_api import to_instance
+from sqlalchemy.types import TypeEngine
+
+from ..ddl.base import DefaultImpl, ServerDefault
+from ..errors import CommandError, UnsupportedOperation
+from .batch_table import IndexSpec, TableModel, rebuild_table
+from .ops import (
+    AddColumnOp,
+    AlterColumnOp,
+    ConstraintType,
+    CreateCheckConstraintOp,
+    CreateForeignKeyOp,
+    CreateIndexOp,
+    CreatePrimaryKeyOp,
+    CreateTableCommentOp,
+    CreateUniqueConstraintOp,
+    DropColumnOp,
+    DropConstraintOp,
+    DropIndexOp,
+    DropTableCommentOp,
+    IndexColumn,
+    MigrateOp,
+)
+
+if TYPE_CHECKING:
+    from .api import MigrationHandle, Operations
+
+__all__ = ["BatchOperations", "foreign_keys_enforced", "needs_foreign_keys_off"]
+
+Recreate = Literal["auto", "always", "never"]
+TypeArg = TypeEngine[Any] | type[TypeEngine[Any]]
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    """One batch call: the operation plus where a column should go in a rebuilt table."""
+
+    operation: MigrateOp
+    insert_before: str | None = None
+    insert_after: str | None = None
+
+
+def _type(type_: TypeArg | None) -> TypeEngine[Any] | None:
+    return None if type_ is None else to_instance(type_)
+
+
+class BatchOperations:
+    """What ``op.batch_alter_table(...)`` yields: the ``op`` methods without a table name.
+
+    Calls are recorded and carried out by :meth:`flush` when the ``with`` block ends::
+
+        with op.batch_alter_table("account") as batch_op:
+            batch_op.add_column(sa.Column("email", sa.String(120)), insert_after="name")
+            batch_op.alter_column("name", nullable=False, existing_type=sa.String(50))
+            batch_op.create_unique_constraint("uq_account_email", ["email"])
+    """
+
+    def __init__(
+        self,
+        operations: Operations,
+        table_name: str,
+        *,
+        schema: str | None = None,
+        recreate: Recreate = "auto",
+        partial_reordering: Sequence[tuple[str, ...]] | None = None,
+        copy_from: Table | None = None,
+        table_args: Sequence[SchemaItem] = (),
+        table_kwargs: Mapping[str, Any] | None = None,
+        reflect_args: Sequence[Any] = (),
+        reflect_kwargs: Mapping[str, Any] | None = None,
+        naming_convention: Mapping[str, Any] | None = None,
+    ) -> None:
+        if recreate not in ("auto", "always", "never"):
+            raise CommandError(
+                f"batch_alter_table(recreate={recreate!r}) must be 'auto', 'always' or 'never'."
+            )
+        if partial_reordering and recreate != "always":
+            raise CommandError(
+                "batch_alter_table(partial_reordering=...) needs recreate='always', since "
+                "only a rebuilt table can change its column order."
+            )
+        self.operations = operations
+        self.table_name = table_name
+        self.schema = schema
+        self.recreate: Recreate = recreate
+        self.partial_reordering = [tuple(group) for group in partial_reordering or ()]
+        self.copy_from = copy_from
+        self.table_args = tuple(table_args)
+        self.table_kwargs = dict(table_kwargs or {})
+        self.reflect_args = tuple(reflect_args)
+        self.reflect_kwargs = dict(reflect_kwargs or {})
+        self.naming_convention = dict(naming_convention or {})
+        self._recorded: list[_Recorded] = []
+        self._flushed = False
+
+    @property
+    def impl(self) -> DefaultImpl:
+        """The DDL implementation of the running migration."""
+        return self.operations.migration.impl
+
+    def _record(
+        self, operation: MigrateOp, before: str | None = None, after: str | None = None
+    ) -> None:
+        if self._flushed:
+            raise CommandError(
+                f"The batch for table '{self.table_name}' has already been applied; "
+                "make changes inside the 'with op.batch_alter_table(...)' block."
+            )
+        self._recorded.append(_Recorded(operation, before, after))
+
+    # -- columns ------------------------------------------------------------------------
+
+    def add_column(
+        self,
+        column: Column[Any],
+        insert_before: str | None = None,
+        insert_after: str | None = None,
+    ) -> None:
+        """Add a column; ``insert_before``/``insert_after`` place it when the table is rebuilt."""
+        self._record(AddColumnOp(self.table_name, column, self.schema), insert_before, insert_after)
+
+    def drop_column(self, column_name: str, **kw: Any) -> None:
+        """Drop a column, and the indexes and constraints that use it when rebuilding.
+
+        ``existing_type=sa.Boolean(create_constraint=True, name="ck1")`` also drops the CHECK
+        constraint ``ck1`` that type created.
+        """
+        self._record(DropColumnOp(self.table_name, column_name, self.schema, kw=dict(kw)))
+
+    def alter_column(
+        self,
+        column_name: str,
+        nullable: bool | None = None,
+        comment: str | Literal[False] | None = False,
+        server_default: ServerDefault | Literal[False] = False,
+        new_column_name: str | None = None,
+        type_: TypeArg | None = None,
+        existing_type: TypeArg | None = None,
+        existing_server_default: ServerDefault | Literal[False] = False,
+        existing_nullable: bool | None = None,
+        existing_comment: str | None = None,
+        insert_before: str | None = None,
+        insert_after: str | None = None,
+        **kw: Any,
+    ) -> None:
+        """Change a column's type, nullability, default, comment, name or (rebuilt) position.
+
+        A type change copies the data with a CAST where the storage class changes.
+        """
+        operation = AlterColumnOp(
+            self.table_name,
+            column_name,
+            self.schema,
+            modify_type=_type(type_),
+            modify_nullable=nullable,
+            modify_server_default=server_default,
+            modify_comment=comment,
+            modify_name=new_column_name,
+            existing_type=_type(existing_type),
+            existing_nullable=existing_nullable,
+            existing_server_default=existing_server_default,
+            existing_comment=existing_comment,
+            kw=dict(kw),
+        )
+        self._record(operation, insert_before, insert_after)
+
+    # -- indexes and constraints --------------------------------------------------------
+
+    def create_index(
+        self, index_name: str | None, columns: Sequence[IndexColumn], **kw: Any
+    ) -> None:
+        """Create an index (``unique=True`` for a unique one)."""
+        options = dict(kw)
+        unique = bool(options.pop("unique", False))
+        if_not_exists = options.pop("if_not_exists", None)
+        items = (columns,) if isinstance(columns, str) else tuple(columns)
+        self._record(
+            CreateIndexOp(
+                index_name, self.table_name, items, self.schema, unique, if_not_exists, kw=options
+            )
+        )
+
+    def drop_index(self, index_name: str, **kw: Any) -> None:
+        """Drop an index."""
+        options = dict(kw)
+        if_exists = options.pop("if_exists", None)
+        self._record(DropIndexOp(index_name, self.table_name, self.schema, if_exists, kw=options))
+
+    def create_unique_constraint(
+        self, constraint_name: str | None, columns: Sequence[str], **kw: Any
+    ) -> None:
+        """Add a UNIQUE constraint."""
+        self._record(
+            CreateUniqueConstraintOp(
+                constraint_name, self.table_name, tuple(columns), self.schema, kw=dict(kw)
+            )
+        )
+
+    def create_foreign_key(
+        self,
+        constraint_name: str | None,
+        referent_table: str,
+        local_cols: Sequence[str],
+        remote_cols: Sequence[str],
+        referent_schema: str | None = None,
+        onupdate: str | None = None,
+        ondelete: str | None = None,
+        deferrable: bool | None = None,
+        initially: str | None = None,
+        match: str | None = None,
+        **dialect_kw: Any,
+    ) -> None:
+        """Add a FOREIGN KEY from this table to ``referent_table``."""
+        self._record(
+            CreateForeignKeyOp(
+                constraint_name,
+                self.table_name,
+                referent_table,
+                tuple(local_cols),
+                tuple(remote_cols),
+                onupdate=onupdate,
+                ondelete=ondelete,
+                deferrable=deferrable,
+                initially=initially,
+                match=match,
+                source_schema=self.schema,
+                referent_schema=referent_schema,
+                kw=dict(dialect_kw),
+            )
+        )
+
+    def create_check_constraint(
+        self,
+        constraint_name: str | None,
+        condition: str | TextClause | ColumnElement[Any],
+        **kw: Any,
+    ) -> None:
+        """Add a CHECK constraint."""
+        self._record(
+            CreateCheckConstraintOp(
+                constraint_name, self.table_name, condition, self.schema, kw=dict(kw)
+            )
+        )
+
+    def create_primary_key(self, constraint_name: str | None, columns: Sequence[str]) -> None:
+        """Give the table a (new) PRIMARY KEY."""
+        self._record(
+            CreatePrimaryKeyOp(constraint_name, self.table_name, tuple(columns), self.schema)
+        )
+
+    def drop_constraint(self, constraint_name: str, type_: ConstraintType | None = None) -> None:
+        """Drop a named constraint; unnamed ones get names from ``naming_convention``."""
+        if not constraint_name:
+            raise CommandError(
+                f"drop_constraint() on table '{self.table_name}' needs the constraint's name; "
+                "give unnamed constraints one with batch_alter_table(..., naming_convention=...)."
+            )
+        self._record(DropConstraintOp(constraint_name, self.table_name, type_, self.schema))
+
+    def create_table_comment(self, comment: str, existing_comment: str | None = None) -> None:
+        """Set the table's comment."""
+        self._record(CreateTableCommentOp(self.table_name, comment, existing_comment, self.schema))
+
+    def drop_table_comment(self, existing_comment: str | None = None) -> None:
+        """Remove the table's comment."""
+        self._record(DropTableCommentOp(self.table_name, existing_comment, self.schema))
+
+    # -- immediate --------------------------------------------------------------------------
+
+    def execute(
+        self, sqltext: str | Executable, execution_options: Mapping[str, Any] | None = None
+    ) -> None:
+        """Run SQL now, before the batch's recorded changes (as Alembic's batch_op does)."""
+        self.operations.execute(sqltext, execution_options)
+
+    def get_bind(self) -> Connection:
+        """The migration's connection (none offline)."""
+        return self.operations.get_bind()
+
+    def get_context(self) -> MigrationHandle:
+        """The running migration."""
+        return self.operations.get_context()
+
+    # -- applying -----------------------------------------------------------------------
+
+    def requires_recreate(self) -> bool:
+        """Whether :meth:`flush` will rebuild the table rather than ALTER it."""
+        if self.recreate != "auto":
+            return self.recreate == "always"
+        if self.impl.dialect.name != "sqlite":
+            return False
+        return not all(self._sqlite_can_alter(r) for r in self._recorded)
+
+    def _sqlite_can_alter(self, recorded: _Recorded) -> bool:
+        operation = recorded.operation
+        match operation:
+            case CreateIndexOp() | DropIndexOp() | CreateTableCommentOp() | DropTableCommentOp():
+                return True
+            case AlterColumnOp():
+                # Comments only: SQLite stores none, so there is nothing to rebuild for.
+                return (
+                    operation.modify_type is None
+                    and operation.modify_nullable is None
+                    and operation.modify_server_default is False
+                    and operation.modify_name is None
+                )
+            case AddColumnOp():
+                column = operation.column
+                if column.constraints or column.primary_key:
+                    return False
+                if column.computed is not None and column.computed.persisted:
+                    return False
+                try:
+                    self.impl.check_add_column(self.table_name, column)
+                except UnsupportedOperation:
+                    return False
+                return True
+            case _:
+                return False
+
+    def flush(self) -> None:
+        """Carry out the recorded changes (called once, when the ``with`` block ends)."""
+        if self._flushed:
+            return
+        self._flushed = True
+        if not self.requires_recreate():
+            for recorded in self._recorded:
+                self.operations.invoke(recorded.operation)
+            return
+        model = self._source_model()
+        for recorded in self._recorded:
+            _apply(model, recorded)
+        impl = self.impl
+        if impl.dialect.name == "sqlite" and not impl.as_sql and impl.connection is not None:
+            if needs_foreign_keys_off(impl.connection, self.table_name, self.schema):
+                raise impl.unsupported(
+                    f"rebuild table '{self.table_name}' while PRAGMA foreign_keys is ON, "
+                    "because other tables' foreign keys point at it and dropping it would "
+                    "reject or delete their rows",
+                    "turn enforcement off before the migration's transaction begins "
+                    "(PRAGMA foreign_keys=OFF) and check PRAGMA foreign_key_check before COMMIT",
+                )
+        rebuild_table(
+            impl,
+            model,
+            partial_reordering=self.partial_reordering,
+            table_args=self.table_args,
+            table_kwargs=self.table_kwargs,
+        )
+
+    # -- the table as it is -------------------------------------------------------------
+
+    def _source_model(self) -> TableModel:
+        if self.copy_from is not None:
+            return TableModel.from_table(self.copy_from, self.naming_convention)
+        impl = self.impl
+        if impl.as_sql or impl.connection is None:
+            raise CommandError(
+                f"batch_alter_table('{self.table_name}') must rebuild the table, and offline "
+                "(--sql) there is no database to read it from; pass its definition as "
+                "copy_from=sa.Table(...)."
+            )
+        table, raw_indexes, extra = self._reflect(impl.connection)
+        model = TableModel.from_table(table, self.naming_convention, raw_indexes)
+        model.kwargs.update(extra)
+        return model
+
+    def _reflect(self, connection: Connection) -> tuple[Table, list[IndexSpec], dict[str, Any]]:
+        with warnings.catch_warnings():
+            # Expression indexes are read from sqlite_master below instead.
+            warnings.filterwarnings(
+                "ignore", "Skipped unsupported reflection", category=sa_exc.SAWarning
+            )
+            try:
+                table = Table(
+                    self.table_name,
+                    MetaData(),
+                    *self.reflect_args,
+                    schema=self.schema,
+                    autoload_with=connection,
+                    **self.reflect_kwargs,
+                )
+            except sa_exc.NoSuchTableError:
+                raise CommandError(
+                    f"batch_alter_table('{self.table_name}') found no table of that name "
+                    "in the database."
+                ) from None
+        if connection.dialect.name != "sqlite":
+            return table, [], {}
+        return table, *_sqlite_extras(connection, table)
+
+
+def _apply(model: TableModel, recorded: _Recorded) -> None:
+    """Apply one recorded call to the table model."""
+    operation = recorded.operation
+    match operation:
+        case AddColumnOp():
+            model.add_column(operation.column, recorded.insert_before, recorded.insert_after)
+        case DropColumnOp():
+            model.drop_column(operation.column_name, _type(operation.kw.get("existing_type")))
+        case AlterColumnOp():
+            model.alter_column(
+                operation.column_name,
+                nullable=operation.modify_nullable,
+                server_default=operation.modify_server_default,
+                new_column_name=operation.modify_name,
+                type_=operation.modify_type,
+                comment=operation.modify_comment,
+                existing_type=operation.existing_type,
+                autoincrement=operation.kw.get("autoincrement"),
+                insert_before=recorded.insert_before,
+                insert_after=recorded.insert_after,
+            )
+        case CreateIndexOp():
+            model.add_index(operation.to_index())
+        case DropIndexOp():
+            model.drop_index(operation.index_name)
+        case (
+            CreateUniqueConstraintOp()
+            | CreateForeignKeyOp()
+            | CreateCheckConstraintOp()
+            | CreatePrimaryKeyOp()
+        ):
+            model.add_constraint(operation.to_constraint())
+        case DropConstraintOp():
+            model.drop_constraint(operation.constraint_name, operation.type_)
+        case CreateTableCommentOp():
+            model.comment = operation.comment
+        case DropTableCommentOp():
+            model.comment = None
+        case _:
+            raise CommandError(f"{type(operation).__name__} cannot be part of a batch.")
+
+
+# --- SQLite specifics ----------------------------------------------------------------------
+
+_AUTOINCREMENT = re.compile(r"\bAUTOINCREMENT\b", re.IGNORECASE)
+_STRICT = re.compile(r"\)\s*(?:WITHOUT\s+ROWID\s*,\s*)?STRICT\b[^)]*$", re.IGNORECASE)
+_WITHOUT_ROWID = re.compile(r"\)[^)]*\bWITHOUT\s+ROWID\b[^)]*$", re.IGNORECASE)
+
+
+def _master(connection: Connection, schema: str | None) -> str:
+    prefix = connection.dialect.identifier_preparer.quote_schema(schema) + "." if schema else ""
+    return f"{prefix}sqlite_master"
+
+
+def _sqlite_extras(connection: Connection, table: Table) -> tuple[list[IndexSpec], dict[str, Any]]:
+    """What reflection misses on SQLite: AUTOINCREMENT, STRICT, WITHOUT ROWID and
+    expression indexes (kept as their original CREATE INDEX statement)."""
+    master = _master(connection, table.schema)
+    table_sql = connection.execute(
+        text(f"SELECT sql FROM {master} WHERE type = 'table' AND name = :name"),
+        {"name": table.name},
+    ).scalar()
+    options: dict[str, Any] = {}
+    if table_sql:
+        if _AUTOINCREMENT.search(table_sql):
+            options["sqlite_autoincrement"] = True
+        if _STRICT.search(table_sql):
+            options["sqlite_strict"] = True
+        if _WITHOUT_ROWID.search(table_sql):
+            options["sqlite_with_rowid"] = False
+    known = {str(index.name) for index in table.indexes}
+    rows = connection.execute(
+        text(
+            f"SELECT name, sql FROM {master} WHERE type = 'index' AND tbl_name = :name "
+            "AND sql IS NOT NULL ORDER BY name"
+        ),
+        {"name": table.name},
+    ).all()
+    raw = [IndexSpec(name, [], sql=sql) for name, sql in rows if name not in known]
+    return raw, options
+
+
+def foreign_keys_enforced(connection: Connection) -> bool:
+    """Whether SQLite enforces foreign keys on ``connection`` (False for other databases)."""
+    if connection.dialect.name != "sqlite":
+        return False
+    return bool(connection.exec_driver_sql("PRAGMA foreign_keys").scalar())
+
+
+def needs_foreign_keys_off(
+    connection: Connection, table_name: str, schema: str | None = None
+) -> bool:
+    """Whether rebuilding ``table_name`` needs SQLite's foreign key enforcement turned off.
+
+    That is the case when enforcement is on and some table (itself included) has a foreign
+    key pointing at it: dropping the old table would reject or cascade-delete their rows.
+    ``PRAGMA foreign_keys`` cannot change inside a transaction, so the runtime turns it off
+    before BEGIN and runs ``PRAGMA foreign_key_check`` before COMMIT.
+    """
+    if not foreign_keys_enforced(connection):
+        return False
+    master = _master(connection, schema)
+    quote = connection.dialect.identifier_preparer.quote
+    prefix = connection.dialect.identifier_preparer.quote_schema(schema) + "." if schema else ""
+    names = connection.exec_driver_sql(f"SELECT name FROM {master} WHERE type = 'table'").scalars()
+    for name in list(names):
+        rows = connection.exec_driver_sql(f"PRAGMA {prefix}foreign_key_list({quote(name)})").all()
+        if any(str(row[2]).lower() == table_name.lower() for row in rows):
+            return True
+    return False
