@@ -92,6 +92,7 @@ class AppState:
 
     state: MigrateState
     config: MigrateConfig
+    lock_timeout: float = 60.0
 
     @property
     def directory(self) -> str:
@@ -108,9 +109,7 @@ class AppState:
             as_sql=sql,
             tag=tag,
             x_args=self.config.x_args,
-            lock_timeout=float(
-                current_app.config.get("MIGRATE_LOCK_TIMEOUT", args.get("lock_timeout", 60.0))
-            ),
+            lock_timeout=self.lock_timeout,
             render_as_batch=bool(args.get("render_as_batch", True)),
         )
 
@@ -149,4 +148,7 @@ def app_state(
     )
     config = MigrateConfig(folder, x_args=list(x_arg or ()), configure_args=state.configure_args)
     config = state.migrate.call_configure_callbacks(config)
-    return AppState(state=state, config=config)
+    timeout = current_app.config.get(
+        "MIGRATE_LOCK_TIMEOUT", config.configure_args.get("lock_timeout", 60.0)
+    )
+    return AppState(state=state, config=config, lock_timeout=float(timeout))

@@ -78,9 +78,7 @@ def read_script_config(directory: str | os.PathLike[str]) -> ScriptConfig:
     locations: tuple[Path, ...] = ()
     raw_locations = options.get("version_locations")
     if raw_locations:
-        locations = tuple(
-            _resolve(root, part) for part in _split_locations(raw_locations, ini)
-        )
+        locations = tuple(_resolve(root, part) for part in _split_locations(raw_locations, ini))
     return ScriptConfig(
         directory=root,
         version_locations=locations,

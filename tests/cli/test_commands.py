@@ -94,9 +94,21 @@ def test_revision_rejects_a_bad_rev_id(cli: Cli) -> None:
 
 
 def test_revision_version_path(cli: Cli, tmp_path: Path) -> None:
-    extra = tmp_path / "migrations" / "other_versions"
+    extra = cli.folder / "other_versions"
+    refused = cli("revision", "-m", "x", "--version-path", str(extra), code=1)
+    assert "version_locations" in refused.output
+    ini = cli.folder / "alembic.ini"
+    ini.write_text(
+        ini.read_text().replace(
+            "[alembic]\n",
+            "[alembic]\nversion_locations = %(here)s/versions %(here)s/other_versions\n",
+            1,
+        )
+    )
     result = cli("revision", "-m", "x", "--version-path", str(extra))
     assert str(extra) in result.output
+    assert len(list(extra.glob("*_x.py"))) == 1
+    assert len(cli("heads").output.splitlines()) == 1
 
 
 def test_current_and_check_heads(cli: Cli) -> None:
