@@ -23,6 +23,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -157,7 +158,7 @@ def base_env() -> dict[str, str]:
 def _can_import(python: str, module: str, env: dict[str, str]) -> bool:
     # Not from the checkout's folder, where the package would import without being installed.
     proc = subprocess.run(
-        [python, "-c", f"import {module}"], env=env, capture_output=True, cwd=HERE / ".."
+        [python, "-c", f"import {module}"], env=env, capture_output=True, cwd=tempfile.gettempdir()
     )
     return proc.returncode == 0
 
@@ -182,6 +183,7 @@ def ours_tool(python: str) -> Tool:
     env = base_env()
     if not _can_import(python, "flask_migrate_lite", env):
         env["PYTHONPATH"] = str(ROOT)  # not installed: use the checkout
+        print(f"flask_migrate_lite is not installed in {python}; using {ROOT}", file=sys.stderr)
     names = ["flask-migrate-lite", "flask", "flask-sqlalchemy", "sqlalchemy"]
     return Tool("ours", python, env, _versions(python, env, names))
 
@@ -677,7 +679,7 @@ def fmt_cell(measured: Measured) -> str:
 
 
 def fmt_ratio(a: float | None, b: float | None) -> str:
-    if a is None or b is None or b <= 0:
+    if a is None or b is None or a < 0 or b <= 0:
         return "–"
     return f"{a / b:.2f}×"
 
@@ -739,6 +741,7 @@ def describe(tools: dict[str, Tool], runs: int, warmup: int, quick: bool) -> str
             "- added work: median minus the same tool's `db-help` median "
             "(for `db-help`: minus the `floor-help` median of the same interpreter). "
             "Floor rows show each interpreter without any migration tool.",
+            "",
             "",
         ]
     )

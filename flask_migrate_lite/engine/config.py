@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import CommandError
+
 DEFAULT_FILE_TEMPLATE = "%(rev)s_%(slug)s"
 DEFAULT_TRUNCATE_SLUG_LENGTH = 40
 DEFAULT_VERSION_TABLE = "alembic_version"
@@ -51,7 +53,10 @@ class ScriptConfig:
 
 
 def _split_locations(value: str, ini: configparser.ConfigParser) -> list[str]:
-    sep = ini.get("alembic", "version_path_separator", fallback=None)
+    # Newer Alembic names the key path_separator; older ones version_path_separator.
+    sep = ini.get("alembic", "path_separator", fallback=None) or ini.get(
+        "alembic", "version_path_separator", fallback=None
+    )
     if sep is None or sep == "legacy":
         return [part for chunk in value.split(",") for part in chunk.split() if part]
     separators = {"space": " ", "newline": "\n", "colon": ":", "semicolon": ";", "os": os.pathsep}
@@ -70,11 +75,18 @@ def read_script_config(directory: str | os.PathLike[str]) -> ScriptConfig:
     if not ini_path.is_file():
         return ScriptConfig(directory=root)
     ini = configparser.ConfigParser(defaults={"here": str(root.resolve())})
-    ini.read(ini_path, encoding="utf-8")
-    if not ini.has_section("alembic"):
-        return ScriptConfig(directory=root)
-    section = ini["alembic"]
-    options = {key: section.get(key, raw=False) or "" for key in section if key != "here"}
+    try:
+        ini.read(ini_path, encoding="utf-8")
+        if not ini.has_section("alembic"):
+            return ScriptConfig(directory=root)
+        section = ini["alembic"]
+        options = {key: section.get(key, raw=False) or "" for key in section if key != "here"}
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        # A '%' must be written '%%' in this file; say so rather than show a traceback.
+        problem = str(exc).splitlines()[0]
+        raise CommandError(
+            f"Cannot read {ini_path}: {problem} (write a literal '%' as '%%')."
+        ) from None
     locations: tuple[Path, ...] = ()
     raw_locations = options.get("version_locations")
     if raw_locations:
@@ -83,8 +95,8 @@ def read_script_config(directory: str | os.PathLike[str]) -> ScriptConfig:
         directory=root,
         version_locations=locations,
         file_template=options.get("file_template") or DEFAULT_FILE_TEMPLATE,
-        truncate_slug_length=int(
-            options.get("truncate_slug_length") or DEFAULT_TRUNCATE_SLUG_LENGTH
+        truncate_slug_length=_positive_int(
+            ini_path, "truncate_slug_length", options.get("truncate_slug_length")
         ),
         timezone=options.get("timezone") or None,
         revision_environment=_truthy(options.get("revision_environment")),
@@ -93,6 +105,21 @@ def read_script_config(directory: str | os.PathLike[str]) -> ScriptConfig:
         output_encoding=options.get("output_encoding") or "utf-8",
         ini_options=options,
     )
+
+
+def _positive_int(ini_path: Path, key: str, value: str | None) -> int:
+    # As in Alembic, an empty value or 0 means the default.
+    if not value:
+        return DEFAULT_TRUNCATE_SLUG_LENGTH
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number == 0:
+        return DEFAULT_TRUNCATE_SLUG_LENGTH
+    if number < 0:
+        raise CommandError(f"{key} in {ini_path} must be a positive whole number, not '{value}'.")
+    return number
 
 
 def _resolve(root: Path, value: str) -> Path:

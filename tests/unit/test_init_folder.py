@@ -99,3 +99,31 @@ def test_custom_template_folder(tmp_path: Path) -> None:
     created = init_folder(root, template=custom)
     assert [p.name for p in created] == ["m", "versions", "alembic.ini", "script.py.mako"]
     assert (root / "alembic.ini").read_text() == f"[alembic]\nscript_location = {root}\n"
+
+
+def _ini(tmp_path: Path, lines: str) -> Path:
+    root = tmp_path / "m"
+    init_folder(root)
+    ini = root / "alembic.ini"
+    ini.write_text(ini.read_text().replace("[alembic]\n", "[alembic]\n" + lines))
+    return root
+
+
+def test_ini_with_a_bare_percent_is_reported(tmp_path: Path) -> None:
+    root = _ini(tmp_path, "file_template = %(rev)s_100%\n")
+    with pytest.raises(errors.CommandError, match="write a literal '%' as '%%'"):
+        read_script_config(root)
+
+
+def test_ini_version_locations_and_slug_length(tmp_path: Path) -> None:
+    root = _ini(
+        tmp_path,
+        "version_locations = %(here)s/versions;%(here)s/more\npath_separator = ;\n"
+        "truncate_slug_length = 0\n",
+    )
+    config = read_script_config(root)
+    assert config.versions == (root.resolve() / "versions", root.resolve() / "more")
+    assert config.truncate_slug_length == 40
+    bad = _ini(tmp_path / "b", "truncate_slug_length = many\n")
+    with pytest.raises(errors.CommandError, match="positive whole number"):
+        read_script_config(bad)
