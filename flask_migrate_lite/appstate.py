@@ -141,7 +141,7 @@ def app_state(
     state: MigrateState | None = current_app.extensions.get("migrate")
     if state is None:
         raise ExtensionMissing()
-    folder = (
+    folder = os.path.abspath(
         os.fspath(directory)
         if directory is not None
         else os.environ.get(DIRECTORY_ENV) or state.directory

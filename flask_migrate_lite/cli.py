@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -78,10 +79,16 @@ def _group_x_args(x_arg: tuple[str, ...]) -> list[str]:
 
 
 directory_option = click.option(
-    "-d", "--directory", default=None, help='Migration script directory (default is "migrations")'
+    "-d",
+    "--directory",
+    default=None,
+    help="The migrations folder to use (default: the one Migrate was given, else 'migrations').",
 )
 x_arg_option = click.option(
-    "-x", "--x-arg", multiple=True, help="Additional arguments consumed by custom env.py scripts"
+    "-x",
+    "--x-arg",
+    multiple=True,
+    help="A key=value argument that migration scripts can read (repeatable).",
 )
 
 
@@ -109,7 +116,7 @@ def db(
     group_x_arg: tuple[str, ...],
     traceback: bool,
 ) -> None:
-    """Perform database migrations."""
+    """Manage the database schema with migrations."""
     ctx.meta["flask_migrate_lite.directory"] = group_directory
     ctx.meta["flask_migrate_lite.x_arg"] = group_x_arg
     ctx.find_root().meta["flask_migrate_lite.traceback"] = traceback
@@ -118,7 +125,7 @@ def db(
 @db.command("list-templates")
 @_errors
 def list_templates_command() -> None:
-    """List available templates."""
+    """Show the folder templates that init can use."""
     from . import commands
 
     for name, description in commands.list_templates():
@@ -127,18 +134,25 @@ def list_templates_command() -> None:
 
 @db.command("init")
 @directory_option
-@click.option("--multidb", is_flag=True, help="Support multiple databases")
 @click.option(
-    "-t", "--template", default=None, help='Repository template to use (default is "flask")'
+    "--multidb",
+    is_flag=True,
+    help="Lay the folder out for several databases (Flask-SQLAlchemy binds).",
+)
+@click.option(
+    "-t",
+    "--template",
+    default=None,
+    help="A template name from list-templates, or a path to a template folder.",
 )
 @click.option(
     "--package",
     is_flag=True,
-    help="Write empty __init__.py files to the environment and version locations",
+    help="Also write __init__.py files, so the folder is importable as a package.",
 )
 @_errors
 def init_command(directory: str | None, multidb: bool, template: str | None, package: bool) -> None:
-    """Creates a new migration repository."""
+    """Create the migrations folder (alembic.ini, script template, versions/)."""
     from . import commands
 
     commands.init(_group_directory(directory), multidb, template, package, report=_progress)
@@ -146,7 +160,9 @@ def init_command(directory: str | None, multidb: bool, template: str | None, pac
 
 @db.command("revision")
 @directory_option
-@click.option("-m", "--message", default=None, help="Revision message")
+@click.option(
+    "-m", "--message", default=None, help="A one-line description, also used in the file name."
+)
 @click.option(
     "--autogenerate",
     is_flag=True,
@@ -155,28 +171,28 @@ def init_command(directory: str | None, multidb: bool, template: str | None, pac
         "based on comparison of database to model"
     ),
 )
-@click.option(
-    "--sql", is_flag=True, help="Don't emit SQL to database - dump to standard output instead"
-)
+@click.option("--sql", is_flag=True, help="Print the SQL on standard output instead of running it.")
 @click.option(
     "--head",
     default="head",
-    help="Specify head revision or <branchname>@head to base new revision on",
+    help="The revision to build on: head (default), a label@head, or an id.",
 )
 @click.option(
-    "--splice", is_flag=True, help='Allow a non-head revision as the "head" to splice onto'
+    "--splice",
+    is_flag=True,
+    help="Allow --head to name a revision that is not a head (starts a branch).",
 )
+@click.option("--branch-label", default=None, help="Give the new revision this branch label.")
 @click.option(
-    "--branch-label", default=None, help="Specify a branch label to apply to the new revision"
+    "--version-path",
+    default=None,
+    help="Write the file into this one of the version_locations folders.",
 )
+@click.option("--rev-id", default=None, help="Use this revision id rather than a random one.")
 @click.option(
-    "--version-path", default=None, help="Specify specific path from config for version file"
-)
-@click.option(
-    "--rev-id", default=None, help="Specify a hardcoded revision id instead of generating one"
-)
-@click.option(
-    "--depends-on", multiple=True, help="Revision(s) the new revision depends on (repeatable)"
+    "--depends-on",
+    multiple=True,
+    help="A revision the new one depends on without descending from it (repeatable).",
 )
 @_errors
 def revision_command(
@@ -191,7 +207,7 @@ def revision_command(
     rev_id: str | None,
     depends_on: tuple[str, ...],
 ) -> None:
-    """Create a new revision file."""
+    """Write a new, empty revision file."""
     from . import commands
 
     commands.revision(
@@ -214,7 +230,7 @@ def revision_command(
 @click.argument("revision", default="head")
 @_errors
 def edit_command(directory: str | None, revision: str) -> None:
-    """Edit a revision file"""
+    """Open a revision file in $EDITOR."""
     from . import commands
 
     commands.edit(_group_directory(directory), revision)
@@ -222,13 +238,9 @@ def edit_command(directory: str | None, revision: str) -> None:
 
 @db.command("merge")
 @directory_option
-@click.option("-m", "--message", default=None, help="Merge revision message")
-@click.option(
-    "--branch-label", default=None, help="Specify a branch label to apply to the new revision"
-)
-@click.option(
-    "--rev-id", default=None, help="Specify a hardcoded revision id instead of generating one"
-)
+@click.option("-m", "--message", default=None, help="A one-line description of the merge.")
+@click.option("--branch-label", default=None, help="Give the new revision this branch label.")
+@click.option("--rev-id", default=None, help="Use this revision id rather than a random one.")
 @click.argument("revisions", nargs=-1)
 @_errors
 def merge_command(
@@ -238,7 +250,7 @@ def merge_command(
     rev_id: str | None,
     revisions: tuple[str, ...],
 ) -> None:
-    """Merge two revisions together, creating a new revision file"""
+    """Write a revision that joins several heads into one."""
     from . import commands
 
     commands.merge(
@@ -251,21 +263,30 @@ def merge_command(
     )
 
 
-@db.command("upgrade")
+_STEP = re.compile(r"-\d+")
+
+
+class StepArgumentCommand(click.Command):
+    """A command whose REVISION may be a negative step such as ``-1``, not an option."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" not in args and any(_STEP.fullmatch(arg) for arg in args):
+            steps = [arg for arg in args if _STEP.fullmatch(arg)]
+            args = [arg for arg in args if not _STEP.fullmatch(arg)] + ["--", *steps]
+        return super().parse_args(ctx, args)
+
+
+@db.command("upgrade", cls=StepArgumentCommand)
 @directory_option
-@click.option(
-    "--sql", is_flag=True, help="Don't emit SQL to database - dump to standard output instead"
-)
-@click.option(
-    "--tag", default=None, help='Arbitrary "tag" name - can be used by custom env.py scripts'
-)
+@click.option("--sql", is_flag=True, help="Print the SQL on standard output instead of running it.")
+@click.option("--tag", default=None, help="A free-form tag that migration scripts can read.")
 @x_arg_option
 @click.argument("revision", default="head")
 @_errors
 def upgrade_command(
     directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...], revision: str
 ) -> None:
-    """Upgrade to a later version"""
+    """Apply migrations up to REVISION (default: head)."""
     from . import commands
 
     commands.upgrade(
@@ -273,21 +294,17 @@ def upgrade_command(
     )
 
 
-@db.command("downgrade")
+@db.command("downgrade", cls=StepArgumentCommand)
 @directory_option
-@click.option(
-    "--sql", is_flag=True, help="Don't emit SQL to database - dump to standard output instead"
-)
-@click.option(
-    "--tag", default=None, help='Arbitrary "tag" name - can be used by custom env.py scripts'
-)
+@click.option("--sql", is_flag=True, help="Print the SQL on standard output instead of running it.")
+@click.option("--tag", default=None, help="A free-form tag that migration scripts can read.")
 @x_arg_option
 @click.argument("revision", default="-1")
 @_errors
 def downgrade_command(
     directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...], revision: str
 ) -> None:
-    """Revert to a previous version"""
+    """Revert migrations down to REVISION (default: -1, one step)."""
     from . import commands
 
     commands.downgrade(
@@ -300,7 +317,7 @@ def downgrade_command(
 @click.argument("revision", default="head")
 @_errors
 def show_command(directory: str | None, revision: str) -> None:
-    """Show the revision denoted by the given symbol."""
+    """Describe one revision (default: head)."""
     from . import commands
 
     for block in commands.show(_group_directory(directory), revision):
@@ -310,20 +327,23 @@ def show_command(directory: str | None, revision: str) -> None:
 @db.command("history")
 @directory_option
 @click.option(
-    "-r", "--rev-range", default=None, help="Specify a revision range; format is [start]:[end]"
+    "-r",
+    "--rev-range",
+    default=None,
+    help="Only revisions in this range, written start:end (either end may be left out).",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Use more verbose output")
+@click.option("-v", "--verbose", is_flag=True, help="Show full details.")
 @click.option(
     "-i",
     "--indicate-current",
     is_flag=True,
-    help="Indicate current version (Alembic 0.9.9 or greater is required)",
+    help="Mark the revisions the database is at.",
 )
 @_errors
 def history_command(
     directory: str | None, rev_range: str | None, verbose: bool, indicate_current: bool
 ) -> None:
-    """List changeset scripts in chronological order."""
+    """List the revisions, newest first."""
     from . import commands
 
     for line in commands.history(_group_directory(directory), rev_range, verbose, indicate_current):
@@ -332,13 +352,15 @@ def history_command(
 
 @db.command("heads")
 @directory_option
-@click.option("-v", "--verbose", is_flag=True, help="Use more verbose output")
+@click.option("-v", "--verbose", is_flag=True, help="Show full details.")
 @click.option(
-    "--resolve-dependencies", is_flag=True, help="Treat dependency versions as down revisions"
+    "--resolve-dependencies",
+    is_flag=True,
+    help="Count depends_on revisions as parents when finding heads.",
 )
 @_errors
 def heads_command(directory: str | None, verbose: bool, resolve_dependencies: bool) -> None:
-    """Show current available heads in the script directory"""
+    """Show the head revisions of the migrations folder."""
     from . import commands
 
     for line in commands.heads(_group_directory(directory), verbose, resolve_dependencies):
@@ -347,10 +369,10 @@ def heads_command(directory: str | None, verbose: bool, resolve_dependencies: bo
 
 @db.command("branches")
 @directory_option
-@click.option("-v", "--verbose", is_flag=True, help="Use more verbose output")
+@click.option("-v", "--verbose", is_flag=True, help="Show full details.")
 @_errors
 def branches_command(directory: str | None, verbose: bool) -> None:
-    """Show current branch points"""
+    """Show the revisions where history branches."""
     from . import commands
 
     for block in commands.branches(_group_directory(directory), verbose):
@@ -359,7 +381,7 @@ def branches_command(directory: str | None, verbose: bool) -> None:
 
 @db.command("current")
 @directory_option
-@click.option("-v", "--verbose", is_flag=True, help="Use more verbose output")
+@click.option("-v", "--verbose", is_flag=True, help="Show full details.")
 @click.option(
     "--check-heads",
     is_flag=True,
@@ -367,7 +389,7 @@ def branches_command(directory: str | None, verbose: bool) -> None:
 )
 @_errors
 def current_command(directory: str | None, verbose: bool, check_heads: bool) -> None:
-    """Display the current revision for each database."""
+    """Show the revision(s) the database is at."""
     from . import commands
 
     result = commands.current(_group_directory(directory), verbose, check_heads)
@@ -377,21 +399,15 @@ def current_command(directory: str | None, verbose: bool, check_heads: bool) -> 
 
 @db.command("stamp")
 @directory_option
-@click.option(
-    "--sql", is_flag=True, help="Don't emit SQL to database - dump to standard output instead"
-)
-@click.option(
-    "--tag", default=None, help='Arbitrary "tag" name - can be used by custom env.py scripts'
-)
-@click.option(
-    "--purge", is_flag=True, help="Delete the version in the alembic_version table before stamping"
-)
+@click.option("--sql", is_flag=True, help="Print the SQL on standard output instead of running it.")
+@click.option("--tag", default=None, help="A free-form tag that migration scripts can read.")
+@click.option("--purge", is_flag=True, help="Empty the version table first, whatever it holds.")
 @click.argument("revision", nargs=-1)
 @_errors
 def stamp_command(
     directory: str | None, sql: bool, tag: str | None, purge: bool, revision: tuple[str, ...]
 ) -> None:
-    """'stamp' the revision table with the given revision; don't run any migrations"""
+    """Set the version table to REVISION(s) without running migrations."""
     from . import commands
 
     commands.stamp(

@@ -361,7 +361,7 @@ def _run(
     for database in state.databases()[:1]:
         result = RunResult(database=database.url)
         with database.connect() as connection:
-            context = MigrationContext(connection, options)
+            context = MigrationContext(connection, options, url=database.url)
             echo(f"Database: {database.url}")
 
             def plan(found: tuple[str, ...], result: RunResult = result) -> list[Step]:
@@ -445,16 +445,24 @@ def stamp(
 
     targets = [revision] if isinstance(revision, str) else list(revision) or ["head"]
     state = app_state(directory)
-    if sql:
-        raise CommandError("Offline stamp (--sql) is not available in this version.")
     scripts = _scripts(state)
     graph = scripts.graph()
-    options = state.run_options(tag=tag)
+    options = state.run_options(sql=sql, tag=tag)
     echo = _reporter(report)
     database = state.default_database()
+    if sql:
+        import sys
+
+        context = MigrationContext(
+            None, options, dialect=database.engine.dialect, output=sys.stdout, url=database.url
+        )
+        changes = context.stamp(lambda found: plan_stamp(graph, found, targets, purge))
+        result = RunResult(database=database.url)
+        echo(f"Offline SQL for {database.url}: stamp {', '.join(targets)}")
+        return [result]
     result = RunResult(database=database.url)
     with database.connect() as connection:
-        context = MigrationContext(connection, options)
+        context = MigrationContext(connection, options, url=database.url)
         echo(f"Database: {database.url}")
         changes = context.stamp(lambda found: plan_stamp(graph, found, targets, purge))
         result.heads_after = context.current_heads()
@@ -469,7 +477,45 @@ def stamp(
 def _offline(
     state: AppState, revision: str, *, upgrade: bool, tag: str | None, report: Report | None
 ) -> list[RunResult]:
-    raise CommandError("Offline SQL (--sql) is not available in this version.")
+    """Write the SQL of an upgrade or downgrade to standard output, without connecting.
+
+    ``revision`` may be ``start:end``; without a start, an upgrade starts from base. A
+    downgrade needs the start, since nothing is read from the database.
+    """
+    import sys
+
+    from .engine.runtime.context import MigrationContext
+    from .engine.runtime.plan import plan_downgrade, plan_upgrade
+
+    scripts = _scripts(state)
+    graph = scripts.graph()
+    if ":" in revision:
+        start_text, _, target = revision.partition(":")
+        start = graph.resolve(start_text.strip() or "base")
+        target = target.strip() or ("head" if upgrade else "base")
+    elif upgrade:
+        start, target = (), revision
+    else:
+        raise CommandError(
+            f"A downgrade with --sql needs the revision to start from: write "
+            f"'flask db downgrade --sql <from>:{revision}' (for example head:{revision})."
+        )
+    plan = plan_upgrade(graph, start, target) if upgrade else plan_downgrade(graph, start, target)
+    database = state.default_database()
+    options = state.run_options(sql=True, tag=tag)
+    echo = _reporter(report)
+    echo(f"Offline SQL for {database.url} ({database.engine.dialect.name})")
+    context = MigrationContext(
+        None, options, dialect=database.engine.dialect, output=sys.stdout, url=database.url
+    )
+    result = RunResult(database=database.url, heads_before=start)
+    result.steps = context.run_offline(
+        plan,
+        lambda rev: scripts.load_module(rev.revision),
+        lambda step: echo(f"Generating {step.describe()}"),
+    )
+    result.heads_after = plan[-1].heads_after if plan else start
+    return [result]
 
 
 def _single_head(graph: RevisionGraph) -> str:

@@ -90,7 +90,7 @@ def reset_postgresql(url: str) -> None:
         conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
         conn.exec_driver_sql("CREATE SCHEMA public")
         for (schema,) in conn.exec_driver_sql(
-            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'fml\\_%'"
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'fml\\_%%'"
         ):
             conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
     engine.dispose()
@@ -101,9 +101,11 @@ def reset_mysql(url: str) -> None:
     engine = _admin_engine(url)
     with engine.connect() as conn:
         conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
-        for (table,) in conn.exec_driver_sql("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'"):
+        for table, _kind in conn.exec_driver_sql(
+            "SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'"
+        ):
             conn.exec_driver_sql(f"DROP TABLE `{table}`")
-        for (view,) in conn.exec_driver_sql("SHOW FULL TABLES WHERE Table_type = 'VIEW'"):
+        for view, _kind in conn.exec_driver_sql("SHOW FULL TABLES WHERE Table_type = 'VIEW'"):
             conn.exec_driver_sql(f"DROP VIEW `{view}`")
         conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
     engine.dispose()

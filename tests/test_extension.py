@@ -101,11 +101,14 @@ def test_directory_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     app = _app(tmp_path)
     db = SQLAlchemy(app)
     Migrate(app, db, directory="from_code")
+    cwd = Path.cwd()
     with app.app_context():
-        assert app_state().directory == "from_code"
+        # Relative folders are taken from the working directory, and reported absolute.
+        assert app_state().directory == str(cwd / "from_code")
         monkeypatch.setenv("FLASK_DB_DIRECTORY", "from_env")
-        assert app_state().directory == "from_env"
-        assert app_state("from_option").directory == "from_option"
+        assert app_state().directory == str(cwd / "from_env")
+        assert app_state("from_option").directory == str(cwd / "from_option")
+        assert app_state(tmp_path / "abs").directory == str(tmp_path / "abs")
 
 
 def test_x_args_are_parsed(tmp_path: Path) -> None:

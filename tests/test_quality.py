@@ -29,7 +29,11 @@ def test_ruff_check() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("path", sorted(ENGINE.rglob("*.py")), ids=lambda p: p.name)
+# The templates are files written into users' migrations folders, not engine code.
+ENGINE_MODULES = sorted(p for p in ENGINE.rglob("*.py") if "templates" not in p.parts)
+
+
+@pytest.mark.parametrize("path", ENGINE_MODULES, ids=lambda p: p.name)
 def test_engine_imports_neither_flask_nor_click(path: Path) -> None:
     tree = ast.parse(path.read_text())
     names: set[str] = set()

@@ -96,6 +96,18 @@ def _compile_inline_literal(element: InlineLiteral, compiler: Any, **kw: Any) ->
 # --- ALTER TABLE elements ------------------------------------------------------------------
 
 
+class OwnDropConstraint(DropConstraint):
+    """SQLAlchemy's ``DROP CONSTRAINT`` under a class of its own.
+
+    Other libraries loaded in the same process (Alembic does) may replace the MySQL rendering
+    of :class:`~sqlalchemy.schema.DropConstraint` globally; a subclass that declares its own
+    visit name keeps the dialect's rendering.
+    """
+
+    __visit_name__ = "drop_constraint"
+    inherit_cache = True
+
+
 class AlterTable(ExecutableDDLElement):
     """Base of the ``ALTER TABLE <table> ...`` statements this package compiles itself."""
 
@@ -535,7 +547,7 @@ class DefaultImpl:
 
     def drop_constraint(self, constraint: Constraint) -> None:
         """``ALTER TABLE ... DROP CONSTRAINT``."""
-        self.execute(DropConstraint(constraint))
+        self.execute(OwnDropConstraint(constraint))
 
     # -- data -------------------------------------------------------------------------------
 

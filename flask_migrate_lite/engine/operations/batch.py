@@ -27,12 +27,12 @@ from sqlalchemy import Column, MetaData, Table, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import SchemaItem
-from sqlalchemy.sql.elements import ColumnElement, TextClause
+from sqlalchemy.sql.elements import ColumnElement, TextClause, conv
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.sql.type_api import to_instance
 from sqlalchemy.types import TypeEngine
 
-from ..ddl.base import DefaultImpl, ServerDefault
+from ..ddl.base import DefaultImpl, InlineLiteral, ServerDefault
 from ..errors import CommandError, UnsupportedOperation
 from .batch_table import IndexSpec, TableModel, rebuild_table
 from .ops import (
@@ -311,6 +311,14 @@ class BatchOperations:
     def get_context(self) -> MigrationHandle:
         """The running migration."""
         return self.operations.get_context()
+
+    def f(self, name: str) -> conv:
+        """Mark a name as final, as :meth:`Operations.f` does (``batch_op.f("ix_x")``)."""
+        return self.operations.f(name)
+
+    def inline_literal(self, value: Any, type_: Any = None) -> InlineLiteral:
+        """A value written into the SQL itself, as :meth:`Operations.inline_literal`."""
+        return self.operations.inline_literal(value, type_)
 
     # -- applying -----------------------------------------------------------------------
 

@@ -20,11 +20,15 @@ and after it. Pure: nothing here touches a database.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ..errors import AmbiguousStep
 from ..script.graph import Revision, RevisionGraph
+
+_STEPS_BACK = re.compile(r"-(\d+)")
 
 __all__ = ["Step", "VersionChange", "plan_downgrade", "plan_stamp", "plan_upgrade"]
 
@@ -176,8 +180,35 @@ def plan_upgrade(graph: RevisionGraph, current_heads: Sequence[str], target: str
 
 
 def plan_downgrade(graph: RevisionGraph, current_heads: Sequence[str], target: str) -> list[Step]:
-    """The steps that downgrade a database at ``current_heads`` to ``target``."""
-    return _steps(graph, current_heads, graph.downgrade_path(current_heads, target), False)
+    """The steps that downgrade a database at ``current_heads`` to ``target``.
+
+    ``-N`` from a merge revision is not a walk to one revision (Alembic calls it ambiguous)
+    but N migrations to revert: the merge, then its parents while one head remains.
+    """
+    try:
+        path = graph.downgrade_path(current_heads, target)
+    except AmbiguousStep:
+        match = _STEPS_BACK.fullmatch(target.strip())
+        path_back = _last_migrations(graph, current_heads, int(match[1])) if match else None
+        if path_back is None:
+            raise
+        path = path_back
+    return _steps(graph, current_heads, path, False)
+
+
+def _last_migrations(
+    graph: RevisionGraph, current_heads: Sequence[str], count: int
+) -> list[Revision] | None:
+    """The last ``count`` migrations applied, while the database has a single head."""
+    sim = _Simulation(graph, current_heads)
+    order = []
+    for _ in range(count):
+        if len(sim.heads.rows) != 1:
+            return None
+        head = sim.heads.rows[0]
+        order.append(graph.get(head))
+        sim.downgrade(head)
+    return order
 
 
 def plan_stamp(

@@ -1,0 +1,316 @@
+"""Running migrations: online on a connection, or offline into an SQL script.
+
+:class:`MigrationContext` is what :data:`op` acts on while a migration runs. Online, it holds
+the migration lock, re-reads the version table after taking it, plans with what it read and
+runs each step in a transaction together with the step's version-table change (see
+:mod:`.transactions`). Offline (``as_sql``), it writes each step's DDL and version-table
+statements, with ``-- Running upgrade X -> Y`` comments and ``BEGIN;``/``COMMIT;`` where the
+database has transactional DDL.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
+
+from ..config import RunOptions
+from ..ddl import DefaultImpl, impl_for
+from ..errors import MigrateError, MigrationFailed, ScriptError
+from ..operations.api import Operations, running
+from ..script.graph import Revision
+from .plan import Step, VersionChange
+from .transactions import Transactions, transactions_for
+from .version import apply_changes, ensure_version_table, read_heads, version_table
+
+__all__ = ["MigrationContext", "Planner", "Loader", "Reporter"]
+
+#: Plans the steps from the heads read under the lock.
+Planner = Callable[[tuple[str, ...]], list[Step]]
+#: Imports a revision's module, to run it.
+Loader = Callable[[Revision], types.ModuleType]
+#: Told about each step just before it runs.
+Reporter = Callable[[Step], None]
+
+
+class MigrationContext:
+    """One database being migrated (online with ``connection``, or offline with ``dialect``).
+
+    ``bind`` names a Flask-SQLAlchemy bind in a multi-database project: its steps call the
+    scripts' ``upgrade_<bind>()``/``downgrade_<bind>()`` functions, and a script without the
+    function has nothing to do for that database.
+    """
+
+    def __init__(
+        self,
+        connection: Connection | None,
+        options: RunOptions,
+        *,
+        dialect: Dialect | None = None,
+        output: TextIO | None = None,
+        url: str = "",
+        bind: str | None = None,
+    ) -> None:
+        if connection is None and not options.as_sql:
+            raise MigrateError("Running migrations online needs a connection.")
+        if dialect is None:
+            if connection is None:
+                raise MigrateError("Offline mode needs the database's dialect.")
+            dialect = connection.dialect
+        self.connection = connection
+        self.options = options
+        self.dialect = dialect
+        self.url = url or (str(connection.engine.url) if connection is not None else "")
+        self.bind = bind
+        self.table = version_table(options.version_table, options.version_table_schema)
+        self._impl = impl_for(
+            dialect,
+            None if options.as_sql else connection,
+            as_sql=options.as_sql,
+            output=output if output is not None else sys.stdout,
+            literal_binds=options.as_sql,
+        )
+        self._tx: Transactions | None = None
+        self._table_ready = False
+
+    # -- what Operations needs (MigrationHandle) -------------------------------------------
+
+    @property
+    def impl(self) -> DefaultImpl:
+        """The DDL implementation of this database."""
+        return self._impl
+
+    @property
+    def x_args(self) -> Mapping[str, str]:
+        """The ``-x key=value`` arguments of the command line."""
+        return self.options.x_args
+
+    @property
+    def as_sql(self) -> bool:
+        """Whether statements are written out rather than run."""
+        return self.options.as_sql
+
+    @property
+    def tag(self) -> str | None:
+        """The ``--tag`` argument of the command line."""
+        return self.options.tag
+
+    @contextmanager
+    def autocommit_block(self) -> Iterator[None]:
+        """Run the block outside the migration's transaction (``CREATE INDEX CONCURRENTLY``).
+
+        Everything the migration did before the block is committed first.
+        """
+        if self.as_sql:
+            self._impl.commit_sql()
+            yield
+            self._impl.begin_transaction_sql()
+            return
+        if self._tx is None:
+            raise MigrateError("autocommit_block() can only be used while a migration runs.")
+        with self._tx.autocommit():
+            yield
+
+    # -- online ------------------------------------------------------------------------------
+
+    def _connection(self) -> Connection:
+        if self.connection is None:
+            raise MigrateError("This needs a database connection; it is not available offline.")
+        return self.connection
+
+    def current_heads(self) -> tuple[str, ...]:
+        """The revisions the database is at (the version table's rows)."""
+        connection = self._connection()
+        heads = read_heads(connection, self.table)
+        if connection.in_transaction() and self._tx is None:
+            connection.commit()
+        return heads
+
+    def _transactions(self) -> Transactions:
+        return transactions_for(
+            self._connection(),
+            per_migration=self.options.transaction_per_migration,
+            lock_timeout=self.options.lock_timeout,
+            url=self.url,
+        )
+
+    def run(self, plan: Planner, load: Loader, report: Reporter | None = None) -> list[Step]:
+        """Take the lock, read the heads, plan with them, and run the steps in order.
+
+        Returns the steps that ran. A step whose script raises is undone (where the database
+        allows) and reported as :class:`MigrationFailed`; the steps before it stay applied
+        unless the run is one transaction (``transaction_per_migration=False``).
+        """
+        if self.as_sql:
+            return self.run_offline(plan(()), load, report)
+        connection = self._connection()
+        tx = self._transactions()
+        done: list[Step] = []
+        with tx.run(self.table.name, self.table.schema):
+            self._tx = tx
+            try:
+                heads = read_heads(connection, self.table)
+                steps = plan(heads)
+                if not steps:
+                    tx.begin_step()
+                    self._ensure_table(connection)
+                    tx.commit_step()
+                for step in steps:
+                    if report is not None:
+                        report(step)
+                    self._run_step(tx, step, load, heads_at_start=heads)
+                    done.append(step)
+            finally:
+                self._tx = None
+        return done
+
+    def _ensure_table(self, connection: Connection) -> None:
+        # Created inside the first step's transaction, so a first migration that fails
+        # leaves no version table behind where DDL is transactional.
+        if not self._table_ready:
+            ensure_version_table(connection, self.table)
+            self._table_ready = True
+
+    def _run_step(
+        self, tx: Transactions, step: Step, load: Loader, *, heads_at_start: tuple[str, ...]
+    ) -> None:
+        connection = self._connection()
+        tx.begin_step()
+        try:
+            function = self._function(load(step.revision), step)
+            self._ensure_table(connection)
+            if function is not None:
+                with running(Operations(self)):
+                    function()
+            apply_changes(self._impl, self.table, step.changes)
+            tx.commit_step()
+        except ScriptError:
+            self._table_ready = False
+            tx.rollback_step()
+            raise
+        except BaseException as exc:
+            self._table_ready = False
+            try:
+                tx.rollback_step()
+            except DBAPIError:
+                pass  # the connection is gone; the database rolled the step back itself
+            if not isinstance(exc, Exception):
+                raise
+            raise self._failure(tx, step, exc, heads_at_start) from exc
+
+    def _failure(
+        self, tx: Transactions, step: Step, exc: Exception, heads_at_start: tuple[str, ...]
+    ) -> MigrationFailed:
+        direction = "upgrade" if step.is_upgrade else "downgrade"
+        cause = _describe(exc)
+        before = ", ".join(step.heads_before) or "base"
+        if not tx.atomic_steps:
+            state = (
+                f"{self.dialect.name} commits each DDL statement as it runs, so the statements "
+                "before the failure may be applied; the version table still says "
+                f"{before}: undo them by hand (or make the script skip what exists) and run "
+                "the command again"
+            )
+        elif self.options.transaction_per_migration:
+            state = (
+                f"it was rolled back and the database is at {before}, with every migration "
+                "before it applied; fix the script and run the command again"
+            )
+        else:
+            start = ", ".join(heads_at_start) or "base"
+            state = (
+                f"the whole run was rolled back and the database is still at {start}; fix the "
+                "script and run the command again"
+            )
+        return MigrationFailed(step.revision.revision, direction, cause, state + ".")
+
+    def _function(self, module: types.ModuleType, step: Step) -> Callable[[], Any] | None:
+        name = "upgrade" if step.is_upgrade else "downgrade"
+        if self.bind is not None:
+            per_bind = getattr(module, f"{name}_{self.bind}", None)
+            if callable(per_bind):
+                return per_bind  # type: ignore[no-any-return]
+            if self.bind:
+                return None  # this revision has nothing to do for the bind
+        function = getattr(module, name, None)
+        if not callable(function):
+            raise ScriptError(
+                step.revision.path or step.revision.revision, f"it has no {name}() function"
+            )
+        return function  # type: ignore[no-any-return]
+
+    def stamp(self, plan: Callable[[tuple[str, ...]], list[VersionChange]]) -> list[VersionChange]:
+        """Set the version table to what ``plan`` computes from the heads read under the lock.
+
+        Runs no migration. Offline, writes the statements instead.
+        """
+        if self.as_sql:
+            changes = plan(())
+            self._impl.begin_transaction_sql()
+            self._impl.create_table(self.table)
+            apply_changes(self._impl, self.table, changes)
+            self._impl.commit_sql()
+            return changes
+        connection = self._connection()
+        tx = self._transactions()
+        with tx.run(self.table.name, self.table.schema):
+            heads = read_heads(connection, self.table)
+            changes = plan(heads)
+            tx.begin_step()
+            try:
+                self._ensure_table(connection)
+                apply_changes(self._impl, self.table, changes)
+                tx.commit_step()
+            except BaseException:
+                self._table_ready = False
+                tx.rollback_step()
+                raise
+        return changes
+
+    # -- offline -----------------------------------------------------------------------------
+
+    def run_offline(
+        self, steps: list[Step], load: Loader, report: Reporter | None = None
+    ) -> list[Step]:
+        """Write ``steps`` as SQL: their DDL, the version-table statements and comments."""
+        impl = self._impl
+        per_migration = self.options.transaction_per_migration
+        if not per_migration:
+            impl.begin_transaction_sql()
+        for step in steps:
+            if report is not None:
+                report(step)
+            if per_migration:
+                impl.begin_transaction_sql()
+            if step.is_upgrade and not step.heads_before:
+                impl.create_table(self.table)
+            impl.static_output(f"-- Running {step.describe()}")
+            function = self._function(load(step.revision), step)
+            if function is not None:
+                with running(Operations(self)):
+                    function()
+            apply_changes(impl, self.table, step.changes)
+            if not step.is_upgrade and not step.heads_after:
+                impl.drop_table(self.table)
+            if per_migration:
+                impl.commit_sql()
+        if not per_migration:
+            impl.commit_sql()
+        return steps
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        text = str(exc.orig).strip()
+    else:
+        text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    if isinstance(exc, MigrateError):
+        return first.rstrip(".")
+    name = type(exc.orig).__name__ if isinstance(exc, DBAPIError) else type(exc).__name__
+    return f"{name}: {first}" if first else name

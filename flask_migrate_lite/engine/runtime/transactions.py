@@ -1,0 +1,236 @@
+"""How a run of migrations uses transactions, per database.
+
+A run opens once (taking the migration lock), then each step begins, and commits or rolls
+back. Two strategies:
+
+* :class:`DriverTransactions` (PostgreSQL, MySQL/MariaDB, others): SQLAlchemy transactions,
+  one per step, or one around the whole run. The lock is a session lock (:mod:`.lock`).
+* :class:`SQLiteTransactions`: the Python driver's own transaction handling would commit
+  before DDL, so the connection is put in driver autocommit and the run issues
+  ``BEGIN IMMEDIATE`` itself. That write transaction is the lock and is held for the whole
+  run; each step is a ``SAVEPOINT``, which SQLite rolls back DDL and all. ``PRAGMA
+  foreign_keys`` cannot change inside a transaction, so when enforcement is on it is turned
+  off before BEGIN, each step is checked with ``PRAGMA foreign_key_check`` before it is
+  released, and enforcement is restored after COMMIT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+
+from sqlalchemy.engine import Connection, RootTransaction
+from sqlalchemy.exc import OperationalError
+
+from ..errors import CommandError, LockTimeout
+from .lock import migration_lock
+
+__all__ = ["DriverTransactions", "SQLiteTransactions", "Transactions", "transactions_for"]
+
+_SAVEPOINT = "flask_migrate_lite_step"
+
+
+class Transactions:
+    """The transaction strategy of one run (see the module documentation)."""
+
+    #: Whether a failed step leaves nothing behind (False on MySQL/MariaDB).
+    atomic_steps = True
+
+    def __init__(
+        self, connection: Connection, *, per_migration: bool, lock_timeout: float, url: str
+    ) -> None:
+        self.connection = connection
+        self.per_migration = per_migration
+        self.lock_timeout = lock_timeout
+        self.url = url
+
+    @contextmanager
+    def run(self, table_name: str, schema: str | None) -> Iterator[None]:
+        """Hold the lock (and, where used, the run's transaction) for the block."""
+        raise NotImplementedError
+
+    def begin_step(self) -> None:
+        """Open the step's transaction."""
+        raise NotImplementedError
+
+    def commit_step(self) -> None:
+        """Make the step permanent (or part of the run's transaction)."""
+        raise NotImplementedError
+
+    def rollback_step(self) -> None:
+        """Undo the step as far as the database allows."""
+        raise NotImplementedError
+
+    @contextmanager
+    def autocommit(self) -> Iterator[None]:
+        """Leave the step's transaction for the block (``op.get_context().autocommit_block()``)."""
+        raise NotImplementedError
+
+
+class DriverTransactions(Transactions):
+    """SQLAlchemy-managed transactions under a session lock."""
+
+    def __init__(
+        self, connection: Connection, *, per_migration: bool, lock_timeout: float, url: str
+    ) -> None:
+        super().__init__(
+            connection, per_migration=per_migration, lock_timeout=lock_timeout, url=url
+        )
+        self.atomic_steps = connection.dialect.name not in ("mysql", "mariadb")
+        self._run_tx: RootTransaction | None = None
+        self._step_tx: RootTransaction | None = None
+
+    @contextmanager
+    def run(self, table_name: str, schema: str | None) -> Iterator[None]:
+        if self.connection.in_transaction():
+            self.connection.commit()
+        with migration_lock(self.connection, table_name, schema, self.lock_timeout, self.url):
+            if self.per_migration:
+                yield
+                return
+            self._run_tx = self.connection.begin()
+            try:
+                yield
+            except BaseException:
+                if self._run_tx.is_active:
+                    self._run_tx.rollback()
+                raise
+            finally:
+                run_tx, self._run_tx = self._run_tx, None
+            if run_tx.is_active:
+                run_tx.commit()
+
+    def begin_step(self) -> None:
+        if self._run_tx is None:
+            if self.connection.in_transaction():
+                self.connection.commit()
+            self._step_tx = self.connection.begin()
+
+    def commit_step(self) -> None:
+        if self._step_tx is not None:
+            step_tx, self._step_tx = self._step_tx, None
+            step_tx.commit()
+
+    def rollback_step(self) -> None:
+        if self._step_tx is not None:
+            step_tx, self._step_tx = self._step_tx, None
+            if step_tx.is_active:
+                step_tx.rollback()
+        elif self._run_tx is not None and self._run_tx.is_active:
+            self._run_tx.rollback()
+
+    @contextmanager
+    def autocommit(self) -> Iterator[None]:
+        connection = self.connection
+        if connection.in_transaction():
+            connection.commit()
+        self._step_tx = None
+        level = connection.get_isolation_level()
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            yield
+        finally:
+            connection.execution_options(isolation_level=level)
+            if self.per_migration:
+                self._step_tx = connection.begin()
+            else:
+                self._run_tx = connection.begin()
+
+
+class SQLiteTransactions(Transactions):
+    """``BEGIN IMMEDIATE`` for the run and a ``SAVEPOINT`` per step, issued by hand."""
+
+    def __init__(
+        self, connection: Connection, *, per_migration: bool, lock_timeout: float, url: str
+    ) -> None:
+        super().__init__(
+            connection, per_migration=per_migration, lock_timeout=lock_timeout, url=url
+        )
+        self._foreign_keys = False
+        self._failed = False
+
+    def _sql(self, statement: str) -> None:
+        self.connection.exec_driver_sql(statement)
+
+    def _pragma(self, name: str) -> int:
+        return int(self.connection.exec_driver_sql(f"PRAGMA {name}").scalar() or 0)
+
+    def _begin_immediate(self) -> None:
+        try:
+            self._sql("BEGIN IMMEDIATE")
+        except OperationalError as exc:
+            if "locked" in str(exc.orig):
+                raise LockTimeout(self.url, self.lock_timeout) from exc
+            raise
+
+    @contextmanager
+    def run(self, table_name: str, schema: str | None) -> Iterator[None]:
+        connection = self.connection
+        if connection.in_transaction():
+            connection.commit()
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        with ExitStack() as restore:
+            busy = self._pragma("busy_timeout")
+            self._sql(f"PRAGMA busy_timeout = {int(max(self.lock_timeout, 0) * 1000)}")
+            restore.callback(self._sql, f"PRAGMA busy_timeout = {busy}")
+            self._foreign_keys = bool(self._pragma("foreign_keys"))
+            if self._foreign_keys:
+                self._sql("PRAGMA foreign_keys = OFF")
+                restore.callback(self._sql, "PRAGMA foreign_keys = ON")
+            self._begin_immediate()
+            self._failed = False
+            try:
+                yield
+            except BaseException:
+                # A failed step was rolled back to its savepoint: when each migration is its
+                # own unit, the ones before it are kept. Anything else undoes the whole run.
+                self._finish(commit=self.per_migration and self._failed)
+                raise
+            self._finish(commit=True)
+
+    def _finish(self, *, commit: bool) -> None:
+        driver = self.connection.connection.driver_connection
+        if not getattr(driver, "in_transaction", True):
+            return
+        self._sql("COMMIT" if commit else "ROLLBACK")
+
+    def begin_step(self) -> None:
+        self._sql(f"SAVEPOINT {_SAVEPOINT}")
+
+    def commit_step(self) -> None:
+        if self._foreign_keys:
+            broken = self.connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                tables = sorted({str(row[0]) for row in broken})
+                raise CommandError(
+                    f"the migration leaves rows whose foreign keys point at nothing in "
+                    f"{', '.join(tables)} (PRAGMA foreign_key_check)"
+                )
+        self._sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+
+    def rollback_step(self) -> None:
+        self._failed = True
+        self._sql(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
+        self._sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+
+    @contextmanager
+    def autocommit(self) -> Iterator[None]:
+        # Leaving the transaction commits everything so far and gives up the write lock
+        # until the block ends.
+        self._sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+        self._sql("COMMIT")
+        try:
+            yield
+        finally:
+            self._begin_immediate()
+            self._sql(f"SAVEPOINT {_SAVEPOINT}")
+
+
+def transactions_for(
+    connection: Connection, *, per_migration: bool, lock_timeout: float, url: str
+) -> Transactions:
+    """The strategy for ``connection``'s database."""
+    factory: Callable[..., Transactions] = (
+        SQLiteTransactions if connection.dialect.name == "sqlite" else DriverTransactions
+    )
+    return factory(connection, per_migration=per_migration, lock_timeout=lock_timeout, url=url)
