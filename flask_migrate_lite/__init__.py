@@ -7,41 +7,111 @@ Python inside an application context.
 
 from __future__ import annotations
 
-from .commands import (
-    branches,
-    current,
-    downgrade,
-    edit,
-    heads,
-    history,
-    init,
-    list_templates,
-    merge,
-    revision,
-    show,
-    stamp,
-    upgrade,
-)
-from .engine.errors import (
-    AmbiguousRevision,
-    CommandError,
-    CycleDetected,
-    DatabaseUnavailable,
-    DuplicateRevision,
-    MigrateError,
-    MigrationFailed,
-    MissingParent,
-    MultipleHeads,
-    NoMigrationsFolder,
-    RelativeOutOfRange,
-    RevisionError,
-    ScriptError,
-    TargetNotUpToDate,
-    UnknownRevision,
-)
-from .engine.operations.api import op
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .extension import Migrate, MigrateState
-from .settings import MigrateConfig
+
+if TYPE_CHECKING:
+    from .commands import (
+        branches,
+        check,
+        current,
+        downgrade,
+        edit,
+        heads,
+        history,
+        init,
+        list_templates,
+        merge,
+        migrate,
+        revision,
+        show,
+        stamp,
+        upgrade,
+    )
+    from .engine.errors import (
+        AmbiguousRevision,
+        CommandError,
+        CycleDetected,
+        DatabaseUnavailable,
+        DuplicateRevision,
+        LockTimeout,
+        MigrateError,
+        MigrationFailed,
+        MissingParent,
+        MultipleHeads,
+        NoMigrationsFolder,
+        RelativeOutOfRange,
+        RevisionError,
+        ScriptError,
+        TargetNotUpToDate,
+        UnknownRevision,
+    )
+    from .engine.operations.api import op
+    from .settings import MigrateConfig
+
+# Everything but the extension is imported on first use, so that an app's start-up (and
+# ``flask db --help``) pays only for what the command it runs needs.
+_LAZY = {
+    **{
+        name: ".commands"
+        for name in (
+            "branches",
+            "check",
+            "current",
+            "downgrade",
+            "edit",
+            "heads",
+            "history",
+            "init",
+            "list_templates",
+            "merge",
+            "migrate",
+            "revision",
+            "show",
+            "stamp",
+            "upgrade",
+        )
+    },
+    **{
+        name: ".engine.errors"
+        for name in (
+            "AmbiguousRevision",
+            "CommandError",
+            "CycleDetected",
+            "DatabaseUnavailable",
+            "DuplicateRevision",
+            "LockTimeout",
+            "MigrateError",
+            "MigrationFailed",
+            "MissingParent",
+            "MultipleHeads",
+            "NoMigrationsFolder",
+            "RelativeOutOfRange",
+            "RevisionError",
+            "ScriptError",
+            "TargetNotUpToDate",
+            "UnknownRevision",
+        )
+    },
+    "op": ".engine.operations.api",
+    "MigrateConfig": ".settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flask_migrate_lite' has no attribute '{name}'")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __version__ = "0.1.0.dev0"
 
@@ -51,6 +121,7 @@ __all__ = [
     "CycleDetected",
     "DatabaseUnavailable",
     "DuplicateRevision",
+    "LockTimeout",
     "Migrate",
     "MigrateConfig",
     "MigrateError",
@@ -65,6 +136,7 @@ __all__ = [
     "TargetNotUpToDate",
     "UnknownRevision",
     "branches",
+    "check",
     "current",
     "downgrade",
     "edit",
@@ -73,6 +145,7 @@ __all__ = [
     "init",
     "list_templates",
     "merge",
+    "migrate",
     "op",
     "revision",
     "show",
