@@ -1,0 +1,1081 @@
+"""Compare the models' MetaData with the live database and produce the operations between.
+
+The database is read in bulk with the inspector's multi-table methods, for the tables that
+matter only (the models' tables and the database's other tables, never the version table or
+tables a hook excludes). The result is :class:`~.model.UpgradeOps`; its reverse is the
+downgrade. Messages follow Alembic's wording, one per change.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    UniqueConstraint,
+    exc,
+    inspect,
+    text,
+)
+from sqlalchemy import types as sqltypes
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine.default import DefaultDialect
+from sqlalchemy.schema import DefaultClause, SchemaItem
+from sqlalchemy.sql.elements import conv
+
+from ..operations.ops import (
+    AddColumnOp,
+    AlterColumnOp,
+    CreateCheckConstraintOp,
+    CreateForeignKeyOp,
+    CreateIndexOp,
+    CreateTableCommentOp,
+    CreateTableOp,
+    CreateUniqueConstraintOp,
+    DropColumnOp,
+    DropConstraintOp,
+    DropTableCommentOp,
+    DropTableOp,
+    IndexColumn,
+)
+from .defaults import model_default_text, normalise_default
+from .model import Directive, EnumTypeOp, ModifyTableOps, TableOp, UpgradeOps
+from .types import types_differ
+
+__all__ = ["CompareOptions", "Comparison", "compare_metadata"]
+
+# SQLite's reflection skips indexes on expressions, with this warning naming the index.
+_UNREFLECTED_INDEX = re.compile(r"Skipped unsupported reflection of expression-based index (\S+)")
+
+_SYSTEM_SCHEMAS = {
+    "information_schema",
+    "pg_catalog",
+    "pg_toast",
+    "mysql",
+    "performance_schema",
+    "sys",
+}
+
+
+@dataclass
+class CompareOptions:
+    """What to compare, and the hooks of ``Migrate(...)`` / ``@migrate.configure``."""
+
+    compare_type: bool | Callable[..., bool | None] = True
+    compare_server_default: bool | Callable[..., bool | None] = False
+    include_object: Callable[..., bool] | None = None
+    include_name: Callable[..., bool] | None = None
+    include_schemas: bool = False
+    version_table: str = "alembic_version"
+    version_table_schema: str | None = None
+
+
+@dataclass
+class Comparison:
+    """The operations found, and what to tell the user about them."""
+
+    upgrade_ops: UpgradeOps
+    messages: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Reflected:
+    """One database table, as the inspector gave it."""
+
+    schema: str | None
+    name: str
+    columns: list[dict[str, Any]]
+    pk: dict[str, Any]
+    fks: list[dict[str, Any]]
+    indexes: list[dict[str, Any]]
+    uniques: list[dict[str, Any]]
+    checks: list[dict[str, Any]]
+    comment: str | None
+
+
+def _label(schema: str | None, name: str) -> str:
+    return f"{schema}.{name}" if schema else name
+
+
+class _Comparer:
+    def __init__(
+        self, connection: Connection, metadatas: Sequence[MetaData], options: CompareOptions
+    ) -> None:
+        self.connection = connection
+        self.dialect: Dialect = connection.dialect
+        self.options = options
+        self.inspector = inspect(connection)
+        self.default_schema = self.inspector.default_schema_name
+        self.metadatas = metadatas
+        #: Indexes that exist but that reflection could not describe: (schema, name).
+        self.unreflected_indexes: set[tuple[str | None, str]] = set()
+        self.result = Comparison(UpgradeOps())
+        self.context = SimpleNamespace(
+            connection=connection, dialect=self.dialect, bind=connection, opts=options
+        )
+
+    # -- hooks ---------------------------------------------------------------------------
+
+    def _schema(self, schema: str | None) -> str | None:
+        return None if schema == self.default_schema else schema
+
+    def _name_ok(self, name: str | None, type_: str, parents: dict[str, str | None]) -> bool:
+        hook = self.options.include_name
+        return True if hook is None else bool(hook(name, type_, parents))
+
+    def _object_ok(
+        self, obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+    ) -> bool:
+        hook = self.options.include_object
+        return True if hook is None else bool(hook(obj, name, type_, reflected, compare_to))
+
+    @staticmethod
+    def _parents(schema: str | None, table: str | None = None) -> dict[str, str | None]:
+        parents: dict[str, str | None] = {"schema_name": schema}
+        if table is not None:
+            parents["table_name"] = table
+            parents["schema_qualified_table_name"] = _label(schema, table)
+        return parents
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _model_tables(self) -> dict[tuple[str | None, str], Table]:
+        tables: dict[tuple[str | None, str], Table] = {}
+        for metadata in self.metadatas:
+            for table in metadata.tables.values():
+                key = (self._schema(table.schema), table.name)
+                tables[key] = table
+        return tables
+
+    def _schemas(self, model: Iterable[tuple[str | None, str]]) -> list[str | None]:
+        schemas: set[str | None] = {None}
+        schemas.update(schema for schema, _ in model)
+        if self.options.include_schemas:
+            for name in self.inspector.get_schema_names():
+                if name in _SYSTEM_SCHEMAS or name.startswith("pg_"):
+                    continue
+                if name == self.default_schema:
+                    continue
+                if self._name_ok(name, "schema", {}):
+                    schemas.add(name)
+        return sorted(schemas, key=lambda s: (s is not None, s or ""))
+
+    def _db_table_names(self, schema: str | None) -> set[str]:
+        try:
+            names = self.inspector.get_table_names(schema=schema)
+        except Exception:  # noqa: BLE001 - a schema named by a model that does not exist yet
+            return set()
+        version_schema = self._schema(self.options.version_table_schema)
+        result = set()
+        for name in names:
+            if name == self.options.version_table and schema == version_schema:
+                continue
+            if self._name_ok(name, "table", self._parents(schema)):
+                result.add(name)
+        return result
+
+    def _reflect(self, schema: str | None, names: Sequence[str]) -> dict[str, _Reflected]:
+        if not names:
+            return {}
+        insp = self.inspector
+        kw: dict[str, Any] = {"schema": schema, "filter_names": list(names)}
+        columns = insp.get_multi_columns(**kw)
+        pks = insp.get_multi_pk_constraint(**kw)
+        fks = insp.get_multi_foreign_keys(**kw)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", exc.SAWarning)
+            indexes = insp.get_multi_indexes(**kw)
+            uniques = insp.get_multi_unique_constraints(**kw)
+        for warning in caught:
+            found = _UNREFLECTED_INDEX.search(str(warning.message))
+            if found is None:
+                warnings.warn_explicit(
+                    warning.message, warning.category, warning.filename, warning.lineno
+                )
+            else:
+                self.unreflected_indexes.add((schema, found[1]))
+        try:
+            checks = insp.get_multi_check_constraints(**kw)
+        except NotImplementedError:
+            checks = {}
+        comments: dict[Any, Any] = {}
+        if self.dialect.supports_comments:
+            comments = insp.get_multi_table_comment(**kw)
+        result = {}
+        for name in names:
+            key = (schema, name)
+            result[name] = _Reflected(
+                schema=schema,
+                name=name,
+                columns=[dict(x) for x in columns.get(key, [])],
+                pk=dict(pks.get(key) or {}),
+                fks=[dict(x) for x in fks.get(key, [])],
+                indexes=[dict(x) for x in indexes.get(key, [])],
+                uniques=[dict(x) for x in uniques.get(key, [])],
+                checks=[dict(x) for x in checks.get(key, [])],
+                comment=(comments.get(key) or {}).get("text"),
+            )
+        return result
+
+    # -- the comparison --------------------------------------------------------------------
+
+    def run(self) -> Comparison:
+        model = self._model_tables()
+        directives: list[Directive] = []
+        created: list[Table] = []
+        removed: list[_Reflected] = []
+        modified: list[ModifyTableOps] = []
+        for schema in self._schemas(model):
+            in_db = self._db_table_names(schema)
+            wanted: dict[str, Table] = {}
+            for (table_schema, name), table in model.items():
+                if table_schema != schema:
+                    continue
+                if not self._name_ok(name, "table", self._parents(schema)):
+                    continue
+                if not self._object_ok(table, name, "table", False, None):
+                    continue
+                wanted[name] = table
+            may_remove = schema is None or self.options.include_schemas
+            gone = sorted(in_db - set(wanted)) if may_remove else []
+            common = sorted(set(wanted) & in_db)
+            reflected = self._reflect(schema, gone + common)
+            for name in sorted(set(wanted) - in_db):
+                created.append(wanted[name])
+            for name in gone:
+                table = self._reflected_table(reflected[name])
+                if self._object_ok(table, name, "table", True, None):
+                    removed.append(reflected[name])
+            for name in common:
+                changes = self._compare_table(wanted[name], reflected[name])
+                if not changes.is_empty():
+                    modified.append(changes)
+        directives.extend(self._enum_directives(created, modified))
+        for table in _creation_order(created):
+            self.result.messages.append(
+                f"Detected added table '{_label(table.schema, table.name)}'"
+            )
+            directives.extend(self._create_table(table))
+        directives.extend(modified)
+        for item in reversed(_reflected_order(removed)):
+            label = _label(item.schema, item.name)
+            self.result.messages.append(f"Detected removed table '{label}'")
+            self.result.warnings.append(
+                f"The migration drops table '{label}' and every row in it (destructive); "
+                "check that this is not a rename before you upgrade."
+            )
+            directives.extend(self._drop_table(item))
+        self.result.upgrade_ops.ops = directives
+        return self.result
+
+    # -- whole tables --------------------------------------------------------------------------
+
+    def _create_table(self, table: Table) -> list[Directive]:
+        schema = self._schema(table.schema)
+        items: list[SchemaItem] = [_copy_column(column) for column in table.columns]
+        items.extend(_table_constraints(table, self.dialect))
+        kw = dict(table.dialect_kwargs)
+        if table.comment is not None:
+            kw["comment"] = table.comment
+        out: list[Directive] = [CreateTableOp(table.name, tuple(items), schema, kw=kw)]
+        index_ops: list[TableOp] = [
+            _create_index_op(index, table.name, schema)
+            for index in sorted(table.indexes, key=lambda ix: ix.name or "")
+            if self._object_ok(index, index.name, "index", False, None)
+        ]
+        if index_ops:
+            out.append(ModifyTableOps(table.name, index_ops, schema))
+        return out
+
+    def _reflected_table(self, item: _Reflected) -> Table:
+        metadata = MetaData()
+        columns = [_reflected_column(col) for col in item.columns]
+        constraints: list[SchemaItem] = []
+        pk_cols = item.pk.get("constrained_columns") or []
+        if pk_cols:
+            constraints.append(PrimaryKeyConstraint(*pk_cols, name=item.pk.get("name")))
+        for fk in item.fks:
+            constraints.append(_fk_constraint(fk))
+        for unique in item.uniques:
+            constraints.append(UniqueConstraint(*unique["column_names"], name=unique.get("name")))
+        for check in item.checks:
+            if check.get("name"):
+                constraints.append(CheckConstraint(text(check["sqltext"]), name=check["name"]))
+        kw: dict[str, Any] = {}
+        if item.comment is not None:
+            kw["comment"] = item.comment
+        return Table(item.name, metadata, *columns, *constraints, schema=item.schema, **kw)
+
+    def _drop_table(self, item: _Reflected) -> list[Directive]:
+        table = self._reflected_table(item)
+        out: list[Directive] = []
+        index_ops: list[TableOp] = []
+        for index in self._plain_indexes(item):
+            create = _reflected_index_op(index, item.name, item.schema)
+            index_ops.append(create.reverse())
+        if index_ops:
+            out.append(ModifyTableOps(item.name, index_ops, item.schema))
+        items: list[SchemaItem] = [_copy_column(column) for column in table.columns]
+        items.extend(_table_constraints(table))
+        kw = {"comment": item.comment} if item.comment is not None else {}
+        out.append(DropTableOp(item.name, item.schema, columns=tuple(items), kw=kw))
+        return out
+
+    # -- one table ---------------------------------------------------------------------------
+
+    def _compare_table(self, table: Table, item: _Reflected) -> ModifyTableOps:
+        schema = item.schema
+        name = table.name
+        label = _label(schema, name)
+        drops: list[TableOp] = []
+        adds_columns: list[TableOp] = []
+        alters: list[TableOp] = []
+        creates: list[TableOp] = []
+        drop_columns: list[TableOp] = []
+        comments: list[TableOp] = []
+
+        reflected_cols = {col["name"]: col for col in item.columns}
+        parents = self._parents(schema, name)
+        for column in table.columns:
+            if not self._name_ok(column.name, "column", parents):
+                continue
+            found = reflected_cols.get(column.name)
+            if not self._object_ok(column, column.name, "column", False, found):
+                continue
+            if found is None:
+                self.result.messages.append(f"Detected added column '{label}.{column.name}'")
+                adds_columns.append(AddColumnOp(name, _copy_column(column), schema))
+                continue
+            alter = self._compare_column(table, column, found, label)
+            if alter is not None:
+                alters.append(alter)
+        model_names = set(table.columns.keys())
+        for col in item.columns:
+            if col["name"] in model_names:
+                continue
+            existing = _reflected_column(col)
+            if not self._name_ok(col["name"], "column", parents):
+                continue
+            if not self._object_ok(existing, col["name"], "column", True, None):
+                continue
+            self.result.messages.append(f"Detected removed column '{label}.{col['name']}'")
+            drop_columns.append(DropColumnOp(name, col["name"], schema, existing_column=existing))
+
+        self._compare_primary_key(table, item, label)
+        self._compare_indexes_and_uniques(table, item, label, drops, creates)
+        self._compare_foreign_keys(table, item, label, drops, creates)
+        self._compare_checks(table, item, label, drops, creates)
+        if self.dialect.supports_comments and table.comment != item.comment:
+            if table.comment is None:
+                self.result.messages.append(f"Detected removed table comment '{label}'")
+                comments.append(DropTableCommentOp(name, item.comment, schema))
+            else:
+                self.result.messages.append(f"Detected table comment '{label}'")
+                comments.append(CreateTableCommentOp(name, table.comment, item.comment, schema))
+        ops = drops + adds_columns + alters + creates + drop_columns + comments
+        return ModifyTableOps(name, ops, schema)
+
+    def _compare_column(
+        self, table: Table, column: Column[Any], found: dict[str, Any], label: str
+    ) -> AlterColumnOp | None:
+        where = f"'{label}.{column.name}'"
+        reflected_type = found["type"]
+        reflected_default = found.get("default")
+        existing_default: Any = (
+            None if reflected_default is None else DefaultClause(text(str(reflected_default)))
+        )
+        changes: dict[str, Any] = {}
+        if self._type_changed(column, found):
+            self.result.messages.append(
+                f"Detected type change from {reflected_type!r} to {column.type!r} on {where}"
+            )
+            changes["modify_type"] = column.type
+        if not column.primary_key and bool(found["nullable"]) != bool(column.nullable):
+            word = "NULL" if column.nullable else "NOT NULL"
+            self.result.messages.append(f"Detected {word} on column {where}")
+            changes["modify_nullable"] = bool(column.nullable)
+        if self._default_changed(column, found):
+            self.result.messages.append(f"Detected server default on column {where}")
+            changes["modify_server_default"] = _copy_default(column.server_default)
+        if self.dialect.supports_comments and (column.comment or None) != (
+            found.get("comment") or None
+        ):
+            self.result.messages.append(f"Detected column comment {where}")
+            changes["modify_comment"] = column.comment
+        if not changes:
+            return None
+        return AlterColumnOp(
+            table.name,
+            column.name,
+            self._schema(table.schema),
+            existing_type=reflected_type,
+            existing_nullable=bool(found["nullable"]),
+            existing_server_default=existing_default,
+            existing_comment=found.get("comment"),
+            **changes,
+        )
+
+    def _type_changed(self, column: Column[Any], found: dict[str, Any]) -> bool:
+        setting = self.options.compare_type
+        if setting is False:
+            return False
+        if callable(setting):
+            verdict = setting(self.context, found, column, found["type"], column.type)
+            if verdict is not None:
+                return bool(verdict)
+        if isinstance(found["type"], sqltypes.NullType):
+            return False
+        return types_differ(found["type"], column.type, self.dialect)
+
+    def _default_changed(self, column: Column[Any], found: dict[str, Any]) -> bool:
+        setting = self.options.compare_server_default
+        if setting is False:
+            return False
+        reflected = found.get("default")
+        ours = model_default_text(column, self.dialect)
+        if callable(setting):
+            verdict = setting(self.context, found, column, reflected, column.server_default, ours)
+            if verdict is not None:
+                return bool(verdict)
+        if reflected is not None and str(reflected).lower().startswith("nextval("):
+            return False  # a serial column's sequence
+        if found.get("autoincrement") is True and ours is None:
+            return False
+        boolean = isinstance(column.type, sqltypes.Boolean)
+        theirs = normalise_default(
+            None if reflected is None else str(reflected), self.dialect, boolean=boolean
+        )
+        return normalise_default(ours, self.dialect, boolean=boolean) != theirs
+
+    def _compare_primary_key(self, table: Table, item: _Reflected, label: str) -> None:
+        ours = [c.name for c in table.primary_key.columns]
+        theirs = list(item.pk.get("constrained_columns") or [])
+        if ours and theirs and ours != theirs:
+            self.result.warnings.append(
+                f"The primary key of '{label}' changed from ({', '.join(theirs)}) to "
+                f"({', '.join(ours)}); autogenerate does not write that change, add "
+                "op.drop_constraint()/op.create_primary_key() by hand."
+            )
+
+    def _plain_indexes(
+        self, item: _Reflected, declared: frozenset[str] = frozenset()
+    ) -> list[dict[str, Any]]:
+        """The table's indexes that are not the database's own for a constraint.
+
+        ``declared`` names the model's indexes: one of those is kept even where the
+        database would have made an index of its own (MySQL's index for a foreign key).
+        """
+        unique_names = {u.get("name") for u in item.uniques if u.get("name")}
+        fk_columns = [tuple(fk["constrained_columns"]) for fk in item.fks]
+        pk_columns = tuple(item.pk.get("constrained_columns") or ())
+        result = []
+        for index in item.indexes:
+            if index.get("duplicates_constraint") or index.get("name") in unique_names:
+                continue
+            columns = tuple(index.get("column_names") or ())
+            if (
+                self.dialect.name in ("mysql", "mariadb")
+                and index.get("name") not in declared
+                and any(columns == fk_cols for fk_cols in fk_columns)
+            ):
+                continue  # MySQL creates an index for each foreign key
+            if pk_columns and columns == pk_columns and index.get("unique"):
+                continue
+            result.append(index)
+        return result
+
+    def _compare_indexes_and_uniques(
+        self,
+        table: Table,
+        item: _Reflected,
+        label: str,
+        drops: list[TableOp],
+        creates: list[TableOp],
+    ) -> None:
+        schema = item.schema
+        parents = self._parents(schema, table.name)
+        declared = frozenset(str(ix.name) for ix in table.indexes if ix.name)
+        theirs_indexes = {
+            ix["name"]: ix for ix in self._plain_indexes(item, declared) if ix.get("name")
+        }
+        theirs_uniques = list(item.uniques)
+        claimed_uniques: set[int] = set()
+
+        def take_unique(name: str | None, cols: tuple[str, ...]) -> bool:
+            for position, unique in enumerate(theirs_uniques):
+                if position in claimed_uniques:
+                    continue
+                same_name = name is not None and unique.get("name") == name
+                same_cols = tuple(unique["column_names"]) == cols
+                if same_name or (same_cols and (name is None or not unique.get("name"))):
+                    claimed_uniques.add(position)
+                    return True
+                if same_cols and not same_name and name is not None:
+                    # Named differently by the database (PostgreSQL's book_isbn_key).
+                    if not _looks_user_named(unique.get("name")):
+                        claimed_uniques.add(position)
+                        return True
+            return False
+
+        for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
+            if not self._name_ok(index.name, "index", parents):
+                continue
+            cols = _index_names(index)
+            if (schema, index.name) in self.unreflected_indexes:
+                continue  # it exists; its expressions cannot be compared
+            found = theirs_indexes.pop(index.name, None) if index.name else None
+            if found is None and index.unique and take_unique(index.name, cols):
+                continue  # MySQL and others keep a unique index as a unique constraint
+            if not self._object_ok(index, index.name, "index", False, found):
+                continue
+            if found is not None:
+                if bool(found.get("unique")) == bool(index.unique) and (
+                    tuple(found.get("column_names") or ()) == cols or None in cols
+                ):
+                    continue
+                self.result.messages.append(f"Detected changed index '{index.name}' on '{label}'")
+                drops.append(_reflected_index_op(found, table.name, schema).reverse())
+            else:
+                self.result.messages.append(f"Detected added index '{index.name}' on {list(cols)}")
+            creates.append(_create_index_op(index, table.name, schema))
+        for name, found in sorted(theirs_indexes.items()):
+            if not self._name_ok(name, "index", parents):
+                continue
+            if not self._object_ok(None, name, "index", True, None):
+                continue
+            # A unique index the models declare as a unique constraint.
+            if found.get("unique") and any(
+                isinstance(c, UniqueConstraint)
+                and _constraint_names(c) == tuple(found.get("column_names") or ())
+                for c in table.constraints
+            ):
+                matched = [
+                    c
+                    for c in table.constraints
+                    if isinstance(c, UniqueConstraint)
+                    and _constraint_names(c) == tuple(found.get("column_names") or ())
+                ]
+                if matched:
+                    theirs_uniques.append(
+                        {"name": name, "column_names": found["column_names"], "_from_index": True}
+                    )
+                    continue
+            self.result.messages.append(f"Detected removed index '{name}' on '{label}'")
+            drops.append(_reflected_index_op(found, table.name, schema).reverse())
+
+        model_uniques = [c for c in table.constraints if isinstance(c, UniqueConstraint)]
+        for constraint in model_uniques:
+            name = _name(constraint, self.dialect)
+            cols = _constraint_names(constraint)
+            if not self._name_ok(name, "unique_constraint", parents):
+                continue
+            if take_unique(name, cols):
+                continue
+            if not self._object_ok(constraint, name, "unique_constraint", False, None):
+                continue
+            given = name or f"uq_{table.name}_{'_'.join(cols)}"
+            self.result.messages.append(
+                f"Detected added unique constraint '{given}' on {list(cols)}"
+            )
+            creates.append(
+                CreateUniqueConstraintOp(
+                    _final(constraint, given, self.dialect), table.name, cols, schema
+                )
+            )
+        for position, unique in enumerate(theirs_uniques):
+            if position in claimed_uniques or unique.get("_from_index"):
+                continue
+            name = unique.get("name")
+            if not self._name_ok(name, "unique_constraint", parents):
+                continue
+            if not self._object_ok(None, name, "unique_constraint", True, None):
+                continue
+            cols = tuple(unique["column_names"])
+            self.result.messages.append(
+                f"Detected removed unique constraint '{name}' on {list(cols)}"
+            )
+            original = CreateUniqueConstraintOp(name, table.name, cols, schema)
+            drops.append(DropConstraintOp(name or "", table.name, "unique", schema, original))
+
+    def _compare_foreign_keys(
+        self,
+        table: Table,
+        item: _Reflected,
+        label: str,
+        drops: list[TableOp],
+        creates: list[TableOp],
+    ) -> None:
+        schema = item.schema
+        parents = self._parents(schema, table.name)
+        theirs: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for fk in item.fks:
+            theirs.setdefault(self._fk_signature_reflected(fk), []).append(fk)
+        for constraint in sorted(
+            (c for c in table.constraints if isinstance(c, ForeignKeyConstraint)),
+            key=lambda c: _constraint_names(c),
+        ):
+            signature = self._fk_signature_model(constraint)
+            if theirs.get(signature):
+                theirs[signature].pop(0)
+                continue
+            name = _name(constraint, self.dialect)
+            if not self._name_ok(name, "foreign_key_constraint", parents):
+                continue
+            if not self._object_ok(constraint, name, "foreign_key_constraint", False, None):
+                continue
+            local, ref_schema, ref_table, remote = signature[:4]
+            self.result.messages.append(
+                f"Detected added foreign key ({', '.join(local)})"
+                f"({_label(ref_schema, ref_table)}.{', '.join(remote)}) on table {label}"
+            )
+            given = name or f"fk_{table.name}_{'_'.join(local)}_{ref_table}"
+            creates.append(
+                CreateForeignKeyOp(
+                    _final(constraint, given, self.dialect),
+                    table.name,
+                    ref_table,
+                    local,
+                    remote,
+                    onupdate=constraint.onupdate,
+                    ondelete=constraint.ondelete,
+                    deferrable=constraint.deferrable,
+                    initially=constraint.initially,
+                    source_schema=schema,
+                    referent_schema=ref_schema,
+                )
+            )
+        for remaining in theirs.values():
+            for fk in remaining:
+                name = fk.get("name")
+                if not self._name_ok(name, "foreign_key_constraint", parents):
+                    continue
+                if not self._object_ok(None, name, "foreign_key_constraint", True, None):
+                    continue
+                original = _reflected_fk_op(fk, table.name, schema, self._schema)
+                self.result.messages.append(
+                    f"Detected removed foreign key ({', '.join(original.local_cols)})"
+                    f"({_label(original.referent_schema, original.referent_table)}."
+                    f"{', '.join(original.remote_cols)}) on table {label}"
+                )
+                drops.append(
+                    DropConstraintOp(name or "", table.name, "foreignkey", schema, original)
+                )
+
+    def _rule(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        upper = value.upper()
+        if upper in ("NO ACTION", "RESTRICT") and self.dialect.name in ("mysql", "mariadb"):
+            return None
+        return None if upper == "NO ACTION" else upper
+
+    def _fk_signature_model(self, constraint: ForeignKeyConstraint) -> tuple[Any, ...]:
+        local = _constraint_names(constraint)
+        targets = [element.target_fullname.split(".") for element in constraint.elements]
+        ref_schema_parts = targets[0][:-2]
+        ref_schema = self._schema(".".join(ref_schema_parts) or None)
+        ref_table = targets[0][-2]
+        remote = tuple(parts[-1] for parts in targets)
+        return (
+            local,
+            ref_schema,
+            ref_table,
+            remote,
+            self._rule(constraint.ondelete),
+            self._rule(constraint.onupdate),
+        )
+
+    def _fk_signature_reflected(self, fk: dict[str, Any]) -> tuple[Any, ...]:
+        options = fk.get("options") or {}
+        return (
+            tuple(fk["constrained_columns"]),
+            self._schema(fk.get("referred_schema")),
+            fk["referred_table"],
+            tuple(fk["referred_columns"]),
+            self._rule(options.get("ondelete")),
+            self._rule(options.get("onupdate")),
+        )
+
+    def _compare_checks(
+        self,
+        table: Table,
+        item: _Reflected,
+        label: str,
+        drops: list[TableOp],
+        creates: list[TableOp],
+    ) -> None:
+        schema = item.schema
+        parents = self._parents(schema, table.name)
+        named: dict[str, CheckConstraint] = {}
+        of_types: set[str] = set()
+        for constraint in table.constraints:
+            if not isinstance(constraint, CheckConstraint):
+                continue
+            name = _name(constraint, self.dialect)
+            if name is None:
+                continue  # the database names it; it cannot be told apart from others
+            if getattr(constraint, "_type_bound", False):
+                of_types.add(str(name))  # a Boolean's or an Enum's own check: never compared
+            else:
+                named[str(name)] = constraint
+        theirs = {
+            check["name"]: check
+            for check in item.checks
+            if check.get("name") and check["name"] not in of_types
+        }
+        for name, constraint in sorted(named.items()):
+            if name in theirs:
+                theirs.pop(name)
+                continue
+            if not self._name_ok(name, "check_constraint", parents):
+                continue
+            if not self._object_ok(constraint, name, "check_constraint", False, None):
+                continue
+            self.result.messages.append(f"Detected added check constraint '{name}' on '{label}'")
+            creates.append(
+                CreateCheckConstraintOp(
+                    _final(constraint, name, self.dialect),
+                    table.name,
+                    self._check_sql(constraint),
+                    schema,
+                )
+            )
+        column_names = {col["name"] for col in item.columns}
+        for name, check in sorted(theirs.items()):
+            if name in column_names or not _looks_user_named(name):
+                continue  # MariaDB's json_valid() checks, the database's own names
+            if not self._name_ok(name, "check_constraint", parents):
+                continue
+            if not self._object_ok(None, name, "check_constraint", True, None):
+                continue
+            self.result.messages.append(f"Detected removed check constraint '{name}' on '{label}'")
+            original = CreateCheckConstraintOp(name, table.name, check["sqltext"], schema)
+            drops.append(DropConstraintOp(name, table.name, "check", schema, original))
+
+    def _check_sql(self, constraint: CheckConstraint) -> str:
+        """The condition as the database's DDL writes it (columns without their table)."""
+        compiler = self.dialect.statement_compiler(self.dialect, None)
+        return str(compiler.process(constraint.sqltext, include_table=False, literal_binds=True))
+
+    # -- PostgreSQL enum types -------------------------------------------------------------------
+
+    def _enum_directives(
+        self, created: list[Table], modified: list[ModifyTableOps]
+    ) -> list[Directive]:
+        if self.dialect.name != "postgresql":
+            return []
+        existing: dict[tuple[str | None, str], list[str]] = {}
+        get_enums = getattr(self.inspector, "get_enums", None)
+        if get_enums is None:
+            return []
+        for enum in get_enums(schema="*"):
+            key = (self._schema(enum.get("schema")), enum["name"])
+            existing[key] = list(enum["labels"])
+        out: list[Directive] = []
+        seen: set[tuple[str | None, str]] = set()
+        for table in self._model_tables().values():
+            for column in table.columns:
+                enum_type = column.type
+                if not isinstance(enum_type, sqltypes.Enum) or not enum_type.native_enum:
+                    continue
+                if not enum_type.name:
+                    continue
+                key = (self._schema(enum_type.schema or table.schema), enum_type.name)
+                if key in seen:
+                    continue
+                seen.add(key)
+                wanted = list(enum_type.enums)
+                if key not in existing:
+                    continue  # created with the table or column that uses it
+                new_values = tuple(v for v in wanted if v not in existing[key])
+                if new_values:
+                    self.result.messages.append(
+                        f"Detected new values {list(new_values)} of enum type '{key[1]}'"
+                    )
+                    out.append(EnumTypeOp("add_values", key[1], new_values, key[0]))
+        return out
+
+
+def _looks_user_named(name: str | None) -> bool:
+    if not name:
+        return False
+    lowered = name.lower()
+    if re.fullmatch(r"constraint_\d+|.+_chk_\d+", lowered):
+        return False  # MariaDB's and MySQL's names for unnamed checks
+    return not (
+        lowered.endswith(("_key", "_check", "_fkey", "_pkey"))
+        and not lowered.startswith(("uq_", "ck_", "fk_"))
+    )
+
+
+_DEFAULT_DIALECT = DefaultDialect()
+
+
+def _name(constraint: Any, dialect: Dialect | None = None) -> str | None:
+    """The name the database gives ``constraint``: its own, or its naming convention's.
+
+    ``None`` when it has neither (the database names it). Convention names are returned as
+    :class:`~sqlalchemy.sql.elements.conv` so that they are rendered ``op.f(...)``.
+    """
+    name = constraint.name
+    if name is None:
+        return None
+    if isinstance(name, conv):
+        return name
+    if isinstance(name, str) and type(name) is str:
+        return name
+    # A deferred name (a type's constraint, an unnamed one under a convention).
+    if getattr(constraint, "table", None) is None:
+        return None if str(name).startswith("_unnamed_") else str(name)
+    preparer = (dialect or _DEFAULT_DIALECT).identifier_preparer
+    try:
+        final = preparer.format_constraint(constraint, _alembic_quote=False)
+    except (AssertionError, exc.InvalidRequestError):
+        return None
+    if final is None or str(final).startswith("_unnamed_"):
+        return None
+    return conv(str(final))
+
+
+def _final(constraint: Any, fallback: str, dialect: Dialect | None = None) -> str:
+    """The constraint's name, or a generated one marked final (rendered ``op.f(...)``)."""
+    name = _name(constraint, dialect)
+    if name is not None:
+        return name
+    return conv(fallback[:63])
+
+
+def _constraint_names(constraint: Any) -> tuple[str, ...]:
+    if isinstance(constraint, ForeignKeyConstraint):
+        return tuple(str(element.parent.name) for element in constraint.elements)
+    return tuple(str(column.name) for column in constraint.columns)
+
+
+def _index_names(index: Index) -> tuple[Any, ...]:
+    names: list[Any] = []
+    for expression in index.expressions:
+        names.append(expression.name if isinstance(expression, Column) else None)
+    return tuple(names)
+
+
+def _index_elements(index: Index) -> tuple[IndexColumn, ...]:
+    elements: list[IndexColumn] = []
+    for expression in index.expressions:
+        if isinstance(expression, Column):
+            elements.append(str(expression.name))
+        elif isinstance(expression, str):
+            elements.append(expression)
+        else:
+            elements.append(text(str(expression.compile(compile_kwargs={"literal_binds": True}))))
+    return tuple(elements)
+
+
+def _create_index_op(index: Index, table_name: str, schema: str | None) -> CreateIndexOp:
+    return CreateIndexOp(
+        index.name if index.name is not None else None,
+        table_name,
+        _index_elements(index),
+        schema,
+        bool(index.unique),
+        kw=dict(index.dialect_kwargs),
+    )
+
+
+def _reflected_index_op(
+    found: dict[str, Any], table_name: str, schema: str | None
+) -> CreateIndexOp:
+    columns: list[IndexColumn] = []
+    expressions = found.get("expressions") or []
+    for position, name in enumerate(found.get("column_names") or []):
+        if name is None and position < len(expressions):
+            columns.append(text(expressions[position]))
+        elif name is not None:
+            columns.append(str(name))
+    kw = dict(found.get("dialect_options") or {})
+    return CreateIndexOp(
+        found["name"], table_name, tuple(columns), schema, bool(found.get("unique")), kw=kw
+    )
+
+
+def _fk_constraint(fk: dict[str, Any]) -> ForeignKeyConstraint:
+    ref = fk["referred_table"]
+    if fk.get("referred_schema"):
+        ref = f"{fk['referred_schema']}.{ref}"
+    options = fk.get("options") or {}
+    return ForeignKeyConstraint(
+        list(fk["constrained_columns"]),
+        [f"{ref}.{col}" for col in fk["referred_columns"]],
+        name=fk.get("name"),
+        ondelete=options.get("ondelete"),
+        onupdate=options.get("onupdate"),
+        deferrable=options.get("deferrable"),
+        initially=options.get("initially"),
+    )
+
+
+def _reflected_fk_op(
+    fk: dict[str, Any],
+    table_name: str,
+    schema: str | None,
+    normal_schema: Callable[[str | None], str | None],
+) -> CreateForeignKeyOp:
+    options = fk.get("options") or {}
+    return CreateForeignKeyOp(
+        fk.get("name"),
+        table_name,
+        fk["referred_table"],
+        tuple(fk["constrained_columns"]),
+        tuple(fk["referred_columns"]),
+        onupdate=options.get("onupdate"),
+        ondelete=options.get("ondelete"),
+        deferrable=options.get("deferrable"),
+        initially=options.get("initially"),
+        source_schema=schema,
+        referent_schema=normal_schema(fk.get("referred_schema")),
+    )
+
+
+def _copy_default(default: Any) -> Any:
+    if default is None:
+        return None
+    if isinstance(default, DefaultClause):
+        return DefaultClause(default.arg)
+    return default
+
+
+def _copy_column(column: Column[Any]) -> Column[Any]:
+    """A new column with the same name, type, nullability, default and comment only.
+
+    Keys, unique flags and indexes are compared and rendered as constraints of their own.
+    """
+    kw: dict[str, Any] = {"nullable": column.nullable}
+    default = _copy_default(column.server_default)
+    if default is not None:
+        kw["server_default"] = default
+    if column.comment is not None:
+        kw["comment"] = column.comment
+    if column.autoincrement is not True and column.autoincrement != "auto":
+        kw["autoincrement"] = column.autoincrement
+    if column.computed is not None:
+        return Column(column.name, column.type, column.computed._copy(), **kw)
+    if column.identity is not None:
+        return Column(column.name, column.type, column.identity._copy(), **kw)
+    return Column(column.name, column.type, **kw)
+
+
+def _reflected_column(col: dict[str, Any]) -> Column[Any]:
+    kw: dict[str, Any] = {"nullable": bool(col["nullable"])}
+    default = col.get("default")
+    if default is not None and not str(default).lower().startswith("nextval("):
+        kw["server_default"] = DefaultClause(text(str(default)))
+    if col.get("comment") is not None:
+        kw["comment"] = col["comment"]
+    return Column(col["name"], col["type"], **kw)
+
+
+def _table_constraints(table: Table, dialect: Dialect | None = None) -> list[SchemaItem]:
+    """Copies of the table's primary key, foreign keys, unique and named check constraints."""
+    items: list[SchemaItem] = []
+    pk = table.primary_key
+    if pk is not None and len(pk.columns):
+        items.append(PrimaryKeyConstraint(*[c.name for c in pk.columns], name=_name(pk, dialect)))
+    for constraint in sorted(
+        table.constraints, key=lambda c: (type(c).__name__, _constraint_names(c))
+    ):
+        if isinstance(constraint, ForeignKeyConstraint):
+            items.append(
+                ForeignKeyConstraint(
+                    list(_constraint_names(constraint)),
+                    [element.target_fullname for element in constraint.elements],
+                    name=_name(constraint, dialect),
+                    ondelete=constraint.ondelete,
+                    onupdate=constraint.onupdate,
+                    deferrable=constraint.deferrable,
+                    initially=constraint.initially,
+                    use_alter=constraint.use_alter,
+                )
+            )
+        elif isinstance(constraint, UniqueConstraint):
+            items.append(
+                UniqueConstraint(*_constraint_names(constraint), name=_name(constraint, dialect))
+            )
+        elif isinstance(constraint, CheckConstraint) and not getattr(
+            constraint, "_type_bound", False
+        ):
+            items.append(CheckConstraint(constraint.sqltext, name=_name(constraint, dialect)))
+    return items
+
+
+def _creation_order(tables: list[Table]) -> list[Table]:
+    """Tables ordered so that each comes after the tables its foreign keys point at."""
+    by_key = {(t.schema, t.name): t for t in tables}
+    order: list[Table] = []
+    state: dict[tuple[str | None, str], int] = {}
+
+    def visit(key: tuple[str | None, str]) -> None:
+        if state.get(key) == 2:
+            return
+        if state.get(key) == 1:
+            return  # a cycle: the later table's key is created with use_alter by the database
+        state[key] = 1
+        table = by_key[key]
+        for fk in sorted(table.foreign_keys, key=lambda f: f.target_fullname):
+            parts = fk.target_fullname.split(".")
+            target = (".".join(parts[:-2]) or None, parts[-2])
+            if target in by_key and target != key:
+                visit(target)
+        state[key] = 2
+        order.append(table)
+
+    for key in sorted(by_key, key=lambda k: (k[0] or "", k[1])):
+        visit(key)
+    return order
+
+
+def _reflected_order(items: list[_Reflected]) -> list[_Reflected]:
+    """Reflected tables ordered as they would have been created (referenced ones first)."""
+    by_key = {(i.schema, i.name): i for i in items}
+    order: list[_Reflected] = []
+    state: dict[tuple[str | None, str], int] = {}
+
+    def visit(key: tuple[str | None, str]) -> None:
+        if state.get(key):
+            return
+        state[key] = 1
+        for fk in by_key[key].fks:
+            target = (fk.get("referred_schema"), fk["referred_table"])
+            if target in by_key and target != key:
+                visit(target)
+        order.append(by_key[key])
+
+    for key in sorted(by_key, key=lambda k: (k[0] or "", k[1])):
+        visit(key)
+    return order
+
+
+def compare_metadata(
+    connection: Connection,
+    metadatas: MetaData | Sequence[MetaData],
+    options: CompareOptions | None = None,
+) -> Comparison:
+    """Compare the models with the database on ``connection``.
+
+    Returns the upgrade operations (``comparison.upgrade_ops``; ``.reverse()`` is the
+    downgrade), one message per change in Alembic's wording, and warnings (destructive
+    drops, primary-key changes that are not written).
+    """
+    if isinstance(metadatas, MetaData):
+        metadatas = [metadatas]
+    return _Comparer(connection, list(metadatas), options or CompareOptions()).run()

@@ -1,0 +1,188 @@
+"""The directives autogenerate produces: operations grouped as a revision file needs them.
+
+The names follow Alembic's (``MigrationScript``, ``upgrade_ops``, ``downgrade_ops``,
+``ModifyTableOps``, ``is_empty()``), so ``process_revision_directives`` hooks written for
+Flask-Migrate keep working, e.g. dropping an empty revision::
+
+    def process_revision_directives(context, revision, directives):
+        if directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from ..operations.ops import (
+    AddColumnOp,
+    AlterColumnOp,
+    CreateCheckConstraintOp,
+    CreateForeignKeyOp,
+    CreateIndexOp,
+    CreatePrimaryKeyOp,
+    CreateTableCommentOp,
+    CreateTableOp,
+    CreateUniqueConstraintOp,
+    DropColumnOp,
+    DropConstraintOp,
+    DropIndexOp,
+    DropTableCommentOp,
+    DropTableOp,
+    ExecuteSQLOp,
+)
+
+__all__ = [
+    "Directive",
+    "DowngradeOps",
+    "EnumTypeOp",
+    "MigrationScript",
+    "ModifyTableOps",
+    "TableOp",
+    "UpgradeOps",
+]
+
+#: An operation on one existing table (rendered inside ``batch_alter_table`` when batching).
+TableOp: TypeAlias = (
+    AddColumnOp
+    | DropColumnOp
+    | AlterColumnOp
+    | CreateIndexOp
+    | DropIndexOp
+    | CreateUniqueConstraintOp
+    | CreateForeignKeyOp
+    | CreateCheckConstraintOp
+    | CreatePrimaryKeyOp
+    | DropConstraintOp
+    | CreateTableCommentOp
+    | DropTableCommentOp
+)
+
+
+@dataclass
+class ModifyTableOps:
+    """The changes to one existing table, in the order they run."""
+
+    table_name: str
+    ops: list[TableOp]
+    schema: str | None = None
+
+    def is_empty(self) -> bool:
+        """Whether there is nothing to change."""
+        return not self.ops
+
+    def reverse(self) -> ModifyTableOps:
+        """The changes that undo these: each one reversed, in the opposite order."""
+        return ModifyTableOps(
+            self.table_name, [_reverse_table_op(op) for op in reversed(self.ops)], self.schema
+        )
+
+
+def _reverse_table_op(op: TableOp) -> TableOp:
+    reverse: Any = op.reverse()
+    return reverse  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class EnumTypeOp:
+    """A PostgreSQL enum type created, dropped, or given new values (rendered as SQL).
+
+    ``action`` is ``"create"``, ``"drop"`` or ``"add_values"``; ``values`` are the type's
+    values for create/drop and the new ones for add_values. PostgreSQL cannot remove a value
+    from an enum type, so the reverse of add_values is ``"keep_values"``, which renders as a
+    comment explaining that the values stay.
+    """
+
+    action: str
+    name: str
+    values: tuple[str, ...]
+    schema: str | None = None
+
+    def reverse(self) -> EnumTypeOp:
+        """The directive that undoes this one."""
+        opposite = {
+            "create": "drop",
+            "drop": "create",
+            "add_values": "keep_values",
+            "keep_values": "add_values",
+        }[self.action]
+        return EnumTypeOp(opposite, self.name, self.values, self.schema)
+
+
+#: One top-level directive: a whole table created or dropped, a table's changes, an enum
+#: type's change, or SQL.
+Directive: TypeAlias = CreateTableOp | DropTableOp | ModifyTableOps | EnumTypeOp | ExecuteSQLOp
+
+
+@dataclass
+class UpgradeOps:
+    """The directives of ``upgrade()``."""
+
+    ops: list[Directive] = field(default_factory=list)
+    #: ``upgrade_<bind>`` / ``downgrade_<bind>`` suffix in multi-database projects.
+    upgrade_token: str = "upgrades"
+
+    def is_empty(self) -> bool:
+        """Whether nothing was detected (a table with no changes does not count)."""
+        return not any(not (isinstance(op, ModifyTableOps) and op.is_empty()) for op in self.ops)
+
+    def __iter__(self) -> Iterator[Directive]:
+        return iter(self.ops)
+
+    def reverse(self) -> DowngradeOps:
+        """The directives of ``downgrade()``: each reversed, in the opposite order."""
+        return DowngradeOps([_reverse_directive(op) for op in reversed(self.ops)])
+
+
+@dataclass
+class DowngradeOps:
+    """The directives of ``downgrade()``."""
+
+    ops: list[Directive] = field(default_factory=list)
+    downgrade_token: str = "downgrades"
+
+    def is_empty(self) -> bool:
+        """Whether there is nothing to undo."""
+        return not any(not (isinstance(op, ModifyTableOps) and op.is_empty()) for op in self.ops)
+
+    def __iter__(self) -> Iterator[Directive]:
+        return iter(self.ops)
+
+
+def _reverse_directive(op: Directive) -> Directive:
+    if isinstance(op, ModifyTableOps):
+        return op.reverse()
+    if isinstance(op, ExecuteSQLOp):
+        return op.reverse()  # raises IrreversibleOperation: SQL has no known reverse
+    return op.reverse()
+
+
+@dataclass
+class MigrationScript:
+    """One revision file to write: its id, message, parents and directives.
+
+    ``upgrade_ops_list``/``downgrade_ops_list`` hold one entry per database in a
+    multi-database project (the first is the default database).
+    """
+
+    rev_id: str | None
+    message: str | None
+    upgrade_ops_list: list[UpgradeOps]
+    downgrade_ops_list: list[DowngradeOps]
+    head: str = "head"
+    splice: bool = False
+    branch_label: str | None = None
+    version_path: str | None = None
+    depends_on: str | list[str] | None = None
+    imports: set[str] = field(default_factory=set)
+
+    @property
+    def upgrade_ops(self) -> UpgradeOps:
+        """The default database's upgrade directives."""
+        return self.upgrade_ops_list[0]
+
+    @property
+    def downgrade_ops(self) -> DowngradeOps:
+        """The default database's downgrade directives."""
+        return self.downgrade_ops_list[0]

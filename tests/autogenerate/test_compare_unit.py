@@ -1,0 +1,443 @@
+"""compare_metadata on models created with ``create_all``: spellings that are NOT changes.
+
+Each case builds models, creates them in an empty database of each dialect, and compares the
+same models with what the database reports: the comparison must find nothing. A few cases
+then change one thing in the models and check that exactly that is found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from flask_migrate_lite.engine.autogenerate.compare import (
+    CompareOptions,
+    Comparison,
+    compare_metadata,
+)
+
+Build = Callable[[sa.MetaData, str], None]
+
+
+def _dialect(url: str) -> str:
+    return sa.make_url(url).get_backend_name()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    yield engine
+    engine.dispose()
+
+
+def create(engine: sa.Engine, build: Build) -> sa.MetaData:
+    metadata = sa.MetaData()
+    build(metadata, engine.dialect.name)
+    with engine.begin() as conn:
+        metadata.create_all(conn)
+    return metadata
+
+
+def compare(engine: sa.Engine, metadata: sa.MetaData, **options: Any) -> Comparison:
+    options.setdefault("compare_server_default", True)
+    with engine.connect() as conn:
+        return compare_metadata(conn, metadata, CompareOptions(**options))
+
+
+def assert_in_sync(engine: sa.Engine, build: Build, **options: Any) -> None:
+    metadata = create(engine, build)
+    result = compare(engine, metadata, **options)
+    assert result.messages == []
+    assert result.upgrade_ops.is_empty(), result.upgrade_ops.ops
+    assert result.warnings == []
+
+
+# --- types -----------------------------------------------------------------------------------
+
+
+def _types(metadata: sa.MetaData, dialect: str) -> None:
+    class Tag(sa.TypeDecorator[str]):
+        impl = sa.String(30)
+        cache_ok = True
+
+    sa.Table(
+        "kinds",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(128)),
+        sa.Column("unicode", sa.Unicode(40)),
+        sa.Column("varchar", sa.VARCHAR(5)),
+        sa.Column("char", sa.CHAR(3)),
+        sa.Column("nchar", sa.NCHAR(5)),
+        sa.Column("text", sa.Text),
+        sa.Column("utext", sa.UnicodeText),
+        sa.Column("flag", sa.Boolean),
+        sa.Column("flag2", sa.BOOLEAN),
+        sa.Column("small", sa.SmallInteger),
+        sa.Column("number", sa.Integer),
+        sa.Column("int_", sa.INT),
+        sa.Column("big", sa.BigInteger),
+        sa.Column("real", sa.Float),
+        sa.Column("real24", sa.Float(precision=24)),
+        sa.Column("dbl", sa.Double),
+        sa.Column("real_", sa.REAL),
+        sa.Column("dec", sa.Numeric),
+        sa.Column("money", sa.Numeric(10, 2)),
+        sa.Column("decimal", sa.DECIMAL(8, 3)),
+        sa.Column("when", sa.DateTime),
+        sa.Column("stamp", sa.TIMESTAMP),
+        sa.Column("day", sa.Date),
+        sa.Column("time", sa.Time),
+        sa.Column("span", sa.Interval),
+        sa.Column("data", sa.JSON),
+        sa.Column("blob", sa.LargeBinary),
+        sa.Column("uid", sa.Uuid),
+        sa.Column("state", sa.Enum("new", "done", name="state")),
+        sa.Column("plain_enum", sa.Enum("a", "b", name="plain", native_enum=False)),
+        sa.Column("tag", Tag()),
+        sa.Column("variant", sa.String(20).with_variant(sa.Text(), "mysql", "postgresql")),
+    )
+    if dialect != "mysql":
+        sa.Table(
+            "free",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("anything", sa.String),
+        )
+
+
+def test_types_in_sync(engine: sa.Engine) -> None:
+    assert_in_sync(engine, _types)
+
+
+def test_types_in_sync_with_timezone(engine: sa.Engine) -> None:
+    def build(metadata: sa.MetaData, dialect: str) -> None:
+        sa.Table(
+            "event",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("at", sa.DateTime(timezone=True)),
+            sa.Column("stamp", sa.TIMESTAMP(timezone=True)),
+        )
+
+    assert_in_sync(engine, build)
+
+
+def test_postgresql_array_and_native_types(postgresql_url: str) -> None:
+    from sqlalchemy.dialects import postgresql as pg
+
+    engine = sa.create_engine(postgresql_url, poolclass=sa.pool.NullPool)
+
+    def build(metadata: sa.MetaData, dialect: str) -> None:
+        sa.Table(
+            "pg",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("tags", sa.ARRAY(sa.String(20))),
+            sa.Column("doc", pg.JSONB),
+            sa.Column("addr", pg.INET),
+            sa.Column("ts", pg.TSVECTOR),
+            sa.Column("serial", sa.BigInteger, sa.Identity()),
+        )
+
+    try:
+        assert_in_sync(engine, build)
+    finally:
+        engine.dispose()
+
+
+def test_mysql_native_types(mysql_url: str) -> None:
+    from sqlalchemy.dialects import mysql
+
+    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
+
+    def build(metadata: sa.MetaData, dialect: str) -> None:
+        sa.Table(
+            "my",
+            metadata,
+            sa.Column("id", mysql.INTEGER(unsigned=True), primary_key=True),
+            sa.Column("tiny", mysql.TINYINT),
+            sa.Column("medium", mysql.MEDIUMTEXT),
+            sa.Column("long", mysql.LONGTEXT),
+            sa.Column("bits", mysql.BIT(4)),
+            sa.Column("year", mysql.YEAR),
+            sa.Column("set_", mysql.SET("x", "y")),
+            sa.Column("enum", mysql.ENUM("a", "b")),
+            sa.Column("bin", mysql.VARBINARY(16)),
+            sa.Column("dt", mysql.DATETIME(fsp=6)),
+        )
+
+    try:
+        assert_in_sync(engine, build)
+    finally:
+        engine.dispose()
+
+
+# --- server defaults ------------------------------------------------------------------------
+
+
+def _defaults(metadata: sa.MetaData, dialect: str) -> None:
+    sa.Table(
+        "defaults",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("status", sa.String(20), server_default="new"),
+        sa.Column("quoted", sa.String(20), server_default=sa.text("'it''s'")),
+        sa.Column("empty", sa.String(20), server_default=""),
+        sa.Column("count", sa.Integer, server_default="0"),
+        sa.Column("count_text", sa.Integer, server_default=sa.text("0")),
+        sa.Column("negative", sa.Integer, server_default=sa.text("-1")),
+        sa.Column("ratio", sa.Numeric(5, 2), server_default=sa.text("1.50")),
+        sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+        sa.Column("hidden", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("created", sa.DateTime, server_default=sa.func.now()),
+        sa.Column("created2", sa.DateTime, server_default=sa.text("CURRENT_TIMESTAMP")),
+        sa.Column("created3", sa.DateTime, server_default=sa.func.current_timestamp()),
+        sa.Column("state", sa.Enum("a", "b", name="st"), server_default="a"),
+    )
+
+
+def test_server_defaults_in_sync(engine: sa.Engine) -> None:
+    assert_in_sync(engine, _defaults)
+
+
+@pytest.mark.parametrize(
+    ("dialect", "column_sql", "model"),
+    [
+        pytest.param(
+            "postgresql",
+            "name VARCHAR(20) DEFAULT 'x'::character varying",
+            sa.Column("name", sa.String(20), server_default="x"),
+            id="pg-cast",
+        ),
+        pytest.param(
+            "postgresql",
+            "name TEXT DEFAULT ('x'::text)",
+            sa.Column("name", sa.Text, server_default="x"),
+            id="pg-cast-parentheses",
+        ),
+        pytest.param(
+            "postgresql",
+            "at TIMESTAMP DEFAULT CURRENT_TIMESTAMP",
+            sa.Column("at", sa.DateTime, server_default=sa.func.now()),
+            id="pg-current-timestamp-vs-now",
+        ),
+        pytest.param(
+            "postgresql",
+            "at TIMESTAMP DEFAULT now()",
+            sa.Column("at", sa.DateTime, server_default=sa.text("CURRENT_TIMESTAMP")),
+            id="pg-now-vs-current-timestamp",
+        ),
+        pytest.param(
+            "postgresql",
+            "n NUMERIC(5, 2) DEFAULT 1.5",
+            sa.Column("n", sa.Numeric(5, 2), server_default="1.5"),
+            id="pg-number-quoted",
+        ),
+        pytest.param(
+            "postgresql",
+            "d DATE DEFAULT ('2020-01-01'::date)",
+            sa.Column("d", sa.Date, server_default="2020-01-01"),
+            id="pg-date-cast",
+        ),
+        pytest.param(
+            "sqlite",
+            "name VARCHAR(20) DEFAULT ('x')",
+            sa.Column("name", sa.String(20), server_default="x"),
+            id="sqlite-parentheses",
+        ),
+        pytest.param(
+            "sqlite",
+            "at DATETIME DEFAULT (CURRENT_TIMESTAMP)",
+            sa.Column("at", sa.DateTime, server_default=sa.func.now()),
+            id="sqlite-current-timestamp",
+        ),
+        pytest.param(
+            "sqlite",
+            "n INTEGER DEFAULT (0)",
+            sa.Column("n", sa.Integer, server_default="0"),
+            id="sqlite-number-parentheses",
+        ),
+        pytest.param(
+            "sqlite",
+            "flag BOOLEAN DEFAULT 1",
+            sa.Column("flag", sa.Boolean, server_default=sa.true()),
+            id="sqlite-boolean",
+        ),
+        pytest.param(
+            "mysql",
+            "at DATETIME DEFAULT CURRENT_TIMESTAMP",
+            sa.Column("at", sa.DateTime, server_default=sa.func.now()),
+            id="mysql-current-timestamp",
+        ),
+        pytest.param(
+            "mysql",
+            "flag TINYINT(1) DEFAULT 1",
+            sa.Column("flag", sa.Boolean, server_default=sa.true()),
+            id="mysql-boolean",
+        ),
+        pytest.param(
+            "mysql",
+            "n INT DEFAULT '3'",
+            sa.Column("n", sa.Integer, server_default=sa.text("3")),
+            id="mysql-number-quoted",
+        ),
+    ],
+)
+def test_server_default_spellings(
+    request: pytest.FixtureRequest, dialect: str, column_sql: str, model: sa.Column[Any]
+) -> None:
+    url = str(request.getfixturevalue(f"{dialect}_url"))
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"CREATE TABLE thing (id INTEGER PRIMARY KEY, {column_sql})")
+        metadata = sa.MetaData()
+        sa.Table("thing", metadata, sa.Column("id", sa.Integer, primary_key=True), model)
+        result = compare(engine, metadata)
+        assert result.messages == []
+    finally:
+        engine.dispose()
+
+
+# --- keys, indexes, constraints ------------------------------------------------------------
+
+
+def _constraints(metadata: sa.MetaData, dialect: str) -> None:
+    sa.Table(
+        "author",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("email", sa.String(120), unique=True),
+        sa.Column("name", sa.String(80), index=True),
+        sa.Column("code", sa.String(10), unique=True, index=True),
+        sa.Column("first", sa.String(20)),
+        sa.Column("last", sa.String(20)),
+        sa.UniqueConstraint("first", "last"),
+        sa.UniqueConstraint("last", "email", name="uq_author_last_email"),
+        sa.CheckConstraint("length(first) > 0", name="ck_author_first"),
+        sa.Index("ix_author_full", "last", "first"),
+        sa.Index("ux_author_name_code", "name", "code", unique=True),
+    )
+    sa.Table(
+        "book",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("author_id", sa.Integer, sa.ForeignKey("author.id"), nullable=False),
+        sa.Column(
+            "editor_id", sa.Integer, sa.ForeignKey("author.id", ondelete="SET NULL"), index=True
+        ),
+        sa.Column(
+            "reviewer_id",
+            sa.Integer,
+            sa.ForeignKey("author.id", name="fk_book_reviewer", onupdate="CASCADE"),
+        ),
+        sa.Column("parent_id", sa.Integer, sa.ForeignKey("book.id", ondelete="CASCADE")),
+        sa.Column("title", sa.String(200), nullable=False),
+    )
+    sa.Table(
+        "pair",
+        metadata,
+        sa.Column("a", sa.Integer, primary_key=True),
+        sa.Column("b", sa.Integer, primary_key=True),
+        sa.Column("note", sa.Text, comment="a note" if dialect != "sqlite" else None),
+        comment="pairs" if dialect != "sqlite" else None,
+    )
+    sa.Table(
+        "pair_ref",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a", sa.Integer),
+        sa.Column("b", sa.Integer),
+        sa.ForeignKeyConstraint(["a", "b"], ["pair.a", "pair.b"], ondelete="RESTRICT"),
+    )
+
+
+def test_constraints_and_indexes_in_sync(engine: sa.Engine) -> None:
+    assert_in_sync(engine, _constraints)
+
+
+def test_naming_convention_in_sync(engine: sa.Engine) -> None:
+    def build(metadata: sa.MetaData, dialect: str) -> None:
+        metadata.naming_convention = {
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+        _constraints(metadata, dialect)
+        sa.Table(
+            "flagged",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("on", sa.Boolean(create_constraint=True, name="on")),
+            sa.Column("kind", sa.Enum("x", "y", name="kind", create_constraint=True)),
+            sa.Column("qty", sa.Integer),
+            sa.CheckConstraint("qty > 0", name="positive"),
+        )
+
+    assert_in_sync(engine, build)
+
+
+def test_mysql_foreign_key_indexes_are_not_changes(mysql_url: str) -> None:
+    # MariaDB creates an index for each foreign key (named after the constraint).
+    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
+
+    def build(metadata: sa.MetaData, dialect: str) -> None:
+        sa.Table("org", metadata, sa.Column("id", sa.Integer, primary_key=True))
+        sa.Table(
+            "member",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("org_id", sa.Integer, sa.ForeignKey("org.id")),
+            sa.Column("boss_id", sa.Integer, sa.ForeignKey("member.id", name="fk_boss")),
+        )
+
+    try:
+        metadata = create(engine, build)
+        with engine.connect() as conn:
+            indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("member")}
+        assert indexes  # the database made them
+        assert compare(engine, metadata).messages == []
+    finally:
+        engine.dispose()
+
+
+def test_version_table_is_never_compared(engine: sa.Engine) -> None:
+    metadata = create(engine, _constraints)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        )
+    assert compare(engine, metadata).messages == []
+    # A custom version table name is skipped in its place.
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE my_versions (version_num VARCHAR(32) NOT NULL)")
+    result = compare(engine, metadata, version_table="my_versions")
+    assert result.messages == ["Detected removed table 'alembic_version'"]
+
+
+def test_expression_index_in_sync(request: pytest.FixtureRequest, database_url: str) -> None:
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    if engine.dialect.name == "mysql":
+        engine.dispose()
+        pytest.skip("MariaDB has no expression indexes")
+
+    def build(metadata: sa.MetaData, dialect: str) -> None:
+        table = sa.Table(
+            "person",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("name", sa.String(50)),
+        )
+        sa.Index("ix_person_lower_name", sa.func.lower(table.c.name))
+
+    try:
+        assert_in_sync(engine, build)
+    finally:
+        engine.dispose()
