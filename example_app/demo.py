@@ -1,10 +1,15 @@
-"""Walk the whole migration workflow of the example app on a scratch SQLite database.
+"""Walk the whole migration workflow on a scratch SQLite database, then the example app's.
 
     python example_app/demo.py
 
-Every step runs the real ``flask`` command in a subprocess, prints what it printed, and
-checks the database afterwards; the script stops with an error at the first surprise.
-The committed ``example_app/migrations`` folder is then applied to a second database.
+A small app is written into a scratch folder (an app factory, no models yet). Every step
+runs the real ``flask`` command in a subprocess, prints what it printed, and checks the
+database afterwards; the script stops with an error at the first surprise: ``db init``,
+``revision -m "Initial revision"``, ``upgrade heads``, a ``User`` model added to the code,
+``migrate -m "User Model"`` (autogenerate), ``upgrade head``, ``downgrade -1``, ``upgrade``
+by a unique prefix, ``check``, ``current``, ``history``, ``heads``, ``show``, ``downgrade
+-1`` and ``downgrade base``. The example app's committed ``migrations`` folder is then
+applied to a second database and checked against its models.
 """
 
 from __future__ import annotations
@@ -19,27 +24,44 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-USER_MODEL_UPGRADE = """\
-    op.create_table(
-        "user",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=64), nullable=False),
-        sa.Column("email", sa.String(length=120), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index("ix_user_email", "user", ["email"], unique=True)
+SCRATCH_APP = """\
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from flask_migrate_lite import Migrate
+
+db = SQLAlchemy()
+migrate = Migrate()
+
+
+def create_app():
+    import os
+
+    app = Flask(__name__)
+    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.environ["MIGRATIONS_DIRECTORY"])
+    from . import models  # noqa: F401
+    return app
 """
-USER_MODEL_DOWNGRADE = """\
-    op.drop_index("ix_user_email", table_name="user")
-    op.drop_table("user")
+USER_MODEL = """\
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from . import db
+
+
+class User(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64))
+    email: Mapped[str | None] = mapped_column(sa.String(120), unique=True, index=True)
 """
 
 
 def flask(env: dict[str, str], *args: str) -> str:
-    """Run ``flask --app example_app <args>``, echo its output, fail on a non-zero exit."""
+    """Run ``flask --app <FLASK_APP> <args>``, echo its output, fail on a non-zero exit."""
     print(f"$ flask {' '.join(args)}")
     proc = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "example_app", *args],
+        [sys.executable, "-m", "flask", "--app", env["DEMO_APP"], *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -78,16 +100,6 @@ def expect(condition: bool, what: str) -> None:
     print(f"    ok: {what}")
 
 
-def add_ops(path: Path) -> None:
-    """Write the User Model operations into the new revision, as a developer would."""
-    text = path.read_text()
-    text = text.replace("def upgrade():\n    pass\n", "def upgrade():\n" + USER_MODEL_UPGRADE, 1)
-    text = text.replace(
-        "def downgrade():\n    pass\n", "def downgrade():\n" + USER_MODEL_DOWNGRADE, 1
-    )
-    path.write_text(text)
-
-
 def generated(output: str) -> Path:
     match = re.search(r"Generating (\S+\.py)", output)
     if match is None:
@@ -99,11 +111,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="flask-migrate-lite-demo-") as scratch:
         folder = Path(scratch) / "migrations"
         database = Path(scratch) / "demo.db"
+        app_dir = Path(scratch) / "demo_app"
+        app_dir.mkdir()
+        (app_dir / "__init__.py").write_text(SCRATCH_APP)
+        (app_dir / "models.py").write_text("from . import db  # noqa: F401  (no models yet)\n")
         env = dict(os.environ)
         env.update(
+            DEMO_APP="demo_app",
             DATABASE_URL=f"sqlite:///{database}",
             MIGRATIONS_DIRECTORY=str(folder),
-            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+            PYTHONPATH=os.pathsep.join(filter(None, [scratch, str(ROOT), env.get("PYTHONPATH")])),
         )
         env.pop("FLASK_APP", None)
         flask(env, "db", "init")
@@ -114,8 +131,11 @@ def main() -> None:
         first_id = first.name.split("_")[0]
         expect(versions(database) == [first_id], f"the database at {first_id}")
 
-        second = generated(flask(env, "db", "revision", "-m", "User Model"))
-        add_ops(second)
+        print("# add a User model to demo_app/models.py")
+        (app_dir / "models.py").write_text(USER_MODEL)
+        output = flask(env, "db", "migrate", "-m", "User Model")
+        expect("Detected added table 'user'" in output, "autogenerate to detect the user table")
+        second = generated(output)
         second_id = second.name.split("_")[0]
         flask(env, "db", "upgrade", "head")
         expect("user" in tables(database), "a 'user' table after upgrade head")
@@ -125,6 +145,7 @@ def main() -> None:
         expect("user" not in tables(database), "no 'user' table after downgrade -1")
         flask(env, "db", "upgrade", second_id[:6])
         expect(versions(database) == [second_id], f"upgrade by prefix {second_id[:6]}")
+        flask(env, "db", "check")
 
         flask(env, "db", "current")
         flask(env, "db", "history")
@@ -138,11 +159,12 @@ def main() -> None:
 
         print("\nThe example app's own migrations, on a second database:")
         app_db = Path(scratch) / "catalogue.db"
-        env.update(DATABASE_URL=f"sqlite:///{app_db}")
+        env.update(DEMO_APP="example_app", DATABASE_URL=f"sqlite:///{app_db}")
         env.pop("MIGRATIONS_DIRECTORY")
         flask(env, "db", "upgrade")
         flask(env, "db", "current")
         expect({"author", "book", "review"} <= set(tables(app_db)), "the catalogue tables")
+        flask(env, "db", "check")
         print("\nDemo finished: every step left the database as it said.")
 
 

@@ -166,10 +166,7 @@ def init_command(directory: str | None, multidb: bool, template: str | None, pac
 @click.option(
     "--autogenerate",
     is_flag=True,
-    help=(
-        "Populate revision script with candidate migration operations, "
-        "based on comparison of database to model"
-    ),
+    help="Fill the file with the operations that bring the database to the models.",
 )
 @click.option("--sql", is_flag=True, help="Print the SQL on standard output instead of running it.")
 @click.option(
@@ -207,7 +204,7 @@ def revision_command(
     rev_id: str | None,
     depends_on: tuple[str, ...],
 ) -> None:
-    """Write a new, empty revision file."""
+    """Write a new revision file (empty, or with --autogenerate the detected changes)."""
     from . import commands
 
     commands.revision(
@@ -222,6 +219,79 @@ def revision_command(
         rev_id,
         list(depends_on) or None,
         report=_progress,
+    )
+
+
+@db.command("migrate")
+@directory_option
+@click.option(
+    "-m", "--message", default=None, help="A one-line description, also used in the file name."
+)
+@click.option("--sql", is_flag=True, help="Not available: migrate compares with the database.")
+@click.option(
+    "--head",
+    default="head",
+    help="The revision to build on: head (default), a label@head, or an id.",
+)
+@click.option(
+    "--splice",
+    is_flag=True,
+    help="Allow --head to name a revision that is not a head (starts a branch).",
+)
+@click.option("--branch-label", default=None, help="Give the new revision this branch label.")
+@click.option(
+    "--version-path",
+    default=None,
+    help="Write the file into this one of the version_locations folders.",
+)
+@click.option("--rev-id", default=None, help="Use this revision id rather than a random one.")
+@x_arg_option
+@_errors
+def migrate_command(
+    directory: str | None,
+    message: str | None,
+    sql: bool,
+    head: str,
+    splice: bool,
+    branch_label: str | None,
+    version_path: str | None,
+    rev_id: str | None,
+    x_arg: tuple[str, ...],
+) -> None:
+    """Write a revision with the changes between the models and the database."""
+    from . import commands
+
+    commands.migrate(
+        _group_directory(directory),
+        message,
+        sql,
+        head,
+        splice,
+        branch_label,
+        version_path,
+        rev_id,
+        _group_x_args(x_arg),
+        report=_progress,
+    )
+
+
+@db.command("check")
+@directory_option
+@_errors
+def check_command(directory: str | None) -> None:
+    """Exit 1 if the models differ from the database (nothing is written)."""
+    from . import commands
+
+    result = commands.check(_group_directory(directory))
+    if result.in_sync:
+        click.echo("No new upgrade operations detected.")
+        return
+    for line in result.messages:
+        _progress(line)
+    count = len(result.messages)
+    raise MigrateCommandError(
+        f"New upgrade operations detected: {count} change{'s' if count != 1 else ''} between "
+        "the models and the database; run 'flask db migrate' to write them."
     )
 
 

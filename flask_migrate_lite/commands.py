@@ -21,6 +21,7 @@ from .appstate import AppState, Database, app_state
 from .engine.errors import CommandError, MultipleHeads
 
 if TYPE_CHECKING:
+    from .autogen import CheckResult
     from .engine.runtime.plan import Step
     from .engine.script.directory import ScriptDirectory
     from .engine.script.graph import Revision, RevisionGraph
@@ -29,6 +30,7 @@ __all__ = [
     "Report",
     "RunResult",
     "branches",
+    "check",
     "current",
     "downgrade",
     "edit",
@@ -37,6 +39,7 @@ __all__ = [
     "init",
     "list_templates",
     "merge",
+    "migrate",
     "revision",
     "show",
     "stamp",
@@ -108,13 +111,32 @@ def revision(
     depends_on: str | Sequence[str] | None = None,
     *,
     report: Report | None = None,
-) -> Revision:
-    """Write a new, empty revision file and return its revision."""
-    if autogenerate:
-        raise CommandError(
-            "Autogenerate is not available in this version; write the operations by hand."
-        )
+) -> Revision | None:
+    """Write a new revision file and return its revision.
+
+    With ``autogenerate``, the file holds the operations that bring the database to the
+    models, and ``None`` is returned when there are none (no file is written).
+    """
     state = app_state(directory)
+    if autogenerate:
+        from .autogen import autogenerate_revision
+
+        if sql:
+            raise CommandError(
+                "revision --autogenerate compares with a live database and cannot use --sql; "
+                "leave out --sql."
+            )
+        return autogenerate_revision(
+            state,
+            message=message,
+            head=head,
+            splice=splice,
+            branch_label=branch_label,
+            version_path=version_path,
+            rev_id=rev_id,
+            depends_on=depends_on,
+            report=_reporter(report),
+        )
     scripts = _scripts(state)
     created = scripts.generate_revision(
         message=message,
@@ -127,6 +149,54 @@ def revision(
     )
     _reporter(report)(f"Generating {created.path} ...  done")
     return created
+
+
+def migrate(
+    directory: Directory = None,
+    message: str | None = None,
+    sql: bool = False,
+    head: str = "head",
+    splice: bool = False,
+    branch_label: str | Sequence[str] | None = None,
+    version_path: str | None = None,
+    rev_id: str | None = None,
+    x_arg: Sequence[str] | None = None,
+    *,
+    report: Report | None = None,
+) -> Revision | None:
+    """Write the revision that brings the database to the models (``revision --autogenerate``).
+
+    Returns ``None``, writing nothing, when the models and the database agree; raises
+    :class:`TargetNotUpToDate` when the database is not at the head revisions.
+    """
+    from .autogen import autogenerate_revision
+
+    if sql:
+        raise CommandError(
+            "migrate compares with a live database and cannot use --sql; leave out --sql."
+        )
+    state = app_state(directory, x_arg)
+    return autogenerate_revision(
+        state,
+        message=message,
+        head=head,
+        splice=splice,
+        branch_label=branch_label,
+        version_path=version_path,
+        rev_id=rev_id,
+        depends_on=None,
+        report=_reporter(report),
+    )
+
+
+def check(directory: Directory = None, *, report: Report | None = None) -> CheckResult:
+    """Compare the models with the database; the result says whether they agree.
+
+    Raises :class:`TargetNotUpToDate` when migrations are pending.
+    """
+    from .autogen import check_models
+
+    return check_models(app_state(directory))
 
 
 def merge(
@@ -439,9 +509,15 @@ def stamp(
     *,
     report: Report | None = None,
 ) -> list[RunResult]:
-    """Set the version table to ``revision`` without running any migration."""
+    """Set the version table to ``revision`` without running any migration.
+
+    With ``sql`` the statements are written to standard output instead; a revision may then
+    be ``start:end`` to write the changes from ``start`` (which must be the same for every
+    revision) rather than from an empty version table.
+    """
     from .engine.runtime.context import MigrationContext
-    from .engine.runtime.plan import plan_stamp
+    from .engine.runtime.plan import VersionChange, plan_stamp
+    from .engine.runtime.version import heads_after
 
     targets = [revision] if isinstance(revision, str) else list(revision) or ["head"]
     state = app_state(directory)
@@ -450,21 +526,35 @@ def stamp(
     options = state.run_options(sql=sql, tag=tag)
     echo = _reporter(report)
     database = state.default_database()
+    result = RunResult(database=database.url)
     if sql:
         import sys
 
+        if purge:
+            raise CommandError(
+                "stamp --purge empties the version table it reads from the database, so it "
+                "cannot be combined with --sql; leave out one of them."
+            )
+        start, targets = _stamp_range(graph, targets)
         context = MigrationContext(
             None, options, dialect=database.engine.dialect, output=sys.stdout, url=database.url
         )
-        changes = context.stamp(lambda found: plan_stamp(graph, found, targets, purge))
-        result = RunResult(database=database.url)
-        echo(f"Offline SQL for {database.url}: stamp {', '.join(targets)}")
+        echo(f"Offline SQL for {database.url} ({database.engine.dialect.name})")
+        changes = context.stamp(
+            lambda found: plan_stamp(graph, found, targets, purge=False), offline_heads=start
+        )
+        result.heads_before = start
+        result.heads_after = heads_after(start, changes)
         return [result]
-    result = RunResult(database=database.url)
     with database.connect() as connection:
         context = MigrationContext(connection, options, url=database.url)
         echo(f"Database: {database.url}")
-        changes = context.stamp(lambda found: plan_stamp(graph, found, targets, purge))
+
+        def plan(found: tuple[str, ...]) -> list[VersionChange]:
+            result.heads_before = found
+            return plan_stamp(graph, found, targets, purge)
+
+        changes = context.stamp(plan)
         result.heads_after = context.current_heads()
     echo(
         f"Stamped {database.url} at {', '.join(result.heads_after) or 'base'}"
@@ -472,6 +562,19 @@ def stamp(
         + "."
     )
     return [result]
+
+
+def _stamp_range(graph: RevisionGraph, targets: list[str]) -> tuple[tuple[str, ...], list[str]]:
+    """Split offline stamp targets ``start:end`` into the start heads and the ends."""
+    starts = {name.partition(":")[0].strip() for name in targets if ":" in name}
+    if len(starts) > 1:
+        raise CommandError(
+            f"stamp --sql writes the changes from one starting revision, but several are "
+            f"given ({', '.join(sorted(starts))}); run it once per starting revision."
+        )
+    ends = [name.partition(":")[2] if ":" in name else name for name in targets]
+    start = graph.resolve(starts.pop() or "base") if starts else ()
+    return tuple(start), [end.strip() or "head" for end in ends]
 
 
 def _offline(
