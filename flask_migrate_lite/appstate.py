@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from flask import current_app
 
 from .engine.config import RunOptions
-from .engine.errors import DatabaseUnavailable, MigrateError
+from .engine.errors import CommandError, DatabaseUnavailable, MigrateError
 from .settings import MigrateConfig
 
 if TYPE_CHECKING:
@@ -131,6 +131,45 @@ class AppState:
     def default_database(self) -> Database:
         """The app's default database (``SQLALCHEMY_DATABASE_URI``)."""
         return self.databases()[0]
+
+    @property
+    def multidb(self) -> bool:
+        """Whether the migrations folder was made for several databases (``init --multidb``).
+
+        Such a folder's ``script.py.mako`` writes one ``upgrade_<bind>()`` function per
+        database, as Flask-Migrate's multi-database template does.
+        """
+        template = os.path.join(self.directory, "script.py.mako")
+        try:
+            with open(template, encoding="utf-8") as handle:
+                return "_upgrades" in handle.read()
+        except OSError:
+            return False
+
+    def target_databases(self, bind: str | None = None) -> list[Database]:
+        """The databases a command acts on: the default one, or every bind when multidb.
+
+        ``bind`` limits it to one (``""`` is the default database).
+        """
+        if not self.multidb:
+            if bind:
+                raise CommandError(
+                    f"--bind {bind} needs a multi-database migrations folder, and "
+                    f"{self.directory} was made for one database; create it with "
+                    "'flask db init --multidb'."
+                )
+            return [self.default_database()]
+        databases = self.databases()
+        if bind is None:
+            return databases
+        chosen = [database for database in databases if database.name == bind]
+        if not chosen:
+            names = ", ".join(repr(database.name) for database in databases)
+            raise CommandError(
+                f"There is no database bind named '{bind}'; the app has {names} "
+                "(SQLALCHEMY_BINDS, '' is the default database)."
+            )
+        return chosen
 
 
 def app_state(

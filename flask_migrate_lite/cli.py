@@ -346,17 +346,43 @@ class StepArgumentCommand(click.Command):
         return super().parse_args(ctx, args)
 
 
+plan_option = click.option(
+    "--plan", is_flag=True, help="Only print the migrations that would run, in order."
+)
+
+
+def _print_plan(
+    directory: str | None, revision: str, upgrade: bool, x_arg: tuple[str, ...]
+) -> None:
+    from .status import plan
+
+    for result in plan(
+        _group_directory(directory), revision, upgrade=upgrade, x_arg=_group_x_args(x_arg)
+    ):
+        for line in result.lines():
+            click.echo(line)
+
+
 @db.command("upgrade", cls=StepArgumentCommand)
 @directory_option
 @click.option("--sql", is_flag=True, help="Print the SQL on standard output instead of running it.")
 @click.option("--tag", default=None, help="A free-form tag that migration scripts can read.")
+@plan_option
 @x_arg_option
 @click.argument("revision", default="head")
 @_errors
 def upgrade_command(
-    directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...], revision: str
+    directory: str | None,
+    sql: bool,
+    tag: str | None,
+    plan: bool,
+    x_arg: tuple[str, ...],
+    revision: str,
 ) -> None:
     """Apply migrations up to REVISION (default: head)."""
+    if plan:
+        _print_plan(directory, revision, True, x_arg)
+        return
     from . import commands
 
     commands.upgrade(
@@ -368,18 +394,50 @@ def upgrade_command(
 @directory_option
 @click.option("--sql", is_flag=True, help="Print the SQL on standard output instead of running it.")
 @click.option("--tag", default=None, help="A free-form tag that migration scripts can read.")
+@plan_option
 @x_arg_option
 @click.argument("revision", default="-1")
 @_errors
 def downgrade_command(
-    directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...], revision: str
+    directory: str | None,
+    sql: bool,
+    tag: str | None,
+    plan: bool,
+    x_arg: tuple[str, ...],
+    revision: str,
 ) -> None:
     """Revert migrations down to REVISION (default: -1, one step)."""
+    if plan:
+        _print_plan(directory, revision, False, x_arg)
+        return
     from . import commands
 
     commands.downgrade(
         _group_directory(directory), revision, sql, tag, _group_x_args(x_arg), report=_progress
     )
+
+
+@db.command("status")
+@directory_option
+@click.option(
+    "--check", is_flag=True, help="Exit with status 1 when a migration is pending (a CI gate)."
+)
+@click.option("--bind", default=None, help="Only this database bind ('' is the default one).")
+@_errors
+def status_command(directory: str | None, check: bool, bind: str | None) -> None:
+    """List every revision, oldest first: [X] applied, [ ] pending."""
+    from .status import status
+
+    results = status(_group_directory(directory), bind)
+    for result in results:
+        for line in result.lines():
+            click.echo(line)
+    pending = sum(len(result.pending) for result in results)
+    if check and pending:
+        raise MigrateCommandError(
+            f"{pending} migration{'s are' if pending != 1 else ' is'} pending; "
+            "run 'flask db upgrade'."
+        )
 
 
 @db.command("show")
