@@ -8,6 +8,7 @@ factories, tests). The signatures match Flask-Migrate's, so switching is one imp
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -113,6 +114,11 @@ class Migrate:
         from .cli import db as db_group
 
         app.cli.add_command(db_group, name=command or self.command)
+        if app.debug and "run" in sys.argv[1:]:
+            from . import devloop
+
+            if devloop.is_dev_server(app):
+                devloop.start(app, os.path.abspath(os.environ.get("FLASK_DB_DIRECTORY") or folder))
 
     def configure(self, f: ConfigureCallback) -> ConfigureCallback:
         """Register a callback that adjusts the configuration before each command.
