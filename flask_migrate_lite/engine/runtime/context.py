@@ -244,15 +244,23 @@ class MigrationContext:
             )
         return function  # type: ignore[no-any-return]
 
-    def stamp(self, plan: Callable[[tuple[str, ...]], list[VersionChange]]) -> list[VersionChange]:
+    def stamp(
+        self,
+        plan: Callable[[tuple[str, ...]], list[VersionChange]],
+        *,
+        offline_heads: tuple[str, ...] = (),
+    ) -> list[VersionChange]:
         """Set the version table to what ``plan`` computes from the heads read under the lock.
 
-        Runs no migration. Offline, writes the statements instead.
+        Runs no migration. Offline, writes the statements instead, planned from
+        ``offline_heads`` (the rows the table is assumed to hold); when there are none the
+        script creates the version table first.
         """
         if self.as_sql:
-            changes = plan(())
+            changes = plan(offline_heads)
             self._impl.begin_transaction_sql()
-            self._impl.create_table(self.table)
+            if not offline_heads:
+                self._impl.create_table(self.table)
             apply_changes(self._impl, self.table, changes)
             self._impl.commit_sql()
             return changes

@@ -77,6 +77,12 @@ class DriverTransactions(Transactions):
             connection, per_migration=per_migration, lock_timeout=lock_timeout, url=url
         )
         self.atomic_steps = connection.dialect.name not in ("mysql", "mariadb")
+        if not self.atomic_steps:
+            # DDL commits implicitly, so one transaction around the run cannot undo it; it
+            # could only lose the version rows of completed migrations still pending in it
+            # (when the next migration fails before its first DDL statement). Commit the
+            # version table after each migration instead.
+            self.per_migration = True
         self._run_tx: RootTransaction | None = None
         self._step_tx: RootTransaction | None = None
 
@@ -130,6 +136,10 @@ class DriverTransactions(Transactions):
         try:
             yield
         finally:
+            # The block's statements began a (driver-autocommit) SQLAlchemy transaction;
+            # the isolation level can only change once it has ended.
+            if connection.in_transaction():
+                connection.commit()
             connection.execution_options(isolation_level=level)
             if self.per_migration:
                 self._step_tx = connection.begin()
@@ -169,6 +179,13 @@ class SQLiteTransactions(Transactions):
         if connection.in_transaction():
             connection.commit()
         connection.execution_options(isolation_level="AUTOCOMMIT")
+        # Begin SQLAlchemy's own transaction now and keep it for the whole run, so that an
+        # application's "begin" event hook (SQLAlchemy's pysqlite recipe emits BEGIN there)
+        # runs here rather than in the middle of the run; a driver transaction such a hook
+        # opened holds nothing yet and must end before the PRAGMAs and BEGIN IMMEDIATE.
+        connection.begin()
+        if self._driver_in_transaction():
+            self._sql("ROLLBACK")
         with ExitStack() as restore:
             busy = self._pragma("busy_timeout")
             self._sql(f"PRAGMA busy_timeout = {int(max(self.lock_timeout, 0) * 1000)}")
@@ -188,11 +205,13 @@ class SQLiteTransactions(Transactions):
                 raise
             self._finish(commit=True)
 
-    def _finish(self, *, commit: bool) -> None:
+    def _driver_in_transaction(self) -> bool:
         driver = self.connection.connection.driver_connection
-        if not getattr(driver, "in_transaction", True):
-            return
-        self._sql("COMMIT" if commit else "ROLLBACK")
+        return bool(getattr(driver, "in_transaction", True))
+
+    def _finish(self, *, commit: bool) -> None:
+        if self._driver_in_transaction():
+            self._sql("COMMIT" if commit else "ROLLBACK")
 
     def begin_step(self) -> None:
         self._sql(f"SAVEPOINT {_SAVEPOINT}")

@@ -20,7 +20,13 @@ from ..ddl import DefaultImpl
 from ..errors import VersionTableError
 from .plan import VersionChange
 
-__all__ = ["apply_changes", "ensure_version_table", "read_heads", "version_table"]
+__all__ = [
+    "apply_changes",
+    "ensure_version_table",
+    "heads_after",
+    "read_heads",
+    "version_table",
+]
 
 
 def version_table(name: str = "alembic_version", schema: str | None = None) -> Table:
@@ -88,6 +94,20 @@ def apply_changes(impl: DefaultImpl, table: Table, changes: Iterable[VersionChan
                 f"(found {result.rowcount} rows); another process or a person changed it. "
                 "Run 'flask db current' and 'flask db stamp' to repair it."
             )
+
+
+def heads_after(heads: Iterable[str], changes: Iterable[VersionChange]) -> tuple[str, ...]:
+    """The rows of a version table holding ``heads`` once ``changes`` are applied."""
+    rows = list(heads)
+    for change in changes:
+        if change.old is not None and change.old in rows:
+            if change.new is None:
+                rows.remove(change.old)
+            else:
+                rows[rows.index(change.old)] = change.new
+        elif change.new is not None:
+            rows.append(change.new)
+    return tuple(rows)
 
 
 def _first_line(exc: DBAPIError) -> str:
