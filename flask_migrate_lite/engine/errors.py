@@ -224,11 +224,27 @@ class DatabaseUnavailable(MigrateError):
 
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(
-            f"Cannot connect to the database {url}: {reason}; "
-            "check SQLALCHEMY_DATABASE_URI and that the server is running."
+            f"Cannot connect to the database {url}: {reason}; {_connection_fix(reason)}."
         )
         self.url = url
         self.reason = reason
+
+
+def _connection_fix(reason: str) -> str:
+    """What to do about a connection failure, from the driver's reason."""
+    lowered = reason.lower()
+    if "does not exist" in lowered and "database" in lowered or "unknown database" in lowered:
+        return "create that database, or fix the name in SQLALCHEMY_DATABASE_URI"
+    if any(
+        word in lowered
+        for word in ("password", "access denied", "authentication", "role", "not permitted")
+    ):
+        return "check the user name and password in SQLALCHEMY_DATABASE_URI"
+    if "unable to open database file" in lowered:
+        return "check that the folder of the SQLite file exists and is writable"
+    if "driver" in lowered or "no module named" in lowered:
+        return "install the driver named in SQLALCHEMY_DATABASE_URI"
+    return "check SQLALCHEMY_DATABASE_URI and that the server is running"
 
 
 class MigrationFailed(MigrateError):
