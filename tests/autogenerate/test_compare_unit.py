@@ -18,6 +18,7 @@ from flask_migrate_lite.engine.autogenerate.compare import (
     Comparison,
     compare_metadata,
 )
+from tests.autogenerate.harness import engine_options
 
 Build = Callable[[sa.MetaData, str], None]
 
@@ -28,7 +29,7 @@ def _dialect(url: str) -> str:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(database_url, **engine_options(database_url))
     yield engine
     engine.dispose()
 
@@ -129,7 +130,7 @@ def test_types_in_sync_with_timezone(engine: sa.Engine) -> None:
 def test_postgresql_array_and_native_types(postgresql_url: str) -> None:
     from sqlalchemy.dialects import postgresql as pg
 
-    engine = sa.create_engine(postgresql_url, poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(postgresql_url, **engine_options(postgresql_url))
 
     def build(metadata: sa.MetaData, dialect: str) -> None:
         sa.Table(
@@ -152,7 +153,7 @@ def test_postgresql_array_and_native_types(postgresql_url: str) -> None:
 def test_mysql_native_types(mysql_url: str) -> None:
     from sqlalchemy.dialects import mysql
 
-    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(mysql_url, **engine_options(mysql_url))
 
     def build(metadata: sa.MetaData, dialect: str) -> None:
         sa.Table(
@@ -291,7 +292,7 @@ def test_server_default_spellings(
     request: pytest.FixtureRequest, dialect: str, column_sql: str, model: sa.Column[Any]
 ) -> None:
     url = str(request.getfixturevalue(f"{dialect}_url"))
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(url, **engine_options(url))
     try:
         with engine.begin() as conn:
             conn.exec_driver_sql(f"CREATE TABLE thing (id INTEGER PRIMARY KEY, {column_sql})")
@@ -385,7 +386,7 @@ def test_naming_convention_in_sync(engine: sa.Engine) -> None:
 
 def test_mysql_foreign_key_indexes_are_not_changes(mysql_url: str) -> None:
     # MariaDB creates an index for each foreign key (named after the constraint).
-    engine = sa.create_engine(mysql_url, poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(mysql_url, **engine_options(mysql_url))
 
     def build(metadata: sa.MetaData, dialect: str) -> None:
         sa.Table("org", metadata, sa.Column("id", sa.Integer, primary_key=True))
@@ -423,7 +424,7 @@ def test_version_table_is_never_compared(engine: sa.Engine) -> None:
 
 
 def test_expression_index_in_sync(request: pytest.FixtureRequest, database_url: str) -> None:
-    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(database_url, **engine_options(database_url))
     if engine.dialect.name == "mysql":
         engine.dispose()
         pytest.skip("MariaDB has no expression indexes")

@@ -45,6 +45,7 @@ from ..operations.ops import (
     CreateUniqueConstraintOp,
     DropColumnOp,
     DropConstraintOp,
+    DropIndexOp,
     DropTableCommentOp,
     DropTableOp,
     IndexColumn,
@@ -237,6 +238,7 @@ class _Comparer:
         created: list[Table] = []
         removed: list[_Reflected] = []
         modified: list[ModifyTableOps] = []
+        compared: list[Table] = []
         for schema in self._schemas(model):
             in_db = self._db_table_names(schema)
             wanted: dict[str, Table] = {}
@@ -258,11 +260,12 @@ class _Comparer:
                 table = self._reflected_table(reflected[name])
                 if self._object_ok(table, name, "table", True, None):
                     removed.append(reflected[name])
+            compared.extend(wanted[name] for name in sorted(wanted))
             for name in common:
                 changes = self._compare_table(wanted[name], reflected[name])
                 if not changes.is_empty():
                     modified.append(changes)
-        directives.extend(self._enum_directives(created, modified))
+        directives.extend(self._enum_directives(compared))
         for table in _creation_order(created):
             self.result.messages.append(
                 f"Detected added table '{_label(table.schema, table.name)}'"
@@ -320,18 +323,16 @@ class _Comparer:
 
     def _drop_table(self, item: _Reflected) -> list[Directive]:
         table = self._reflected_table(item)
-        out: list[Directive] = []
-        index_ops: list[TableOp] = []
-        for index in self._plain_indexes(item):
-            create = _reflected_index_op(index, item.name, item.schema)
-            index_ops.append(create.reverse())
-        if index_ops:
-            out.append(ModifyTableOps(item.name, index_ops, item.schema))
+        indexes = [
+            _reflected_index_op(index, item.name, item.schema)
+            for index in self._plain_indexes(item)
+        ]
+        if indexes:
+            self.result.upgrade_ops.dropped_table_indexes[(item.schema, item.name)] = indexes
         items: list[SchemaItem] = [_copy_column(column) for column in table.columns]
         items.extend(_table_constraints(table))
         kw = {"comment": item.comment} if item.comment is not None else {}
-        out.append(DropTableOp(item.name, item.schema, columns=tuple(items), kw=kw))
-        return out
+        return [DropTableOp(item.name, item.schema, columns=tuple(items), kw=kw)]
 
     # -- one table ---------------------------------------------------------------------------
 
@@ -478,7 +479,6 @@ class _Comparer:
         database would have made an index of its own (MySQL's index for a foreign key).
         """
         unique_names = {u.get("name") for u in item.uniques if u.get("name")}
-        fk_columns = [tuple(fk["constrained_columns"]) for fk in item.fks]
         pk_columns = tuple(item.pk.get("constrained_columns") or ())
         result = []
         for index in item.indexes:
@@ -488,7 +488,7 @@ class _Comparer:
             if (
                 self.dialect.name in ("mysql", "mariadb")
                 and index.get("name") not in declared
-                and any(columns == fk_cols for fk_cols in fk_columns)
+                and any(_implicit_fk_index(index, fk) for fk in item.fks)
             ):
                 continue  # MySQL creates an index for each foreign key
             if pk_columns and columns == pk_columns and index.get("unique"):
@@ -619,6 +619,11 @@ class _Comparer:
     ) -> None:
         schema = item.schema
         parents = self._parents(schema, table.name)
+        mysql = self.dialect.name in ("mysql", "mariadb")
+        model_fk_columns = {
+            _constraint_names(c) for c in table.constraints if isinstance(c, ForeignKeyConstraint)
+        }
+        theirs_fk_columns = {tuple(fk["constrained_columns"]) for fk in item.fks}
         theirs: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for fk in item.fks:
             theirs.setdefault(self._fk_signature_reflected(fk), []).append(fk)
@@ -641,9 +646,14 @@ class _Comparer:
                 f"({_label(ref_schema, ref_table)}.{', '.join(remote)}) on table {label}"
             )
             given = name or f"fk_{table.name}_{'_'.join(local)}_{ref_table}"
+            final = _final(constraint, given, self.dialect)
+            if mysql and local not in theirs_fk_columns and not self._indexed(table, item, local):
+                # MySQL would make an index for the key and keep it when the key is dropped;
+                # made here under the key's name, the downgrade drops it too.
+                creates.append(CreateIndexOp(final, table.name, local, schema))
             creates.append(
                 CreateForeignKeyOp(
-                    _final(constraint, given, self.dialect),
+                    final,
                     table.name,
                     ref_table,
                     local,
@@ -672,6 +682,33 @@ class _Comparer:
                 drops.append(
                     DropConstraintOp(name or "", table.name, "foreignkey", schema, original)
                 )
+                local = tuple(fk["constrained_columns"])
+                if mysql and local not in model_fk_columns:
+                    # The index MySQL made for the key stays unless dropped with it.
+                    declared = {str(ix.name) for ix in table.indexes if ix.name}
+                    for index in item.indexes:
+                        if _implicit_fk_index(index, fk) and index["name"] not in declared:
+                            drops.append(
+                                DropIndexOp(
+                                    index["name"], table.name, schema, columns=local, unique=False
+                                )
+                            )
+
+    def _indexed(self, table: Table, item: _Reflected, columns: tuple[str, ...]) -> bool:
+        """Whether an index of the database or the models starts with ``columns``."""
+        width = len(columns)
+        found: list[tuple[Any, ...]] = [
+            tuple(index.get("column_names") or ())[:width] for index in item.indexes
+        ]
+        found.append(tuple(item.pk.get("constrained_columns") or ())[:width])
+        found.extend(tuple(u["column_names"])[:width] for u in item.uniques)
+        found.extend(_index_names(index)[:width] for index in table.indexes)
+        found.extend(
+            _constraint_names(c)[:width]
+            for c in table.constraints
+            if isinstance(c, UniqueConstraint | PrimaryKeyConstraint)
+        )
+        return columns in found
 
     def _rule(self, value: str | None) -> str | None:
         if value is None:
@@ -771,21 +808,17 @@ class _Comparer:
 
     # -- PostgreSQL enum types -------------------------------------------------------------------
 
-    def _enum_directives(
-        self, created: list[Table], modified: list[ModifyTableOps]
-    ) -> list[Directive]:
+    def _enum_directives(self, tables: Iterable[Table]) -> list[Directive]:
+        """Named native enum types the compared tables need: new ones, and new values."""
         if self.dialect.name != "postgresql":
             return []
         existing: dict[tuple[str | None, str], list[str]] = {}
-        get_enums = getattr(self.inspector, "get_enums", None)
-        if get_enums is None:
-            return []
-        for enum in get_enums(schema="*"):
+        for enum in self.inspector.get_enums(schema="*"):  # type: ignore[attr-defined]
             key = (self._schema(enum.get("schema")), enum["name"])
             existing[key] = list(enum["labels"])
         out: list[Directive] = []
         seen: set[tuple[str | None, str]] = set()
-        for table in self._model_tables().values():
+        for table in tables:
             for column in table.columns:
                 enum_type = column.type
                 if not isinstance(enum_type, sqltypes.Enum) or not enum_type.native_enum:
@@ -796,9 +829,12 @@ class _Comparer:
                 if key in seen:
                     continue
                 seen.add(key)
-                wanted = list(enum_type.enums)
+                wanted = tuple(enum_type.enums)
                 if key not in existing:
-                    continue  # created with the table or column that uses it
+                    # Created before the tables that use it, dropped after them.
+                    self.result.messages.append(f"Detected added enum type '{key[1]}'")
+                    out.append(EnumTypeOp("create", key[1], wanted, key[0]))
+                    continue
                 new_values = tuple(v for v in wanted if v not in existing[key])
                 if new_values:
                     self.result.messages.append(
@@ -806,6 +842,21 @@ class _Comparer:
                     )
                     out.append(EnumTypeOp("add_values", key[1], new_values, key[0]))
         return out
+
+
+def _implicit_fk_index(index: dict[str, Any], fk: dict[str, Any]) -> bool:
+    """Whether MySQL made ``index`` for the foreign key ``fk`` (not the models).
+
+    MySQL names the index it creates after the constraint, or after the first column when
+    the constraint has no name of its own (``author_id``, ``author_id_2``).
+    """
+    columns = tuple(fk["constrained_columns"])
+    if tuple(index.get("column_names") or ()) != columns:
+        return False
+    name = str(index.get("name") or "")
+    return (
+        name == fk.get("name") or re.fullmatch(re.escape(columns[0]) + r"(_\d+)?", name) is not None
+    )
 
 
 def _looks_user_named(name: str | None) -> bool:

@@ -117,11 +117,20 @@ Directive: TypeAlias = CreateTableOp | DropTableOp | ModifyTableOps | EnumTypeOp
 
 @dataclass
 class UpgradeOps:
-    """The directives of ``upgrade()``."""
+    """The directives of ``upgrade()``.
+
+    ``dropped_table_indexes`` holds, per table the upgrade drops, the indexes that table had:
+    dropping the table drops them (so the upgrade does not drop them one by one, which
+    MySQL refuses for an index a foreign key needs), and the downgrade creates them again
+    after the table.
+    """
 
     ops: list[Directive] = field(default_factory=list)
     #: ``upgrade_<bind>`` / ``downgrade_<bind>`` suffix in multi-database projects.
     upgrade_token: str = "upgrades"
+    dropped_table_indexes: dict[tuple[str | None, str], list[CreateIndexOp]] = field(
+        default_factory=dict
+    )
 
     def is_empty(self) -> bool:
         """Whether nothing was detected (a table with no changes does not count)."""
@@ -131,8 +140,27 @@ class UpgradeOps:
         return iter(self.ops)
 
     def reverse(self) -> DowngradeOps:
-        """The directives of ``downgrade()``: each reversed, in the opposite order."""
-        return DowngradeOps([_reverse_directive(op) for op in reversed(self.ops)])
+        """The directives of ``downgrade()``: each reversed, in the opposite order.
+
+        A table the upgrade creates is dropped with its indexes, not index by index; a table
+        the upgrade drops is created again with its indexes.
+        """
+        created = {(op.schema, op.table_name) for op in self.ops if isinstance(op, CreateTableOp)}
+        out: list[Directive] = []
+        for op in reversed(self.ops):
+            if isinstance(op, ModifyTableOps) and (op.schema, op.table_name) in created:
+                rest: list[TableOp] = [
+                    item for item in op.ops if not isinstance(item, CreateIndexOp)
+                ]
+                if not rest:
+                    continue
+                op = ModifyTableOps(op.table_name, rest, op.schema)
+            out.append(_reverse_directive(op))
+            if isinstance(op, DropTableOp):
+                indexes = self.dropped_table_indexes.get((op.schema, op.table_name))
+                if indexes:
+                    out.append(ModifyTableOps(op.table_name, list(indexes), op.schema))
+        return DowngradeOps(out)
 
 
 @dataclass
