@@ -403,3 +403,163 @@ def test_sqlite_foreign_key_check_is_not_needed_without_enforcement(
     with app(sqlite_url, migrations) as migrate:
         migrate.upgrade()
         assert version_rows(sqlite_url) == [PARENT]
+
+
+@pytest.mark.sqlite
+def test_sqlite_rows_dangling_before_do_not_block(tmp_path: Path, sqlite_url: str) -> None:
+    # Rows written while enforcement was off are not the migration's doing: only rows a
+    # migration leaves dangling make it fail.
+    migrations = make_folder(tmp_path)
+    write_revision(
+        migrations,
+        PARENT,
+        None,
+        """
+        op.create_table("author", sa.Column("id", sa.Integer(), primary_key=True))
+        op.create_table(
+            "book",
+            sa.Column("id", sa.Integer(), primary_key=True),
+            sa.Column("author_id", sa.Integer(), sa.ForeignKey("author.id")),
+        )
+        """,
+        'op.drop_table("book")\nop.drop_table("author")',
+    )
+    write_revision(
+        migrations,
+        REBUILD,
+        PARENT,
+        """
+        with op.batch_alter_table("book", recreate="always") as batch_op:
+            batch_op.add_column(sa.Column("title", sa.String(20)))
+        op.execute("INSERT INTO author (id) VALUES (1)")
+        """,
+        'op.execute("DELETE FROM author")',
+    )
+    write_revision(
+        migrations,
+        DANGLING,
+        REBUILD,
+        'op.execute("INSERT INTO book (id, author_id) VALUES (3, 98)")',
+        'op.execute("DELETE FROM book WHERE id = 3")',
+    )
+    with app(sqlite_url, migrations) as migrate:
+        migrate.upgrade(PARENT)
+        with connect(sqlite_url) as connection:
+            connection.exec_driver_sql("INSERT INTO book (id, author_id) VALUES (1, 99)")
+            connection.exec_driver_sql("INSERT INTO book (id, author_id) VALUES (2, 99)")
+            connection.commit()
+    with app(sqlite_url, migrations, foreign_keys=True) as migrate:
+        migrate.stamp(PARENT)
+        migrate.upgrade(REBUILD)
+        assert version_rows(sqlite_url) == [REBUILD]
+        assert snapshot(sqlite_url)["book"]["rows"] == [(1, 99, None), (2, 99, None)]
+        with pytest.raises(MigrationFailed, match="foreign keys point at nothing in book"):
+            migrate.upgrade()
+        assert version_rows(sqlite_url) == [REBUILD]
+        assert len(snapshot(sqlite_url)["book"]["rows"]) == 2
+
+
+def _begin_hook_recipe(engine: sa.Engine) -> None:
+    """SQLAlchemy's pysqlite recipe: driver autocommit, and BEGIN emitted by the app."""
+
+    @sa.event.listens_for(engine, "connect")
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+    @sa.event.listens_for(engine, "begin")
+    def begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+@pytest.mark.sqlite
+def test_sqlite_app_that_emits_begin_itself(tmp_path: Path, sqlite_url: str) -> None:
+    migrations = _folder(tmp_path)
+    with app(sqlite_url, migrations) as migrate:
+        _begin_hook_recipe(migrate.engine)
+        migrate.upgrade(FIRST)
+        after_first = snapshot(sqlite_url)
+        with pytest.raises(MigrationFailed, match="rolled back"):
+            migrate.upgrade("head", x_arg=_fail("raise", 6))
+        assert snapshot(sqlite_url) == after_first
+        migrate.upgrade("head")
+        assert version_rows(sqlite_url) == [LAST]
+        with migrate.engine.connect() as connection:
+            assert _foreign_keys(connection) == 1
+            connection.exec_driver_sql("DELETE FROM child")
+            connection.rollback()
+        assert snapshot(sqlite_url)["child"]["rows"] == [(1, 1)]
+
+
+AUTOCOMMIT_UP = """
+op.execute("INSERT INTO first (id, name) VALUES (3, 'three')")
+with op.get_context().autocommit_block():
+    concurrently = "CONCURRENTLY " if op.get_bind().dialect.name == "postgresql" else ""
+    op.execute(f"CREATE INDEX {concurrently}ix_first_name ON first (name)")
+op.execute("INSERT INTO first (id, name) VALUES (4, 'four')")
+if op.get_context().x_args.get("fail"):
+    raise RuntimeError("failure after the block")
+"""
+
+
+def test_autocommit_block(tmp_path: Path, database_url: str) -> None:
+    # CREATE INDEX CONCURRENTLY cannot run in a transaction on PostgreSQL: the block runs
+    # outside the migration's transaction, after committing what came before it.
+    migrations = make_folder(tmp_path)
+    write_revision(migrations, FIRST, None, FIRST_UP, FIRST_DOWN, message="first")
+    write_revision(
+        migrations,
+        MIDDLE,
+        FIRST,
+        AUTOCOMMIT_UP,
+        'op.drop_index("ix_first_name", table_name="first")\n'
+        'op.execute("DELETE FROM first WHERE id > 2")',
+        message="autocommit",
+    )
+    for per_migration in (True, False):
+        with app(database_url, migrations, transaction_per_migration=per_migration) as migrate:
+            migrate.upgrade()
+            state = snapshot(database_url)
+            assert [row[0] for row in state["first"]["rows"]] == [1, 2, 3, 4]
+            assert ("ix_first_name", ("name",), False) in state["first"]["indexes"]
+            assert version_rows(database_url) == [MIDDLE]
+            migrate.downgrade(FIRST)
+
+            with pytest.raises(MigrationFailed, match="failure after the block"):
+                migrate.upgrade(x_arg=["fail=1"])
+            # What ran before the block was committed with it; what came after was not.
+            state = snapshot(database_url)
+            assert [row[0] for row in state["first"]["rows"]] == [1, 2, 3]
+            assert ("ix_first_name", ("name",), False) in state["first"]["indexes"]
+            assert version_rows(database_url) == [FIRST]
+
+            # The pooled connection is back in its normal transaction handling.
+            with migrate.engine.connect() as connection:
+                connection.exec_driver_sql("DELETE FROM first")
+                connection.rollback()
+            assert len(snapshot(database_url)["first"]["rows"]) == 3
+        reset(database_url)
+
+
+@atomic_databases
+def test_interrupted_between_migrations(tmp_path: Path, database_url: str) -> None:
+    # Ctrl-C between two migrations: the completed one stays, on every database alike.
+    migrations = _folder(tmp_path)
+    scripts = ScriptDirectory.from_path(migrations)
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+
+    def report(step: Step) -> None:
+        if step.revision.revision == MIDDLE:
+            raise KeyboardInterrupt
+
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext(connection, RunOptions())
+            with pytest.raises(KeyboardInterrupt):
+                context.run(
+                    _planner(scripts, "head"), lambda r: scripts.load_module(r.revision), report
+                )
+    finally:
+        engine.dispose()
+    assert version_rows(database_url) == [FIRST]
+    assert set(snapshot(database_url)) == {"alembic_version", "first"}

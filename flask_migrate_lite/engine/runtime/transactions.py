@@ -4,18 +4,25 @@ A run opens once (taking the migration lock), then each step begins, and commits
 back. Two strategies:
 
 * :class:`DriverTransactions` (PostgreSQL, MySQL/MariaDB, others): SQLAlchemy transactions,
-  one per step, or one around the whole run. The lock is a session lock (:mod:`.lock`).
+  one per step, or one around the whole run (not on MySQL/MariaDB, whose DDL commits
+  anyway: there each step commits its version-table change). The lock is a session lock
+  (:mod:`.lock`).
 * :class:`SQLiteTransactions`: the Python driver's own transaction handling would commit
   before DDL, so the connection is put in driver autocommit and the run issues
   ``BEGIN IMMEDIATE`` itself. That write transaction is the lock and is held for the whole
   run; each step is a ``SAVEPOINT``, which SQLite rolls back DDL and all. ``PRAGMA
   foreign_keys`` cannot change inside a transaction, so when enforcement is on it is turned
   off before BEGIN, each step is checked with ``PRAGMA foreign_key_check`` before it is
-  released, and enforcement is restored after COMMIT.
+  released (rows it leaves dangling make it fail; rows that were dangling before it do
+  not), and enforcement is restored after COMMIT. SQLAlchemy's own transaction on the
+  connection is begun once, before all this, so that an application's ``begin`` event
+  hook (the pysqlite recipe that emits ``BEGIN`` there) cannot start a transaction in the
+  middle of the run.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
@@ -157,7 +164,11 @@ class SQLiteTransactions(Transactions):
             connection, per_migration=per_migration, lock_timeout=lock_timeout, url=url
         )
         self._foreign_keys = False
-        self._failed = False
+        # Whether a step's savepoint is open (its changes neither released nor undone).
+        self._step_open = False
+        # Rows failing PRAGMA foreign_key_check, counted per (table, referenced table),
+        # before the current step: only violations a step adds make it fail.
+        self._violations: Counter[tuple[str, str]] = Counter()
 
     def _sql(self, statement: str) -> None:
         self.connection.exec_driver_sql(statement)
@@ -195,13 +206,16 @@ class SQLiteTransactions(Transactions):
                 self._sql("PRAGMA foreign_keys = OFF")
                 restore.callback(self._sql, "PRAGMA foreign_keys = ON")
             self._begin_immediate()
-            self._failed = False
+            self._step_open = False
+            if self._foreign_keys:
+                self._violations = self._foreign_key_violations()
             try:
                 yield
             except BaseException:
-                # A failed step was rolled back to its savepoint: when each migration is its
-                # own unit, the ones before it are kept. Anything else undoes the whole run.
-                self._finish(commit=self.per_migration and self._failed)
+                # When each migration is its own unit, the completed ones are kept: a failed
+                # step was rolled back to its savepoint. A step left half done (its rollback
+                # failed), or a run that is one unit, is undone as a whole.
+                self._finish(commit=self.per_migration and not self._step_open)
                 raise
             self._finish(commit=True)
 
@@ -215,34 +229,54 @@ class SQLiteTransactions(Transactions):
 
     def begin_step(self) -> None:
         self._sql(f"SAVEPOINT {_SAVEPOINT}")
+        self._step_open = True
+
+    def _foreign_key_violations(self) -> Counter[tuple[str, str]]:
+        rows = self.connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        return Counter((str(row[0]), str(row[2])) for row in rows)
+
+    def _check_foreign_keys(self) -> None:
+        """Refuse a step that leaves rows whose foreign keys point at nothing.
+
+        Enforcement is off during the run, so the check runs before the step is kept. Rows
+        that were already dangling before the step (the application may have had
+        enforcement off when it wrote them) do not count against it.
+        """
+        if not self._foreign_keys:
+            return
+        found = self._foreign_key_violations()
+        added = sorted({key[0] for key, count in found.items() if count > self._violations[key]})
+        if added:
+            raise CommandError(
+                f"the migration leaves rows whose foreign keys point at nothing in "
+                f"{', '.join(added)} (PRAGMA foreign_key_check)"
+            )
+        self._violations = found
 
     def commit_step(self) -> None:
-        if self._foreign_keys:
-            broken = self.connection.exec_driver_sql("PRAGMA foreign_key_check").all()
-            if broken:
-                tables = sorted({str(row[0]) for row in broken})
-                raise CommandError(
-                    f"the migration leaves rows whose foreign keys point at nothing in "
-                    f"{', '.join(tables)} (PRAGMA foreign_key_check)"
-                )
+        self._check_foreign_keys()
         self._sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+        self._step_open = False
 
     def rollback_step(self) -> None:
-        self._failed = True
         self._sql(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
         self._sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
+        self._step_open = False
 
     @contextmanager
     def autocommit(self) -> Iterator[None]:
         # Leaving the transaction commits everything so far and gives up the write lock
-        # until the block ends.
+        # until the block ends; what the step did so far must pass the foreign key check.
+        self._check_foreign_keys()
         self._sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
         self._sql("COMMIT")
+        self._step_open = False
         try:
             yield
         finally:
             self._begin_immediate()
             self._sql(f"SAVEPOINT {_SAVEPOINT}")
+            self._step_open = True
 
 
 def transactions_for(
