@@ -587,6 +587,7 @@ def _offline(
     """
     import sys
 
+    from .engine.errors import TargetIsNotAncestor
     from .engine.runtime.context import MigrationContext
     from .engine.runtime.plan import plan_downgrade, plan_upgrade
 
@@ -603,7 +604,20 @@ def _offline(
             f"A downgrade with --sql needs the revision to start from: write "
             f"'flask db downgrade --sql <from>:{revision}' (for example head:{revision})."
         )
-    plan = plan_upgrade(graph, start, target) if upgrade else plan_downgrade(graph, start, target)
+    try:
+        if upgrade:
+            plan = plan_upgrade(graph, start, target)
+        else:
+            plan = plan_downgrade(graph, start, target)
+    except TargetIsNotAncestor as exc:
+        # The engine's wording speaks of the database's current revision; offline there is
+        # only the starting revision of the range.
+        direction, other = ("upgrade", "downgrade") if upgrade else ("downgrade", "upgrade")
+        begin = ", ".join(start) or "base"
+        raise CommandError(
+            f"Cannot {direction} from {begin} to '{target}' because it is not in that "
+            f"direction; did you mean 'flask db {other} --sql {begin}:{target}'?"
+        ) from exc
     database = state.default_database()
     options = state.run_options(sql=True, tag=tag)
     echo = _reporter(report)

@@ -8,6 +8,7 @@ real ``flask db ...`` subprocesses (:class:`tests.project.Project`).
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -34,6 +35,7 @@ __all__ = [
     "make_folder",
     "popen_flask",
     "reset",
+    "run_script",
     "snapshot",
     "start_together",
     "version_rows",
@@ -192,6 +194,29 @@ def start_together(project: Project, barrier: Path, count: int, *args: str) -> l
 def error_lines(stderr: str) -> list[str]:
     """The lines of ``stderr`` that report an error."""
     return [line for line in stderr.splitlines() if line.startswith("Error:")]
+
+
+def run_script(url: str, sql: str) -> None:
+    """Run ``sql`` with the database's own client."""
+    parsed = sa.make_url(url)
+    dialect = dialect_of(url)
+    if dialect == "sqlite":
+        assert parsed.database
+        connection = sqlite3.connect(parsed.database)
+        try:
+            connection.executescript(sql)
+        finally:
+            connection.close()
+        return
+    if dialect == "postgresql":
+        command = ["psql", "-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)]
+        command += ["-U", parsed.username or "postgres", "-d", str(parsed.database)]
+        command += ["-v", "ON_ERROR_STOP=1", "-q"]
+    else:
+        command = ["mariadb", "-h", parsed.host or "127.0.0.1", "-P", str(parsed.port or 3306)]
+        command += ["-u", parsed.username or "root", str(parsed.database)]
+    done = subprocess.run(command, input=sql, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr + "\n" + sql
 
 
 # --- in-process runs -----------------------------------------------------------------------

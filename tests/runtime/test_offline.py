@@ -8,12 +8,9 @@ database must end up exactly as the same command run online leaves a fresh datab
 from __future__ import annotations
 
 import re
-import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from tests.runtime._support import (
     App,
@@ -22,6 +19,7 @@ from tests.runtime._support import (
     error_lines,
     make_folder,
     reset,
+    run_script,
     snapshot,
     version_rows,
     write_app,
@@ -102,29 +100,6 @@ def _folder(path: Path) -> Path:
     write_revision(migrations, R2, R1, R2_UP, R2_DOWN, message=MESSAGES[R2])
     write_revision(migrations, R3, R2, R3_UP, R3_DOWN, message=MESSAGES[R3])
     return migrations
-
-
-def run_script(url: str, sql: str) -> None:
-    """Run ``sql`` with the database's own client."""
-    parsed = sa.make_url(url)
-    dialect = dialect_of(url)
-    if dialect == "sqlite":
-        assert parsed.database
-        connection = sqlite3.connect(parsed.database)
-        try:
-            connection.executescript(sql)
-        finally:
-            connection.close()
-        return
-    if dialect == "postgresql":
-        command = ["psql", "-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)]
-        command += ["-U", parsed.username or "postgres", "-d", str(parsed.database)]
-        command += ["-v", "ON_ERROR_STOP=1", "-q"]
-    else:
-        command = ["mariadb", "-h", parsed.host or "127.0.0.1", "-P", str(parsed.port or 3306)]
-        command += ["-u", parsed.username or "root", str(parsed.database)]
-    done = subprocess.run(command, input=sql, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr + "\n" + sql
 
 
 def _count(sql: str, line: str) -> int:
@@ -300,3 +275,26 @@ def test_stamp_sql(tmp_path: Path, sqlite_url: str) -> None:
         assert "one starting revision" in several.stderr
     # Offline commands never touch the database.
     assert snapshot(sqlite_url) == {}
+
+
+@pytest.mark.sqlite
+def test_range_in_the_wrong_direction(tmp_path: Path, sqlite_url: str) -> None:
+    migrations = _folder(tmp_path)
+    with app(sqlite_url, migrations) as migrate:
+        down = migrate.cli("downgrade", "--sql", f"{R1}:{R3}", code=1)
+        assert down.stdout == ""
+        assert error_lines(down.stderr) == [
+            f"Error: Cannot downgrade from {R1} to '{R3}' because it is not in that direction; "
+            f"did you mean 'flask db upgrade --sql {R1}:{R3}'?"
+        ]
+        up = migrate.cli("upgrade", "--sql", f"{R3}:{R2}", code=1)
+        assert up.stdout == ""
+        assert error_lines(up.stderr) == [
+            f"Error: Cannot upgrade from {R3} to '{R2}' because it is not in that direction; "
+            f"did you mean 'flask db downgrade --sql {R3}:{R2}'?"
+        ]
+        # A relative target counts from the start of the range.
+        back = migrate.cli("downgrade", "--sql", "head:-1").stdout
+        assert re.findall(r"^-- Running .*$", back, re.MULTILINE) == [
+            f"-- Running downgrade {R3} -> {R2}, {MESSAGES[R3]}"
+        ]

@@ -20,7 +20,16 @@ import pytest
 import sqlalchemy as sa
 
 from flask_migrate_lite.engine.errors import MigrateError, UnknownRevision
-from tests.runtime._support import App, app, connect, make_folder, version_rows, write_revision
+from tests.runtime._support import (
+    App,
+    app,
+    connect,
+    make_folder,
+    run_script,
+    snapshot,
+    version_rows,
+    write_revision,
+)
 
 R0, A1, A2, B1, M, C1 = (
     "6f0000000000",
@@ -207,3 +216,22 @@ def test_several_heads_in_one_run(tmp_path: Path, database_url: str) -> None:
         results = migrate.downgrade(R0)
         assert [step.revision.revision for step in results[0].steps] in ([A2, A1, B1], [B1, A2, A1])
         assert _rows(database_url) == ["R0"]
+
+
+def test_offline_scripts_through_branches(tmp_path: Path, database_url: str) -> None:
+    # The script of each branch, run by the database's client, leaves the rows an online
+    # upgrade leaves.
+    migrations = _folder(tmp_path)
+    with app(database_url, migrations) as migrate:
+        run_script(database_url, migrate.cli("upgrade", "--sql", A2).stdout)
+        assert _rows(database_url) == ["A2"]
+        run_script(database_url, migrate.cli("upgrade", "--sql", f"{A2}:{B1}").stdout)
+        assert _rows(database_url) == ["A2", "B1"]
+        assert _applied(database_url) == ["A1", "A2", "B1", "R0"]
+        migrate.upgrade("heads")
+        assert _rows(database_url) == ["C1"]
+        online = snapshot(database_url)
+        run_script(database_url, migrate.cli("downgrade", "--sql", "heads:base").stdout)
+        assert snapshot(database_url) == {}
+        run_script(database_url, migrate.cli("upgrade", "--sql", "heads").stdout)
+        assert snapshot(database_url) == online
