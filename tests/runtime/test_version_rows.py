@@ -235,3 +235,32 @@ def test_offline_scripts_through_branches(tmp_path: Path, database_url: str) -> 
         assert snapshot(database_url) == {}
         run_script(database_url, migrate.cli("upgrade", "--sql", "heads").stdout)
         assert snapshot(database_url) == online
+
+
+def test_version_table_name_and_schema(tmp_path: Path, database_url: str) -> None:
+    # version_table (and, on PostgreSQL, version_table_schema) name the table everywhere:
+    # reading, writing, offline scripts.
+    schema = "fml_meta" if database_url.startswith("postgresql") else None
+    if schema:
+        with connect(database_url) as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            connection.commit()
+    migrations = _folder(tmp_path)
+    options = {"version_table": "my_versions", "version_table_schema": schema}
+    with app(database_url, migrations, **options) as migrate:
+        migrate.upgrade(A2)
+        migrate.upgrade(B1)
+        migrate.stamp(M)
+        with connect(database_url) as connection:
+            inspector = sa.inspect(connection)
+            assert not inspector.has_table("alembic_version")
+            assert inspector.get_pk_constraint("my_versions", schema=schema)[
+                "constrained_columns"
+            ] == ["version_num"]
+            table = f"{schema}.my_versions" if schema else "my_versions"
+            rows = connection.scalars(sa.text(f"SELECT version_num FROM {table}")).all()
+        assert rows == [M]
+        assert migrate.cli("current").stdout.split()[0] == M
+        script = migrate.cli("upgrade", "--sql", f"{M}:head").stdout
+        assert f"UPDATE {table} SET version_num='{C1}'" in script
+        assert "alembic_version" not in script
