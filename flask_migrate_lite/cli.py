@@ -99,6 +99,7 @@ x_arg_option = click.option(
     "group_directory",
     default=None,
     expose_value=True,
+    metavar="DIRECTORY",
     help="Migration script directory for every subcommand.",
 )
 @click.option(

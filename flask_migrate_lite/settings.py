@@ -54,7 +54,11 @@ class MigrateConfig:
     # --- Alembic-compatible accessors ----------------------------------------------------
 
     def set_main_option(self, name: str, value: str) -> None:
-        """Override a key of the ``[alembic]`` section for this run."""
+        """Override a key of the ``[alembic]`` section for this run.
+
+        As in ``alembic.ini`` (and Alembic's own ``set_main_option``), a literal ``%`` is
+        written ``%%``: ``set_main_option("file_template", "%%(rev)s_%%(slug)s")``.
+        """
         self.set_section_option("alembic", name, value)
 
     def get_main_option(self, name: str, default: str | None = None) -> str | None:
@@ -62,8 +66,8 @@ class MigrateConfig:
         return self.get_section_option("alembic", name, default)
 
     def set_section_option(self, section: str, name: str, value: str) -> None:
-        """Override a key of any section of ``alembic.ini`` for this run."""
-        self._overrides[(section, name)] = value
+        """Override a key of any section of ``alembic.ini`` for this run (``%%`` is ``%``)."""
+        self._overrides[(section, name)] = value.replace("%%", "%")
         self._script_config = None
 
     def get_section_option(self, section: str, name: str, default: str | None = None) -> str | None:

@@ -82,6 +82,16 @@ class MigrationHandle(Protocol):
         """The ``-x key=value`` options of the command line."""
         ...
 
+    @property
+    def as_sql(self) -> bool:
+        """Whether statements are written out (``--sql``) rather than run."""
+        ...
+
+    @property
+    def tag(self) -> str | None:
+        """The ``--tag`` argument of the command line."""
+        ...
+
     def autocommit_block(self) -> AbstractContextManager[None]:
         """Run the block outside the migration's transaction (``CREATE INDEX CONCURRENTLY``)."""
         ...

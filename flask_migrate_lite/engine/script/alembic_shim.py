@@ -41,6 +41,14 @@ class _Context(types.ModuleType):
             return x_args
         return [f"{key}={value}" for key, value in x_args.items()]
 
+    def get_tag_argument(self) -> str | None:
+        """The ``--tag`` argument of the command line."""
+        return getattr(op.get_context(), "tag", None)
+
+    def get_revision_argument(self) -> Any:
+        """Not known inside a migration; ``None`` (Alembic gives the command's target)."""
+        return None
+
     def execute(self, sql: Any, execution_options: Any = None) -> None:
         """Run ``sql`` in the migration (as ``op.execute``)."""
         op.execute(sql, execution_options=execution_options)
