@@ -189,3 +189,21 @@ def snapshot(conn: sa.Connection, *, enums: bool = True) -> dict[str, Any]:
             (e["name"], tuple(e["labels"])) for e in insp.get_enums(schema="*")
         )
     return result
+
+
+def schema_differences(actual: Mapping[str, Any], expected: Mapping[str, Any]) -> list[str]:
+    """Readable differences between two :func:`snapshot` results (empty when equal)."""
+    out = []
+    for table in sorted(set(actual) | set(expected)):
+        if table not in actual or table not in expected:
+            where = "missing" if table not in actual else "unexpected"
+            out.append(f"{table}: {where}")
+            continue
+        if isinstance(expected[table], dict):
+            for key in sorted(set(actual[table]) | set(expected[table])):
+                now, then = actual[table].get(key), expected[table].get(key)
+                if now != then:
+                    out.append(f"{table}.{key}: {now!r} != expected {then!r}")
+        elif actual[table] != expected[table]:
+            out.append(f"{table}: {actual[table]!r} != expected {expected[table]!r}")
+    return out

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.autogenerate.harness import Build, Rows, Workbench
+from tests.autogenerate.harness import Build, Rows, Workbench, schema_differences
 from tests.project import make_project
 
 DIALECTS = ("sqlite", "postgresql", "mysql")
@@ -45,6 +45,8 @@ class Case:
     options: Mapping[str, Any] = field(default_factory=dict)
     #: Whether the downgrade restores PostgreSQL enum values (it cannot remove a value).
     enums_restored: bool = True
+    #: Known failures outside autogenerate, per dialect: the reason (strict xfail).
+    broken: Mapping[str, str] = field(default_factory=dict)
 
 
 # --- the models ------------------------------------------------------------------------------
@@ -176,6 +178,13 @@ def with_naming_convention(md: sa.MetaData, dialect: str) -> None:
 
 
 SD = {"compare_server_default": True}
+
+#: SQLite reflects unnamed constraints without a name, and batch mode drops constraints by
+#: name only (batch.py drop_constraint): an unnamed one cannot be dropped while its column
+#: stays. (Dropped with its column it works: the batch drops it with the column.)
+UNNAMED_ON_SQLITE = {
+    "sqlite": "batch_op.drop_constraint() cannot drop an unnamed SQLite constraint",
+}
 
 CASES = [
     # -- tables
@@ -346,6 +355,20 @@ CASES = [
         BASE_ROWS,
     ),
     Case(
+        "unnamed-unique-removed",
+        models(email=col("email", sa.String(120), unique=True)),
+        base,
+        BASE_ROWS,
+        broken=UNNAMED_ON_SQLITE,
+    ),
+    Case(
+        "unnamed-multi-column-unique-removed",
+        models(items=[item(sa.UniqueConstraint, "name", "email")]),
+        base,
+        BASE_ROWS,
+        broken=UNNAMED_ON_SQLITE,
+    ),
+    Case(
         "unique-true-column-added",
         base,
         models(email=col("email", sa.String(120), unique=True)),
@@ -410,6 +433,32 @@ CASES = [
         "new-self-referencing-column",
         base,
         models(items=[col("boss_id", sa.Integer, sa.ForeignKey("user.id"))]),
+        BASE_ROWS,
+    ),
+    Case(
+        "unnamed-foreign-key-removed",
+        models(items=[col("org_id", sa.Integer, sa.ForeignKey("org.id"))]),
+        models(items=[col("org_id", sa.Integer)]),
+        {"org": ORGS, "user": with_user(org_id=[1, 2, None])},
+        expect=["Detected removed foreign key (org_id)(org.id) on table user"],
+        broken=UNNAMED_ON_SQLITE,
+    ),
+    Case(
+        "column-with-foreign-key-and-index-removed",
+        models(items=[col("org_id", sa.Integer, sa.ForeignKey("org.id"), index=True)]),
+        base,
+        {"org": ORGS, "user": with_user(org_id=[1, 2, None])},
+        kept={"user": ["id", "name", "age", "email"]},
+    ),
+    Case(
+        "columns-with-unique-and-index-added",
+        base,
+        models(
+            items=[
+                col("code", sa.String(10), unique=True),
+                col("rank", sa.Integer, index=True),
+            ]
+        ),
         BASE_ROWS,
     ),
     # -- check constraints
@@ -498,6 +547,69 @@ CASES = [
     ),
     # -- several at once
     Case(
+        "type-nullable-and-default-together",
+        models(age=col("age", sa.Integer, server_default="1")),
+        models(age=col("age", sa.BigInteger, nullable=False, server_default="2")),
+        BASE_ROWS,
+        options=SD,
+        expect=[
+            "Detected NOT NULL on column 'user.age'",
+            "Detected server default on column 'user.age'",
+        ],
+    ),
+    Case(
+        "boolean-column-added",
+        base,
+        models(
+            items=[
+                col("active", sa.Boolean, nullable=False, server_default=sa.false()),
+                col("staff", sa.Boolean(create_constraint=True, name="ck_user_staff")),
+            ]
+        ),
+        BASE_ROWS,
+        options=SD,
+        broken={
+            "sqlite": "batch add_column of a Boolean(create_constraint=True) is not rebuilt",
+            "postgresql": "add_column adds a Boolean's CHECK (x IN (0, 1)) on native booleans",
+        },
+    ),
+    Case(
+        "referencing-tables-removed",
+        lambda md, dialect: (
+            with_tag(md, dialect),
+            sa.Table(
+                "tag_note",
+                md,
+                sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("tag_id", sa.Integer, sa.ForeignKey("tag.id"), nullable=False),
+                sa.Column("text", sa.Text),
+            ),
+        ),
+        base,
+        {
+            **BASE_ROWS,
+            "tag": [{"id": 1, "label": "x", "user_id": 1}],
+            "tag_note": [{"id": 1, "tag_id": 1, "text": "note"}],
+        },
+        kept={"tag": [], "tag_note": []},
+    ),
+    Case(
+        "composite-key-table-added",
+        base,
+        lambda md, dialect: (
+            base(md, dialect),
+            sa.Table(
+                "follow",
+                md,
+                sa.Column("follower_id", sa.Integer, sa.ForeignKey("user.id"), primary_key=True),
+                sa.Column("followed_id", sa.Integer, sa.ForeignKey("user.id"), primary_key=True),
+                sa.Column("since", sa.DateTime, server_default=sa.func.now(), nullable=False),
+            ),
+        ),
+        BASE_ROWS,
+        options=SD,
+    ),
+    Case(
         "combined-columns-index-foreign-key",
         models(items=[col("nickname", sa.String(40)), item(sa.Index, "ix_user_age", "age")]),
         models(
@@ -564,8 +676,10 @@ def _params() -> list[Any]:
     params = []
     for case in CASES:
         for dialect in case.dialects:
-            mark = getattr(pytest.mark, dialect)
-            params.append(pytest.param(case, dialect, marks=mark, id=f"{case.id}-{dialect}"))
+            marks = [getattr(pytest.mark, dialect)]
+            if dialect in case.broken:
+                marks.append(pytest.mark.xfail(reason=case.broken[dialect], strict=True))
+            params.append(pytest.param(case, dialect, marks=marks, id=f"{case.id}-{dialect}"))
     return params
 
 
@@ -604,7 +718,7 @@ def test_change(case: Case, dialect: str, request: pytest.FixtureRequest, tmp_pa
     assert bench.check(case.after) == []
 
     bench.downgrade(case.after)
-    assert bench.snapshot(enums=case.enums_restored) == schema_before
+    assert schema_differences(bench.snapshot(enums=case.enums_restored), schema_before) == []
     assert _values(bench, kept) == values_before
 
 
@@ -680,5 +794,5 @@ def test_e2e(tmp_path: Path, database_url: str) -> None:
     check = project.run("db", "check")
     assert check.stdout.strip() == "No new upgrade operations detected."
     project.run("db", "downgrade")
-    assert bench.snapshot() == schema_before
+    assert schema_differences(bench.snapshot(), schema_before) == []
     assert bench.select("user", ["id", "name"]) == [(1, "ann"), (2, "bob")]

@@ -310,6 +310,12 @@ class _Comparer:
         if pk_cols:
             constraints.append(PrimaryKeyConstraint(*pk_cols, name=item.pk.get("name")))
         for fk in item.fks:
+            if self.dialect.name in ("mysql", "mariadb") and re.fullmatch(
+                re.escape(item.name) + r"_ibfk_\d+", str(fk.get("name") or "")
+            ):
+                # MySQL's own name: created again unnamed, it gets the same name back and
+                # its index the same (column) name as before.
+                fk = {**fk, "name": None}
             constraints.append(_fk_constraint(fk))
         for unique in item.uniques:
             constraints.append(UniqueConstraint(*unique["column_names"], name=unique.get("name")))
@@ -363,21 +369,30 @@ class _Comparer:
             if alter is not None:
                 alters.append(alter)
         model_names = set(table.columns.keys())
+        removed: list[dict[str, Any]] = []
         for col in item.columns:
             if col["name"] in model_names:
                 continue
-            existing = _reflected_column(col)
             if not self._name_ok(col["name"], "column", parents):
                 continue
-            if not self._object_ok(existing, col["name"], "column", True, None):
+            if not self._object_ok(_reflected_column(col), col["name"], "column", True, None):
                 continue
             self.result.messages.append(f"Detected removed column '{label}.{col['name']}'")
-            drop_columns.append(DropColumnOp(name, col["name"], schema, existing_column=existing))
+            removed.append(col)
 
+        # Keys go before the indexes MySQL keeps for them. Unnamed constraints on removed
+        # columns (SQLite) go with their column and only the downgrade creates them again.
+        fk_drops: list[TableOp] = []
+        restore: list[TableOp] = []
+        dropped = {col["name"] for col in removed}
         self._compare_primary_key(table, item, label)
-        self._compare_indexes_and_uniques(table, item, label, drops, creates)
-        self._compare_foreign_keys(table, item, label, drops, creates)
+        self._compare_indexes_and_uniques(table, item, label, drops, creates, dropped, restore)
+        self._compare_foreign_keys(table, item, label, fk_drops, creates, dropped, restore)
         self._compare_checks(table, item, label, drops, creates)
+        for col in removed:
+            existing = _reflected_column(col)
+            drop_columns.append(DropColumnOp(name, col["name"], schema, existing_column=existing))
+        drops[:0] = fk_drops
         if self.dialect.supports_comments and table.comment != item.comment:
             if table.comment is None:
                 self.result.messages.append(f"Detected removed table comment '{label}'")
@@ -386,7 +401,7 @@ class _Comparer:
                 self.result.messages.append(f"Detected table comment '{label}'")
                 comments.append(CreateTableCommentOp(name, table.comment, item.comment, schema))
         ops = drops + adds_columns + alters + creates + drop_columns + comments
-        return ModifyTableOps(name, ops, schema)
+        return ModifyTableOps(name, ops, schema, restore=restore)
 
     def _compare_column(
         self, table: Table, column: Column[Any], found: dict[str, Any], label: str
@@ -503,6 +518,8 @@ class _Comparer:
         label: str,
         drops: list[TableOp],
         creates: list[TableOp],
+        dropped: set[str],
+        restore: list[TableOp],
     ) -> None:
         schema = item.schema
         parents = self._parents(schema, table.name)
@@ -607,6 +624,9 @@ class _Comparer:
                 f"Detected removed unique constraint '{name}' on {list(cols)}"
             )
             original = CreateUniqueConstraintOp(name, table.name, cols, schema)
+            if not name and dropped.intersection(cols):
+                restore.append(original)  # dropped with the column, by SQLite's batch mode
+                continue
             drops.append(DropConstraintOp(name or "", table.name, "unique", schema, original))
 
     def _compare_foreign_keys(
@@ -616,6 +636,8 @@ class _Comparer:
         label: str,
         drops: list[TableOp],
         creates: list[TableOp],
+        dropped: set[str],
+        restore: list[TableOp],
     ) -> None:
         schema = item.schema
         parents = self._parents(schema, table.name)
@@ -679,6 +701,9 @@ class _Comparer:
                     f"({_label(original.referent_schema, original.referent_table)}."
                     f"{', '.join(original.remote_cols)}) on table {label}"
                 )
+                if not name and dropped.intersection(original.local_cols):
+                    restore.append(original)  # dropped with the column, by SQLite's batch mode
+                    continue
                 drops.append(
                     DropConstraintOp(name or "", table.name, "foreignkey", schema, original)
                 )

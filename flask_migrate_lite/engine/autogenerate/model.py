@@ -62,11 +62,18 @@ TableOp: TypeAlias = (
 
 @dataclass
 class ModifyTableOps:
-    """The changes to one existing table, in the order they run."""
+    """The changes to one existing table, in the order they run.
+
+    ``restore`` lists operations that only the downgrade runs, after undoing ``ops``: they
+    bring back what an operation removes implicitly, such as the unnamed constraints
+    SQLite's batch mode drops together with their column (they have no name to drop them by,
+    but they can be created again).
+    """
 
     table_name: str
     ops: list[TableOp]
     schema: str | None = None
+    restore: list[TableOp] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         """Whether there is nothing to change."""
@@ -74,9 +81,8 @@ class ModifyTableOps:
 
     def reverse(self) -> ModifyTableOps:
         """The changes that undo these: each one reversed, in the opposite order."""
-        return ModifyTableOps(
-            self.table_name, [_reverse_table_op(op) for op in reversed(self.ops)], self.schema
-        )
+        undo = [_reverse_table_op(op) for op in reversed(self.ops)]
+        return ModifyTableOps(self.table_name, undo + list(self.restore), self.schema)
 
 
 def _reverse_table_op(op: TableOp) -> TableOp:
