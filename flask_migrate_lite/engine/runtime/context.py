@@ -77,6 +77,8 @@ class MigrationContext:
         )
         self._tx: Transactions | None = None
         self._table_ready = False
+        # Whether the running step has committed part of itself in an autocommit_block().
+        self._step_autocommitted = False
 
     # -- what Operations needs (MigrationHandle) -------------------------------------------
 
@@ -113,6 +115,7 @@ class MigrationContext:
             return
         if self._tx is None:
             raise MigrateError("autocommit_block() can only be used while a migration runs.")
+        self._step_autocommitted = True
         with self._tx.autocommit():
             yield
 
@@ -181,6 +184,7 @@ class MigrationContext:
     ) -> None:
         connection = self._connection()
         tx.begin_step()
+        self._step_autocommitted = False
         try:
             function = self._function(load(step.revision), step)
             self._ensure_table(connection)
@@ -215,6 +219,14 @@ class MigrationContext:
                 "before the failure may be applied; the version table still says "
                 f"{before}: undo them by hand (or make the script skip what exists) and run "
                 "the command again"
+            )
+        elif self._step_autocommitted:
+            # The block committed the step's work before it (and, when the run is one
+            # transaction, the migrations before it); only what followed was rolled back.
+            state = (
+                "what it did up to the end of its autocommit_block() was committed and the "
+                f"rest rolled back; the version table says {before}: undo the committed part "
+                "by hand (or make the script skip what exists) and run the command again"
             )
         elif self.options.transaction_per_migration:
             state = (
