@@ -38,6 +38,11 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+def _database_name() -> str:
+    # The process id keeps two test runs on the same servers out of each other's way.
+    return f"fml_{os.getpid()}_{_worker()}"
+
+
 def _server_unavailable(name: str, url: str, exc: Exception) -> None:
     reason = f"{name} server not reachable at {sa.make_url(url).render_as_string()}: {exc}"
     if IN_CI:
@@ -53,7 +58,7 @@ def _admin_engine(url: str) -> sa.Engine:
 def postgresql_database() -> Iterator[str]:
     """A PostgreSQL database of this worker's own; yields its URL."""
     admin = _admin_engine(POSTGRESQL_URL)
-    name = f"fml_{_worker()}"
+    name = _database_name()
     try:
         with admin.connect() as conn:
             exists = conn.scalar(
@@ -66,13 +71,19 @@ def postgresql_database() -> Iterator[str]:
     finally:
         admin.dispose()
     yield sa.make_url(POSTGRESQL_URL).set(database=name).render_as_string(hide_password=False)
+    admin = _admin_engine(POSTGRESQL_URL)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def mysql_database() -> Iterator[str]:
     """A MariaDB/MySQL database of this worker's own; yields its URL."""
     admin = _admin_engine(MYSQL_URL)
-    name = f"fml_{_worker()}"
+    name = _database_name()
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{name}`")
@@ -81,6 +92,12 @@ def mysql_database() -> Iterator[str]:
     finally:
         admin.dispose()
     yield sa.make_url(MYSQL_URL).set(database=name).render_as_string(hide_password=False)
+    admin = _admin_engine(MYSQL_URL)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        admin.dispose()
 
 
 def reset_postgresql(url: str) -> None:

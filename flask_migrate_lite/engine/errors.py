@@ -270,7 +270,8 @@ class LockTimeout(MigrateError):
 
     def __init__(self, url: str, seconds: float) -> None:
         super().__init__(
-            f"Could not take the migration lock on {url} within {seconds:g} seconds because "
+            f"Could not take the migration lock on {url} within {seconds:g} "
+            f"second{'' if seconds == 1 else 's'} because "
             "another process is migrating it; wait and retry, or raise MIGRATE_LOCK_TIMEOUT."
         )
         self.url = url

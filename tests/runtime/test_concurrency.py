@@ -157,7 +157,7 @@ def test_lock_held_elsewhere(tmp_path: Path, database_url: str) -> None:
         assert len(lines) == 1, (command, stderr)
         assert "MIGRATE_LOCK_TIMEOUT" in lines[0]
         assert lines[0].startswith("Error: Could not take the migration lock on ")
-        assert "within 1 seconds" in lines[0]
+        assert "within 1 second because" in lines[0]
     assert snapshot(database_url) == before
     assert version_rows(database_url) == [second]
 
