@@ -2,7 +2,8 @@
 
 Each case builds models, creates them in an empty database of each dialect, and compares the
 same models with what the database reports: the comparison must find nothing. A few cases
-then change one thing in the models and check that exactly that is found.
+then change one thing in the models and check that exactly that is found. At the end, the
+hooks' arguments and the downgrade directives (``UpgradeOps.reverse``) without a database.
 """
 
 from __future__ import annotations
@@ -17,6 +18,15 @@ from flask_migrate_lite.engine.autogenerate.compare import (
     CompareOptions,
     Comparison,
     compare_metadata,
+)
+from flask_migrate_lite.engine.autogenerate.model import EnumTypeOp, ModifyTableOps, UpgradeOps
+from flask_migrate_lite.engine.operations.ops import (
+    AddColumnOp,
+    CreateIndexOp,
+    CreateTableOp,
+    CreateUniqueConstraintOp,
+    DropColumnOp,
+    DropTableOp,
 )
 from tests.autogenerate.harness import engine_options
 
@@ -198,6 +208,9 @@ def _defaults(metadata: sa.MetaData, dialect: str) -> None:
         sa.Column("created2", sa.DateTime, server_default=sa.text("CURRENT_TIMESTAMP")),
         sa.Column("created3", sa.DateTime, server_default=sa.func.current_timestamp()),
         sa.Column("state", sa.Enum("a", "b", name="st"), server_default="a"),
+        sa.Column("level", sa.Enum("l1", "l2", name="level2"), server_default="l2"),
+        sa.Column("price", sa.Numeric(6, 2), server_default="1.5"),
+        sa.Column("expr", sa.Integer, server_default=sa.text("(1 + 2)")),
     )
 
 
@@ -281,6 +294,30 @@ def test_server_defaults_in_sync(engine: sa.Engine) -> None:
             id="mysql-boolean",
         ),
         pytest.param(
+            "postgresql",
+            "at TIMESTAMPTZ DEFAULT (now() AT TIME ZONE 'utc')",
+            sa.Column(
+                "at", sa.DateTime(timezone=True), server_default=sa.text("now() at time zone 'utc'")
+            ),
+            id="pg-expression-with-cast-inside",
+        ),
+        pytest.param(
+            "mysql",
+            "at TIMESTAMP NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP",
+            sa.Column(
+                "at",
+                sa.TIMESTAMP,
+                server_default=sa.text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"),
+            ),
+            id="mysql-on-update",
+        ),
+        pytest.param(
+            "mysql",
+            "n DECIMAL(6, 2) DEFAULT 1.5",
+            sa.Column("n", sa.Numeric(6, 2), server_default="1.5"),
+            id="mysql-decimal-trailing-zero",
+        ),
+        pytest.param(
             "mysql",
             "n INT DEFAULT '3'",
             sa.Column("n", sa.Integer, server_default=sa.text("3")),
@@ -302,6 +339,40 @@ def test_server_default_spellings(
         assert result.messages == []
     finally:
         engine.dispose()
+
+
+def _changed_defaults(old: bool) -> Build:
+    def build(metadata: sa.MetaData, dialect: str) -> None:
+        def pick(before: Any, after: Any) -> Any:
+            return before if old else after
+
+        sa.Table(
+            "defaults",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("word", sa.String(20), server_default=pick("a", "b")),
+            sa.Column("count", sa.Integer, server_default=pick("0", "1")),
+            sa.Column("price", sa.Numeric(6, 2), server_default=pick("1.5", "1.05")),
+            sa.Column("flag", sa.Boolean, server_default=pick(sa.true(), sa.false())),
+            sa.Column("at", sa.DateTime, server_default=pick(sa.func.now(), None)),
+            sa.Column("note", sa.String(20), server_default=pick(None, "none")),
+            sa.Column("quoted", sa.String(20), server_default=pick("0", "'0'")),
+            sa.Column("untouched", sa.String(20), server_default="same"),
+        )
+
+    return build
+
+
+def test_changed_server_defaults_are_found(engine: sa.Engine) -> None:
+    create(engine, _changed_defaults(old=True))
+    metadata = sa.MetaData()
+    _changed_defaults(old=False)(metadata, engine.dialect.name)
+    result = compare(engine, metadata)
+    assert result.messages == [
+        f"Detected server default on column 'defaults.{name}'"
+        for name in ("word", "count", "price", "flag", "at", "note", "quoted")
+    ]
+    assert compare(engine, metadata, compare_server_default=False).messages == []
 
 
 # --- keys, indexes, constraints ------------------------------------------------------------
@@ -442,3 +513,108 @@ def test_expression_index_in_sync(request: pytest.FixtureRequest, database_url: 
         assert_in_sync(engine, build)
     finally:
         engine.dispose()
+
+
+# --- hooks see the objects Alembic gives them -------------------------------------------------
+
+
+def test_hooks_get_reflected_objects_attached_to_their_table(sqlite_url: str) -> None:
+    engine = sa.create_engine(sqlite_url)
+    seen: list[tuple[str, str | None, bool, str, str | None]] = []
+
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
+        table = obj.table.name if type_ != "table" else obj.name
+        other_table = None if other is None else other.table.name
+        seen.append((type_, name, reflected, table, other_table))
+        return True
+
+    def before(metadata: sa.MetaData, dialect: str) -> None:
+        sa.Table(
+            "account",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("old", sa.String(20)),
+            sa.Column("email", sa.String(20)),
+            sa.Column("org_id", sa.Integer, sa.ForeignKey("account.id", name="fk_old")),
+            sa.Index("ix_old", "old"),
+            sa.UniqueConstraint("email", name="uq_old"),
+            sa.CheckConstraint("id > 0", name="ck_old"),
+        )
+
+    def after(metadata: sa.MetaData, dialect: str) -> None:
+        sa.Table(
+            "account",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("email", sa.String(40)),
+            sa.Column("org_id", sa.Integer),
+        )
+
+    try:
+        create(engine, before)
+        metadata = sa.MetaData()
+        after(metadata, "sqlite")
+        compare_types: list[tuple[str, str]] = []
+
+        def compare_type(context: Any, theirs: Any, ours: Any, *types: Any) -> None:
+            compare_types.append((theirs.table.name, ours.table.name))
+
+        result = compare(engine, metadata, include_object=include_object, compare_type=compare_type)
+    finally:
+        engine.dispose()
+    assert ("column", "old", True, "account", None) in seen
+    assert ("column", "email", False, "account", "account") in seen
+    assert ("index", "ix_old", True, "account", None) in seen
+    assert ("unique_constraint", "uq_old", True, "account", None) in seen
+    assert ("foreign_key_constraint", "fk_old", True, "account", None) in seen
+    assert ("check_constraint", "ck_old", True, "account", None) in seen
+    assert ("account", "account") in compare_types
+    assert "Detected removed column 'account.old'" in result.messages
+
+
+# --- the downgrade directives ----------------------------------------------------------------
+
+
+def test_reverse_drops_a_created_table_with_its_indexes() -> None:
+    columns = (sa.Column("id", sa.Integer, primary_key=True), sa.Column("a", sa.Integer))
+    create = CreateTableOp("t", columns)
+    indexes = ModifyTableOps("t", [CreateIndexOp("ix_t_a", "t", ("a",))])
+    more = ModifyTableOps(
+        "t",
+        [
+            AddColumnOp("t", sa.Column("b", sa.Integer)),
+            CreateIndexOp("ix_t_b", "t", ("b",)),
+        ],
+    )
+    downgrade = UpgradeOps([create, indexes, more]).reverse()
+    assert [type(op).__name__ for op in downgrade.ops] == ["ModifyTableOps", "DropTableOp"]
+    first = downgrade.ops[0]
+    assert isinstance(first, ModifyTableOps)
+    assert [type(op).__name__ for op in first.ops] == ["DropIndexOp", "DropColumnOp"]
+
+
+def test_reverse_creates_a_dropped_table_again_with_its_indexes() -> None:
+    columns = (sa.Column("id", sa.Integer, primary_key=True), sa.Column("a", sa.Integer))
+    index = CreateIndexOp("ix_t_a", "t", ("a",))
+    upgrade = UpgradeOps([DropTableOp("t", columns=columns)])
+    upgrade.dropped_table_indexes[(None, "t")] = [index]
+    downgrade = upgrade.reverse()
+    assert isinstance(downgrade.ops[0], CreateTableOp)
+    assert downgrade.ops[1] == ModifyTableOps("t", [index])
+
+
+def test_reverse_runs_the_restore_operations_last() -> None:
+    unique = CreateUniqueConstraintOp(None, "t", ("a",))
+    column = sa.Column("a", sa.Integer)
+    changes = ModifyTableOps(
+        "t", [DropColumnOp("t", "a", existing_column=column)], restore=[unique]
+    )
+    undo = changes.reverse()
+    assert undo.ops == [AddColumnOp("t", column), unique]
+    assert undo.restore == []
+
+
+def test_enum_type_directives_reverse() -> None:
+    create = EnumTypeOp("create", "mood", ("calm", "busy"))
+    assert create.reverse() == EnumTypeOp("drop", "mood", ("calm", "busy"))
+    assert EnumTypeOp("add_values", "mood", ("x",)).reverse().action == "keep_values"

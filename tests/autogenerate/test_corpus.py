@@ -660,6 +660,44 @@ CASES = [
         ],
     ),
     Case(
+        "combined-without-batch",
+        models(items=[col("nickname", sa.String(40)), item(sa.Index, "ix_user_age", "age")]),
+        models(
+            name=lambda: sa.String(80),
+            items=[
+                col("org_id", sa.Integer, sa.ForeignKey("org.id")),
+                item(sa.Index, "ix_user_name", "name"),
+                item(sa.UniqueConstraint, "email", name="uq_user_email"),
+                item(sa.CheckConstraint, "age >= 0", name="ck_user_age"),
+            ],
+        ),
+        {"org": ORGS, "user": with_user(nickname=["a", "b", "c"])},
+        kept={"user": ["id", "name", "age", "email"]},
+        dialects=SERVERS,
+        options={"render_as_batch": False},
+    ),
+    Case(
+        "table-with-computed-and-identity-columns",
+        base,
+        lambda md, dialect: (
+            base(md, dialect),
+            sa.Table(
+                "line",
+                md,
+                sa.Column(
+                    "id",
+                    sa.Integer,
+                    *([sa.Identity()] if dialect == "postgresql" else []),
+                    primary_key=True,
+                ),
+                sa.Column("price", sa.Integer, nullable=False),
+                sa.Column("doubled", sa.Integer, sa.Computed("price * 2", persisted=True)),
+            ),
+        ),
+        BASE_ROWS,
+        options=SD,
+    ),
+    Case(
         "naming-convention",
         base,
         with_naming_convention,

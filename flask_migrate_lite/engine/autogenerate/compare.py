@@ -120,6 +120,7 @@ class _Comparer:
         self.inspector = inspect(connection)
         self.default_schema = self.inspector.default_schema_name
         self.metadatas = metadatas
+        self._reflected_tables: dict[tuple[str | None, str], Table] = {}
         #: Indexes that exist but that reflection could not describe: (schema, name).
         self.unreflected_indexes: set[tuple[str | None, str]] = set()
         self.result = Comparison(UpgradeOps())
@@ -303,6 +304,33 @@ class _Comparer:
         return out
 
     def _reflected_table(self, item: _Reflected) -> Table:
+        """The database's table as a :class:`~sqlalchemy.Table` (made once per table).
+
+        Hooks get its columns, indexes and constraints as the reflected objects, as they
+        would from Alembic.
+        """
+        key = (item.schema, item.name)
+        table = self._reflected_tables.get(key)
+        if table is None:
+            table = self._reflected_tables[key] = self._make_reflected_table(item)
+        return table
+
+    def _reflected_object(
+        self, item: _Reflected, kind: type[Any], name: str | None, columns: Sequence[str]
+    ) -> Any:
+        """The reflected index or constraint of that kind, by name, else by columns."""
+        table = self._reflected_table(item)
+        candidates = table.indexes if kind is Index else table.constraints
+        found = [c for c in candidates if isinstance(c, kind)]
+        for candidate in found:
+            if name and candidate.name == name:
+                return candidate
+        for candidate in found:
+            if columns and list(_constraint_names(candidate)) == list(columns):
+                return candidate
+        return None
+
+    def _make_reflected_table(self, item: _Reflected) -> Table:
         metadata = MetaData()
         columns = [_reflected_column(col) for col in item.columns]
         constraints: list[SchemaItem] = []
@@ -322,6 +350,10 @@ class _Comparer:
         for check in item.checks:
             if check.get("name"):
                 constraints.append(CheckConstraint(text(check["sqltext"]), name=check["name"]))
+        for index in item.indexes:
+            names = index.get("column_names") or []
+            if index.get("name") and names and None not in names:
+                constraints.append(Index(index["name"], *names, unique=bool(index.get("unique"))))
         kw: dict[str, Any] = {}
         if item.comment is not None:
             kw["comment"] = item.comment
@@ -354,18 +386,20 @@ class _Comparer:
         comments: list[TableOp] = []
 
         reflected_cols = {col["name"]: col for col in item.columns}
+        theirs = self._reflected_table(item).columns
         parents = self._parents(schema, name)
         for column in table.columns:
             if not self._name_ok(column.name, "column", parents):
                 continue
             found = reflected_cols.get(column.name)
-            if not self._object_ok(column, column.name, "column", False, found):
+            compare_to = theirs[column.name] if found is not None else None
+            if not self._object_ok(column, column.name, "column", False, compare_to):
                 continue
             if found is None:
                 self.result.messages.append(f"Detected added column '{label}.{column.name}'")
                 adds_columns.append(AddColumnOp(name, _copy_column(column), schema))
                 continue
-            alter = self._compare_column(table, column, found, label)
+            alter = self._compare_column(table, column, found, theirs[column.name], label)
             if alter is not None:
                 alters.append(alter)
         model_names = set(table.columns.keys())
@@ -375,7 +409,7 @@ class _Comparer:
                 continue
             if not self._name_ok(col["name"], "column", parents):
                 continue
-            if not self._object_ok(_reflected_column(col), col["name"], "column", True, None):
+            if not self._object_ok(theirs[col["name"]], col["name"], "column", True, None):
                 continue
             self.result.messages.append(f"Detected removed column '{label}.{col['name']}'")
             removed.append(col)
@@ -404,7 +438,12 @@ class _Comparer:
         return ModifyTableOps(name, ops, schema, restore=restore)
 
     def _compare_column(
-        self, table: Table, column: Column[Any], found: dict[str, Any], label: str
+        self,
+        table: Table,
+        column: Column[Any],
+        found: dict[str, Any],
+        reflected: Column[Any],
+        label: str,
     ) -> AlterColumnOp | None:
         where = f"'{label}.{column.name}'"
         reflected_type = found["type"]
@@ -413,7 +452,7 @@ class _Comparer:
             None if reflected_default is None else DefaultClause(text(str(reflected_default)))
         )
         changes: dict[str, Any] = {}
-        if self._type_changed(column, found):
+        if self._type_changed(column, found, reflected):
             self.result.messages.append(
                 f"Detected type change from {reflected_type!r} to {column.type!r} on {where}"
             )
@@ -422,7 +461,7 @@ class _Comparer:
             word = "NULL" if column.nullable else "NOT NULL"
             self.result.messages.append(f"Detected {word} on column {where}")
             changes["modify_nullable"] = bool(column.nullable)
-        if self._default_changed(column, found):
+        if self._default_changed(column, found, reflected):
             self.result.messages.append(f"Detected server default on column {where}")
             changes["modify_server_default"] = _copy_default(column.server_default)
         if self.dialect.supports_comments and (column.comment or None) != (
@@ -443,26 +482,32 @@ class _Comparer:
             **changes,
         )
 
-    def _type_changed(self, column: Column[Any], found: dict[str, Any]) -> bool:
+    def _type_changed(
+        self, column: Column[Any], found: dict[str, Any], reflected: Column[Any]
+    ) -> bool:
         setting = self.options.compare_type
         if setting is False:
             return False
         if callable(setting):
-            verdict = setting(self.context, found, column, found["type"], column.type)
+            verdict = setting(self.context, reflected, column, found["type"], column.type)
             if verdict is not None:
                 return bool(verdict)
         if isinstance(found["type"], sqltypes.NullType):
             return False
         return types_differ(found["type"], column.type, self.dialect)
 
-    def _default_changed(self, column: Column[Any], found: dict[str, Any]) -> bool:
+    def _default_changed(
+        self, column: Column[Any], found: dict[str, Any], reflected_column: Column[Any]
+    ) -> bool:
         setting = self.options.compare_server_default
         if setting is False:
             return False
         reflected = found.get("default")
         ours = model_default_text(column, self.dialect)
         if callable(setting):
-            verdict = setting(self.context, found, column, reflected, column.server_default, ours)
+            verdict = setting(
+                self.context, reflected_column, column, reflected, column.server_default, ours
+            )
             if verdict is not None:
                 return bool(verdict)
         if reflected is not None and str(reflected).lower().startswith("nextval("):
@@ -555,7 +600,10 @@ class _Comparer:
             found = theirs_indexes.pop(index.name, None) if index.name else None
             if found is None and index.unique and take_unique(index.name, cols):
                 continue  # MySQL and others keep a unique index as a unique constraint
-            if not self._object_ok(index, index.name, "index", False, found):
+            compare_to = (
+                None if found is None else self._reflected_object(item, Index, index.name, cols)
+            )
+            if not self._object_ok(index, index.name, "index", False, compare_to):
                 continue
             if found is not None:
                 if bool(found.get("unique")) == bool(index.unique) and (
@@ -570,7 +618,8 @@ class _Comparer:
         for name, found in sorted(theirs_indexes.items()):
             if not self._name_ok(name, "index", parents):
                 continue
-            if not self._object_ok(None, name, "index", True, None):
+            existing = self._reflected_object(item, Index, name, found.get("column_names") or ())
+            if not self._object_ok(existing, name, "index", True, None):
                 continue
             # A unique index the models declare as a unique constraint.
             if found.get("unique") and any(
@@ -617,7 +666,8 @@ class _Comparer:
             name = unique.get("name")
             if not self._name_ok(name, "unique_constraint", parents):
                 continue
-            if not self._object_ok(None, name, "unique_constraint", True, None):
+            existing = self._reflected_object(item, UniqueConstraint, name, unique["column_names"])
+            if not self._object_ok(existing, name, "unique_constraint", True, None):
                 continue
             cols = tuple(unique["column_names"])
             self.result.messages.append(
@@ -693,7 +743,10 @@ class _Comparer:
                 name = fk.get("name")
                 if not self._name_ok(name, "foreign_key_constraint", parents):
                     continue
-                if not self._object_ok(None, name, "foreign_key_constraint", True, None):
+                existing = self._reflected_object(
+                    item, ForeignKeyConstraint, name, fk["constrained_columns"]
+                )
+                if not self._object_ok(existing, name, "foreign_key_constraint", True, None):
                     continue
                 original = _reflected_fk_op(fk, table.name, schema, self._schema)
                 self.result.messages.append(
@@ -820,7 +873,8 @@ class _Comparer:
                 continue  # MariaDB's json_valid() checks, the database's own names
             if not self._name_ok(name, "check_constraint", parents):
                 continue
-            if not self._object_ok(None, name, "check_constraint", True, None):
+            existing = self._reflected_object(item, CheckConstraint, name, ())
+            if not self._object_ok(existing, name, "check_constraint", True, None):
                 continue
             self.result.messages.append(f"Detected removed check constraint '{name}' on '{label}'")
             original = CreateCheckConstraintOp(name, table.name, check["sqltext"], schema)

@@ -9,6 +9,7 @@ reduced to one canonical text before comparison.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Column, text
@@ -18,7 +19,20 @@ from sqlalchemy.sql.elements import TextClause
 
 __all__ = ["model_default_text", "normalise_default"]
 
-_CAST = re.compile(r"::[a-z_ ]+(\[\])?(\(\d+(,\s*\d+)?\))?", re.IGNORECASE)
+# A PostgreSQL cast: ``::name``, ``::"Quoted"``, ``::schema.name``, ``::character varying``,
+# ``::timestamp without time zone``, ``::numeric(10,2)``, ``::integer[]``.
+_IDENT = r'(?:"[^"]+"|[a-z_][a-z0-9_$]*)'
+_CAST = re.compile(
+    rf"::{_IDENT}(?:\.{_IDENT})?"
+    r"(?:\s+(?:varying|precision|with(?:out)?\s+time\s+zone))*"
+    r"(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])*",
+    re.IGNORECASE,
+)
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+# Spellings of "now" inside a larger expression (MySQL's ON UPDATE clause, arithmetic).
+_NOW_TOKEN = re.compile(
+    r"\b(?:now\(\)|current_timestamp(?:\(\))?|localtimestamp(?:\(\))?)", re.IGNORECASE
+)
 _NOW = {
     "now()",
     "current_timestamp",
@@ -53,7 +67,7 @@ def normalise_default(value: str | None, dialect: Dialect, *, boolean: bool = Fa
     while result.startswith("(") and result.endswith(")") and _balanced(result[1:-1]):
         result = result[1:-1].strip()
     if dialect.name == "postgresql":
-        result = _CAST.sub("", result)
+        result = _outside_literals(result, lambda part: _CAST.sub("", part))
         while result.startswith("(") and result.endswith(")") and _balanced(result[1:-1]):
             result = result[1:-1].strip()
     lowered = result.lower()
@@ -66,14 +80,29 @@ def normalise_default(value: str | None, dialect: Dialect, *, boolean: bool = Fa
             return "false"
     if lowered == "null":
         return None
-    # A number compares equal quoted or not ('0' for an INTEGER is 0 to every database).
+    # A number compares equal quoted or not ('0' for an INTEGER is 0 to every database), and
+    # with or without trailing zeros (MySQL gives 1.50 back for a DECIMAL(6,2) default 1.5).
     number = re.fullmatch(r"'?(-?\d+(\.\d+)?)'?", result)
     if number:
-        return number[1]
-    if result.startswith("'") and result.endswith("'"):
+        digits = number[1]
+        return digits.rstrip("0").rstrip(".") if "." in digits else digits
+    if _LITERAL.fullmatch(result):
         return result
-    # Function calls and expressions compare without case and spacing differences.
-    return lowered.replace(" ", "")
+    # Function calls and expressions compare without case and spacing differences (in the
+    # SQL, not in the string literals it holds).
+    return _outside_literals(
+        result, lambda part: _NOW_TOKEN.sub("current_timestamp", part.lower()).replace(" ", "")
+    )
+
+
+def _outside_literals(sql: str, change: Callable[[str], str]) -> str:
+    """``sql`` with ``change`` applied to everything but its quoted string literals."""
+    parts = _LITERAL.split(sql)
+    literals = _LITERAL.findall(sql)
+    out = [change(parts[0])]
+    for literal, part in zip(literals, parts[1:], strict=True):
+        out += [literal, change(part)]
+    return "".join(out)
 
 
 def _balanced(inner: str) -> bool:

@@ -148,19 +148,28 @@ class UpgradeOps:
     def reverse(self) -> DowngradeOps:
         """The directives of ``downgrade()``: each reversed, in the opposite order.
 
-        A table the upgrade creates is dropped with its indexes, not index by index; a table
-        the upgrade drops is created again with its indexes.
+        The indexes of a table the upgrade creates go with the table, not one by one; a
+        table the upgrade drops is created again with its indexes.
         """
-        created = {(op.schema, op.table_name) for op in self.ops if isinstance(op, CreateTableOp)}
+        with_table: set[int] = set()  # index-only changes right after their table's creation
+        created: set[tuple[str | None, str]] = set()
+        for position, op in enumerate(self.ops):
+            if isinstance(op, CreateTableOp):
+                created.add((op.schema, op.table_name))
+            elif isinstance(op, DropTableOp):
+                created.discard((op.schema, op.table_name))
+            elif (
+                isinstance(op, ModifyTableOps)
+                and (op.schema, op.table_name) in created
+                and op.ops
+                and all(isinstance(item, CreateIndexOp) for item in op.ops)
+            ):
+                with_table.add(position)
         out: list[Directive] = []
-        for op in reversed(self.ops):
-            if isinstance(op, ModifyTableOps) and (op.schema, op.table_name) in created:
-                rest: list[TableOp] = [
-                    item for item in op.ops if not isinstance(item, CreateIndexOp)
-                ]
-                if not rest:
-                    continue
-                op = ModifyTableOps(op.table_name, rest, op.schema)
+        for position in reversed(range(len(self.ops))):
+            if position in with_table:
+                continue
+            op = self.ops[position]
             out.append(_reverse_directive(op))
             if isinstance(op, DropTableOp):
                 indexes = self.dropped_table_indexes.get((op.schema, op.table_name))
