@@ -4,6 +4,10 @@ The engine compares and renders; this module collects what the app configured (t
 ``Migrate(...)`` keyword arguments and ``@migrate.configure`` callbacks: compare_type,
 compare_server_default, include_object, include_name, include_schemas, render_item,
 process_revision_directives, user_module_prefix) and writes the revision file.
+
+In a multi-database folder (``flask db init --multidb``) every database is compared with its
+own models (the default one and each ``SQLALCHEMY_BINDS`` key), and the revision holds one
+``upgrade_<bind>()``/``downgrade_<bind>()`` pair per database, as Flask-Migrate writes them.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
 
 from .appstate import AppState, Database
 from .engine.autogenerate.compare import CompareOptions, Comparison, compare_metadata
@@ -50,19 +53,41 @@ def _compare_options(state: AppState) -> CompareOptions:
     )
 
 
-def _compare(state: AppState, database: Database, connection: Any) -> Comparison:
+@dataclass
+class _Compared:
+    database: Database
+    comparison: Comparison
+    dialect_name: str
+
+
+def _compare_all(state: AppState) -> list[_Compared]:
+    """Each target database compared with its models; all must be at the head revisions.
+
+    Every database is checked to be up to date before any is compared, so that nothing is
+    reported (or written) for a project with migrations still to run.
+    """
     from .engine.runtime.version import read_heads, version_table
 
-    scripts_heads = _graph_heads(state)
-    options = state.run_options()
-    table = version_table(options.version_table, options.version_table_schema)
-    current = read_heads(connection, table)
-    if set(current) != set(scripts_heads):
-        raise TargetNotUpToDate()
-    comparison = compare_metadata(connection, database.metadata, _compare_options(state))
-    if connection.in_transaction():
-        connection.rollback()
-    return comparison
+    heads = set(_graph_heads(state))
+    run = state.run_options()
+    table = version_table(run.version_table, run.version_table_schema)
+    databases = state.target_databases()
+    for database in databases:
+        with database.connect() as connection:
+            current = read_heads(connection, table)
+            if connection.in_transaction():
+                connection.rollback()
+        if set(current) != heads:
+            raise TargetNotUpToDate()
+    options = _compare_options(state)
+    results = []
+    for database in databases:
+        with database.connect() as connection:
+            comparison = compare_metadata(connection, database.metadata, options)
+            if connection.in_transaction():
+                connection.rollback()
+            results.append(_Compared(database, comparison, connection.dialect.name))
+    return results
 
 
 def _graph_heads(state: AppState) -> tuple[str, ...]:
@@ -72,12 +97,22 @@ def _graph_heads(state: AppState) -> tuple[str, ...]:
     return tuple(scripts.graph().heads)
 
 
+def _label(database: Database) -> str:
+    return f"bind '{database.name}'" if database.name else "the default database"
+
+
 def check_models(state: AppState) -> CheckResult:
-    """Compare the models with the database (at head); nothing is written."""
-    database = state.default_database()
-    with database.connect() as connection:
-        comparison = _compare(state, database, connection)
-    return CheckResult(database.url, comparison.messages, comparison.warnings)
+    """Compare the models with the database (at head); nothing is written.
+
+    In a multi-database folder the messages of a bind's changes say which bind they are for.
+    """
+    compared = _compare_all(state)
+    result = CheckResult(compared[0].database.url)
+    for item in compared:
+        suffix = f" (in {_label(item.database)})" if state.multidb and item.database.name else ""
+        result.messages.extend(line + suffix for line in item.comparison.messages)
+        result.warnings.extend(line + suffix for line in item.comparison.warnings)
+    return result
 
 
 def autogenerate_revision(
@@ -97,20 +132,29 @@ def autogenerate_revision(
     from .engine.script.directory import ScriptDirectory
 
     args = state.config.configure_args
-    database = state.default_database()
-    with database.connect() as connection:
-        comparison = _compare(state, database, connection)
-        dialect_name = connection.dialect.name
-    for line in comparison.messages:
-        report(line)
-    for line in comparison.warnings:
-        report(f"Warning: {line}")
-    upgrade_ops = comparison.upgrade_ops
+    multidb = state.multidb
+    compared = _compare_all(state)
+    upgrade_list = []
+    downgrade_list = []
+    for item in compared:
+        if multidb:
+            report(f"Comparing {_label(item.database)}")
+        for line in item.comparison.messages:
+            report(line)
+        for line in item.comparison.warnings:
+            report(f"Warning: {line}")
+        upgrade_ops = item.comparison.upgrade_ops
+        downgrade_ops = upgrade_ops.reverse()
+        if multidb:
+            upgrade_ops.upgrade_token = f"{item.database.name}_upgrades"
+            downgrade_ops.downgrade_token = f"{item.database.name}_downgrades"
+        upgrade_list.append(upgrade_ops)
+        downgrade_list.append(downgrade_ops)
     script = MigrationScript(
         rev_id=rev_id,
         message=message,
-        upgrade_ops_list=[upgrade_ops],
-        downgrade_ops_list=[upgrade_ops.reverse()],
+        upgrade_ops_list=upgrade_list,
+        downgrade_ops_list=downgrade_list,
         head=head,
         splice=splice,
         branch_label=branch_label if isinstance(branch_label, str) else None,
@@ -123,25 +167,40 @@ def autogenerate_revision(
     hook = args.get("process_revision_directives")
     if hook is not None:
         context = SimpleNamespace(
-            config=state.config, opts=args, dialect=database.engine.dialect, bind=None
+            config=state.config,
+            opts=args,
+            dialect=compared[0].database.engine.dialect,
+            bind=None,
         )
         hook(context, (head,), directives)
-    if not directives:
+    if not directives or all(ops.is_empty() for ops in directives[0].upgrade_ops_list):
         report("No changes in schema detected.")
         return None
     script = directives[0]
-    if script.upgrade_ops.is_empty():
-        report("No changes in schema detected.")
-        return None
     imports: set[str] = set(script.imports)
-    options = RenderOptions(
-        as_batch=bool(args.get("render_as_batch", True)),
-        user_module_prefix=args.get("user_module_prefix"),
-        render_item=args.get("render_item"),
-        dialect_name=dialect_name,
-    )
-    upgrades = render_upgrade(script.upgrade_ops, options, imports).removeprefix("    ")
-    downgrades = render_downgrade(script.downgrade_ops, options, imports).removeprefix("    ")
+    template_args: dict[str, object] = {}
+    upgrades = downgrades = None
+    for position, (upgrade_ops, downgrade_ops) in enumerate(
+        zip(script.upgrade_ops_list, script.downgrade_ops_list, strict=True)
+    ):
+        dialect_name = compared[min(position, len(compared) - 1)].dialect_name
+        options = RenderOptions(
+            as_batch=bool(args.get("render_as_batch", True)),
+            user_module_prefix=args.get("user_module_prefix"),
+            render_item=args.get("render_item"),
+            dialect_name=dialect_name,
+        )
+        up = render_upgrade(upgrade_ops, options, imports).removeprefix("    ")
+        down = render_downgrade(downgrade_ops, options, imports).removeprefix("    ")
+        if multidb:
+            template_args[upgrade_ops.upgrade_token] = up
+            template_args[downgrade_ops.downgrade_token] = down
+        else:
+            upgrades, downgrades = up, down
+    if multidb:
+        template_args["bind_names"] = [
+            item.database.name for item in compared if item.database.name
+        ]
     scripts = ScriptDirectory.from_path(state.directory, config=state.config.script_config())
     try:
         created = scripts.generate_revision(
@@ -155,6 +214,7 @@ def autogenerate_revision(
             upgrades=upgrades,
             downgrades=downgrades,
             imports=sorted(imports),
+            template_args=template_args,
         )
     except TypeError as exc:  # pragma: no cover - a hook that broke the script object
         raise CommandError(f"process_revision_directives left an unusable script: {exc}") from exc

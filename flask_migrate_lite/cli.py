@@ -347,18 +347,31 @@ class StepArgumentCommand(click.Command):
         return super().parse_args(ctx, args)
 
 
+bind_option = click.option(
+    "--bind",
+    default=None,
+    help="Multi-database folders: only this bind ('' for the default database).",
+)
 plan_option = click.option(
     "--plan", is_flag=True, help="Only print the migrations that would run, in order."
 )
 
 
 def _print_plan(
-    directory: str | None, revision: str, upgrade: bool, x_arg: tuple[str, ...]
+    directory: str | None,
+    revision: str,
+    upgrade: bool,
+    x_arg: tuple[str, ...],
+    bind: str | None,
 ) -> None:
     from .status import plan
 
     for result in plan(
-        _group_directory(directory), revision, upgrade=upgrade, x_arg=_group_x_args(x_arg)
+        _group_directory(directory),
+        revision,
+        upgrade=upgrade,
+        bind=bind,
+        x_arg=_group_x_args(x_arg),
     ):
         for line in result.lines():
             click.echo(line)
@@ -369,6 +382,7 @@ def _print_plan(
 @click.option("--sql", is_flag=True, help="Print the SQL on standard output instead of running it.")
 @click.option("--tag", default=None, help="A free-form tag that migration scripts can read.")
 @plan_option
+@bind_option
 @x_arg_option
 @click.argument("revision", default="head")
 @_errors
@@ -377,17 +391,24 @@ def upgrade_command(
     sql: bool,
     tag: str | None,
     plan: bool,
+    bind: str | None,
     x_arg: tuple[str, ...],
     revision: str,
 ) -> None:
     """Apply migrations up to REVISION (default: head)."""
     if plan:
-        _print_plan(directory, revision, True, x_arg)
+        _print_plan(directory, revision, True, x_arg, bind)
         return
     from . import commands
 
     commands.upgrade(
-        _group_directory(directory), revision, sql, tag, _group_x_args(x_arg), report=_progress
+        _group_directory(directory),
+        revision,
+        sql,
+        tag,
+        _group_x_args(x_arg),
+        report=_progress,
+        bind=bind,
     )
 
 
@@ -396,6 +417,7 @@ def upgrade_command(
 @click.option("--sql", is_flag=True, help="Print the SQL on standard output instead of running it.")
 @click.option("--tag", default=None, help="A free-form tag that migration scripts can read.")
 @plan_option
+@bind_option
 @x_arg_option
 @click.argument("revision", default="-1")
 @_errors
@@ -404,17 +426,24 @@ def downgrade_command(
     sql: bool,
     tag: str | None,
     plan: bool,
+    bind: str | None,
     x_arg: tuple[str, ...],
     revision: str,
 ) -> None:
     """Revert migrations down to REVISION (default: -1, one step)."""
     if plan:
-        _print_plan(directory, revision, False, x_arg)
+        _print_plan(directory, revision, False, x_arg, bind)
         return
     from . import commands
 
     commands.downgrade(
-        _group_directory(directory), revision, sql, tag, _group_x_args(x_arg), report=_progress
+        _group_directory(directory),
+        revision,
+        sql,
+        tag,
+        _group_x_args(x_arg),
+        report=_progress,
+        bind=bind,
     )
 
 
@@ -516,12 +545,15 @@ def branches_command(directory: str | None, verbose: bool) -> None:
     is_flag=True,
     help="Exit with status 1 unless the database is at the head revision(s)",
 )
+@bind_option
 @_errors
-def current_command(directory: str | None, verbose: bool, check_heads: bool) -> None:
+def current_command(
+    directory: str | None, verbose: bool, check_heads: bool, bind: str | None
+) -> None:
     """Show the revision(s) the database is at."""
     from . import commands
 
-    result = commands.current(_group_directory(directory), verbose, check_heads)
+    result = commands.current(_group_directory(directory), verbose, check_heads, bind=bind)
     for line in result.lines:
         click.echo(line)
 
@@ -531,10 +563,16 @@ def current_command(directory: str | None, verbose: bool, check_heads: bool) -> 
 @click.option("--sql", is_flag=True, help="Print the SQL on standard output instead of running it.")
 @click.option("--tag", default=None, help="A free-form tag that migration scripts can read.")
 @click.option("--purge", is_flag=True, help="Empty the version table first, whatever it holds.")
+@bind_option
 @click.argument("revision", nargs=-1)
 @_errors
 def stamp_command(
-    directory: str | None, sql: bool, tag: str | None, purge: bool, revision: tuple[str, ...]
+    directory: str | None,
+    sql: bool,
+    tag: str | None,
+    purge: bool,
+    bind: str | None,
+    revision: tuple[str, ...],
 ) -> None:
     """Set the version table to REVISION(s) without running migrations."""
     from . import commands
@@ -546,4 +584,5 @@ def stamp_command(
         tag,
         purge,
         report=_progress,
+        bind=bind,
     )

@@ -8,6 +8,7 @@ exiting. Progress lines (``Running upgrade ...``) go to ``report`` when given, e
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shlex
@@ -22,7 +23,7 @@ from .engine.errors import CommandError, MultipleHeads
 
 if TYPE_CHECKING:
     from .autogen import CheckResult
-    from .engine.runtime.plan import Step
+    from .engine.runtime.plan import Step, VersionChange
     from .engine.script.directory import ScriptDirectory
     from .engine.script.graph import Revision, RevisionGraph
 
@@ -146,6 +147,7 @@ def revision(
         version_path=version_path,
         rev_id=rev_id,
         depends_on=depends_on,
+        template_args=_template_args(state),
     )
     _reporter(report)(f"Generating {created.path} ...  done")
     return created
@@ -199,6 +201,13 @@ def check(directory: Directory = None, *, report: Report | None = None) -> Check
     return check_models(app_state(directory))
 
 
+def _template_args(state: AppState) -> dict[str, object]:
+    """What script.py.mako needs beyond the revision: the bind names of a multidb folder."""
+    if not state.multidb:
+        return {}
+    return {"bind_names": [database.name for database in state.databases() if database.name]}
+
+
 def merge(
     directory: Directory = None,
     revisions: str | Sequence[str] = "",
@@ -214,7 +223,11 @@ def merge(
     names = [revisions] if isinstance(revisions, str) else list(revisions)
     names = [name for name in names if name] or ["heads"]
     created = scripts.generate_merge(
-        names, message=message, branch_label=branch_label, rev_id=rev_id
+        names,
+        message=message,
+        branch_label=branch_label,
+        rev_id=rev_id,
+        template_args=_template_args(state),
     )
     _reporter(report)(f"Generating {created.path} ...  done")
     return created
@@ -361,9 +374,13 @@ class CurrentResult:
 
 
 def current(
-    directory: Directory = None, verbose: bool = False, check_heads: bool = False
+    directory: Directory = None,
+    verbose: bool = False,
+    check_heads: bool = False,
+    *,
+    bind: str | None = None,
 ) -> CurrentResult:
-    """The revision(s) the database is at.
+    """The revision(s) the database is at (each database's, in a multi-database project).
 
     With ``check_heads`` a database that is not at the head revisions raises
     :class:`~flask_migrate_lite.engine.errors.TargetNotUpToDate`.
@@ -374,18 +391,24 @@ def current(
     state = app_state(directory)
     scripts = _scripts(state)
     graph = scripts.graph()
-    database = state.default_database()
-    found = _read_heads(state, database)
-    result = CurrentResult(url=database.url, heads=found)
-    if verbose:
-        result.lines.append(f"Current revision(s) for {database.url}:")
-    for rev_id in found:
-        if rev_id in graph:
-            view = RevisionView(graph, graph.get(rev_id))
-            result.lines.append(view.line_or_entry(verbose, branches=True))
-        else:
-            result.lines.append(f"{rev_id} (unknown: no revision file has this id)")
-    result.heads_match = set(found) == set(graph.heads)
+    multidb = state.multidb
+    result: CurrentResult | None = None
+    for database in state.target_databases(bind):
+        found = _read_heads(state, database)
+        if result is None:
+            result = CurrentResult(url=database.url, heads=found)
+        if multidb:
+            result.lines.append(f"Database: {_label(database, multidb)}")
+        if verbose:
+            result.lines.append(f"Current revision(s) for {database.url}:")
+        for rev_id in found:
+            if rev_id in graph:
+                view = RevisionView(graph, graph.get(rev_id))
+                result.lines.append(view.line_or_entry(verbose, branches=True))
+            else:
+                result.lines.append(f"{rev_id} (unknown: no revision file has this id)")
+        result.heads_match = result.heads_match and set(found) == set(graph.heads)
+    assert result is not None  # target_databases() never returns an empty list
     if check_heads and not result.heads_match:
         raise TargetNotUpToDate()
     return result
@@ -404,6 +427,13 @@ class RunResult:
     heads_after: tuple[str, ...] = ()
 
 
+def _label(database: Database, multidb: bool) -> str:
+    """The database in messages: its URL, and the bind name in multi-database projects."""
+    if not multidb:
+        return database.url
+    return f"{database.url} ({'bind ' + repr(database.name) if database.name else 'default'})"
+
+
 def _read_heads(state: AppState, database: Database) -> tuple[str, ...]:
     from .engine.runtime.version import read_heads, version_table
 
@@ -420,6 +450,7 @@ def _run(
     direction: str,
     tag: str | None,
     report: Report | None,
+    bind: str | None = None,
 ) -> list[RunResult]:
     from .engine.runtime.context import MigrationContext
 
@@ -428,11 +459,17 @@ def _run(
     options = state.run_options(tag=tag)
     echo = _reporter(report)
     results = []
-    for database in state.databases()[:1]:
+    multidb = state.multidb
+    for database in state.target_databases(bind):
         result = RunResult(database=database.url)
         with database.connect() as connection:
-            context = MigrationContext(connection, options, url=database.url)
-            echo(f"Database: {database.url}")
+            context = MigrationContext(
+                connection,
+                options,
+                url=database.url,
+                bind=database.name if multidb else None,
+            )
+            echo(f"Database: {_label(database, multidb)}")
 
             def plan(found: tuple[str, ...], result: RunResult = result) -> list[Step]:
                 result.heads_before = found
@@ -460,19 +497,21 @@ def upgrade(
     x_arg: Sequence[str] | None = None,
     *,
     report: Report | None = None,
+    bind: str | None = None,
 ) -> list[RunResult]:
     """Apply migrations up to ``revision`` (default ``head``)."""
     from .engine.runtime.plan import plan_upgrade
 
     state = app_state(directory, x_arg)
     if sql:
-        return _offline(state, revision, upgrade=True, tag=tag, report=report)
+        return _offline(state, revision, upgrade=True, tag=tag, report=report, bind=bind)
     return _run(
         state,
         lambda graph, found: plan_upgrade(graph, found, revision),
         direction="upgrade",
         tag=tag,
         report=report,
+        bind=bind,
     )
 
 
@@ -484,19 +523,21 @@ def downgrade(
     x_arg: Sequence[str] | None = None,
     *,
     report: Report | None = None,
+    bind: str | None = None,
 ) -> list[RunResult]:
     """Revert migrations down to ``revision`` (default ``-1``: one step back)."""
     from .engine.runtime.plan import plan_downgrade
 
     state = app_state(directory, x_arg)
     if sql:
-        return _offline(state, revision, upgrade=False, tag=tag, report=report)
+        return _offline(state, revision, upgrade=False, tag=tag, report=report, bind=bind)
     return _run(
         state,
         lambda graph, found: plan_downgrade(graph, found, revision),
         direction="downgrade",
         tag=tag,
         report=report,
+        bind=bind,
     )
 
 
@@ -508,6 +549,7 @@ def stamp(
     purge: bool = False,
     *,
     report: Report | None = None,
+    bind: str | None = None,
 ) -> list[RunResult]:
     """Set the version table to ``revision`` without running any migration.
 
@@ -516,7 +558,7 @@ def stamp(
     revision) rather than from an empty version table.
     """
     from .engine.runtime.context import MigrationContext
-    from .engine.runtime.plan import VersionChange, plan_stamp
+    from .engine.runtime.plan import plan_stamp
     from .engine.runtime.version import heads_after
 
     targets = [revision] if isinstance(revision, str) else list(revision) or ["head"]
@@ -525,43 +567,59 @@ def stamp(
     graph = scripts.graph()
     options = state.run_options(sql=sql, tag=tag)
     echo = _reporter(report)
-    database = state.default_database()
-    result = RunResult(database=database.url)
-    if sql:
-        import sys
+    multidb = state.multidb
+    if sql and purge:
+        raise CommandError(
+            "stamp --purge empties the version table it reads from the database, so it "
+            "cannot be combined with --sql; leave out one of them."
+        )
+    results = []
+    for database in state.target_databases(bind):
+        result = RunResult(database=database.url)
+        results.append(result)
+        if sql:
+            import sys
 
-        if purge:
-            raise CommandError(
-                "stamp --purge empties the version table it reads from the database, so it "
-                "cannot be combined with --sql; leave out one of them."
+            start, ends = _stamp_range(graph, targets)
+            context = MigrationContext(
+                None,
+                options,
+                dialect=database.engine.dialect,
+                output=sys.stdout,
+                url=database.url,
+                bind=database.name if multidb else None,
             )
-        start, targets = _stamp_range(graph, targets)
-        context = MigrationContext(
-            None, options, dialect=database.engine.dialect, output=sys.stdout, url=database.url
-        )
-        echo(f"Offline SQL for {database.url} ({database.engine.dialect.name})")
-        changes = context.stamp(
-            lambda found: plan_stamp(graph, found, targets, purge=False), offline_heads=start
-        )
-        result.heads_before = start
-        result.heads_after = heads_after(start, changes)
-        return [result]
-    with database.connect() as connection:
-        context = MigrationContext(connection, options, url=database.url)
-        echo(f"Database: {database.url}")
+            echo(f"Offline SQL for {_label(database, multidb)} ({database.engine.dialect.name})")
+            changes = context.stamp(
+                functools.partial(_plan_stamp_offline, graph, ends), offline_heads=start
+            )
+            result.heads_before = start
+            result.heads_after = heads_after(start, changes)
+            continue
+        with database.connect() as connection:
+            context = MigrationContext(connection, options, url=database.url)
+            echo(f"Database: {_label(database, multidb)}")
 
-        def plan(found: tuple[str, ...]) -> list[VersionChange]:
-            result.heads_before = found
-            return plan_stamp(graph, found, targets, purge)
+            def plan(found: tuple[str, ...], result: RunResult = result) -> list[VersionChange]:
+                result.heads_before = found
+                return plan_stamp(graph, found, targets, purge)
 
-        changes = context.stamp(plan)
-        result.heads_after = context.current_heads()
-    echo(
-        f"Stamped {database.url} at {', '.join(result.heads_after) or 'base'}"
-        + (" (no change)" if not changes else "")
-        + "."
-    )
-    return [result]
+            changes = context.stamp(plan)
+            result.heads_after = context.current_heads()
+        echo(
+            f"Stamped {database.url} at {', '.join(result.heads_after) or 'base'}"
+            + (" (no change)" if not changes else "")
+            + "."
+        )
+    return results
+
+
+def _plan_stamp_offline(
+    graph: RevisionGraph, ends: list[str], found: tuple[str, ...]
+) -> list[VersionChange]:
+    from .engine.runtime.plan import plan_stamp
+
+    return plan_stamp(graph, found, ends, purge=False)
 
 
 def _stamp_range(graph: RevisionGraph, targets: list[str]) -> tuple[tuple[str, ...], list[str]]:
@@ -578,7 +636,13 @@ def _stamp_range(graph: RevisionGraph, targets: list[str]) -> tuple[tuple[str, .
 
 
 def _offline(
-    state: AppState, revision: str, *, upgrade: bool, tag: str | None, report: Report | None
+    state: AppState,
+    revision: str,
+    *,
+    upgrade: bool,
+    tag: str | None,
+    report: Report | None,
+    bind: str | None = None,
 ) -> list[RunResult]:
     """Write the SQL of an upgrade or downgrade to standard output, without connecting.
 
@@ -618,21 +682,29 @@ def _offline(
             f"Cannot {direction} from {begin} to '{target}' because it is not in that "
             f"direction; did you mean 'flask db {other} --sql {begin}:{target}'?"
         ) from exc
-    database = state.default_database()
     options = state.run_options(sql=True, tag=tag)
     echo = _reporter(report)
-    echo(f"Offline SQL for {database.url} ({database.engine.dialect.name})")
-    context = MigrationContext(
-        None, options, dialect=database.engine.dialect, output=sys.stdout, url=database.url
-    )
-    result = RunResult(database=database.url, heads_before=start)
-    result.steps = context.run_offline(
-        plan,
-        lambda rev: scripts.load_module(rev.revision),
-        lambda step: echo(f"Generating {step.describe()}"),
-    )
-    result.heads_after = plan[-1].heads_after if plan else start
-    return [result]
+    multidb = state.multidb
+    results = []
+    for database in state.target_databases(bind):
+        echo(f"Offline SQL for {_label(database, multidb)} ({database.engine.dialect.name})")
+        context = MigrationContext(
+            None,
+            options,
+            dialect=database.engine.dialect,
+            output=sys.stdout,
+            url=database.url,
+            bind=database.name if multidb else None,
+        )
+        result = RunResult(database=database.url, heads_before=start)
+        result.steps = context.run_offline(
+            plan,
+            lambda rev: scripts.load_module(rev.revision),
+            lambda step: echo(f"Generating {step.describe()}"),
+        )
+        result.heads_after = plan[-1].heads_after if plan else start
+        results.append(result)
+    return results
 
 
 def _single_head(graph: RevisionGraph) -> str:
