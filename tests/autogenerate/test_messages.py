@@ -298,3 +298,81 @@ def test_compare_server_default_off_by_default_and_on_when_asked(cli: Cli) -> No
     assert cli("check").stdout == "No new upgrade operations detected.\n"
     result = cli("check", code=1, compare_server_default=True)
     assert _detected(result) == ["Detected server default on column 'user.age'"]
+
+
+# --- several databases ------------------------------------------------------------------------
+
+
+class MultiDb:
+    """An app with a default SQLite database and a ``users`` bind, and a multidb folder."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.folder = tmp_path / "migrations"
+        self.urls = {
+            "": f"sqlite:///{tmp_path / 'main.db'}",
+            "users": f"sqlite:///{tmp_path / 'u.db'}",
+        }
+
+    def __call__(self, *args: str, extra_column: bool = False, code: int = 0) -> Result:
+        from flask import Flask
+        from flask_sqlalchemy import SQLAlchemy
+
+        from flask_migrate_lite import Migrate
+
+        app = Flask("multidb")
+        app.config["SQLALCHEMY_DATABASE_URI"] = self.urls[""]
+        app.config["SQLALCHEMY_BINDS"] = {"users": self.urls["users"]}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": sa.pool.NullPool}
+        db = SQLAlchemy(app)
+        db.Table("item", sa.Column("id", sa.Integer, primary_key=True))
+        columns = [sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(20))]
+        if extra_column:
+            columns.append(sa.Column("email", sa.String(50)))
+        db.Table("account", *columns, bind_key="users")
+        Migrate(app, db, directory=str(self.folder))
+        try:
+            result = app.test_cli_runner().invoke(args=["db", *args])
+        finally:
+            with app.app_context():
+                for engine in db.engines.values():
+                    engine.dispose()
+        assert result.exit_code == code, (result.output, result.exception)
+        return result
+
+    def tables(self, name: str) -> dict[str, list[str]]:
+        engine = sa.create_engine(self.urls[name], poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                insp = sa.inspect(conn)
+                return {t: [c["name"] for c in insp.get_columns(t)] for t in insp.get_table_names()}
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.sqlite
+def test_multidb_compares_each_database_with_its_models(tmp_path: Path) -> None:
+    multi = MultiDb(tmp_path)
+    multi("init", "--multidb")
+    first = multi("migrate", "-m", "initial")
+    assert _detected(first) == ["Detected added table 'item'", "Detected added table 'account'"]
+    source = _generated(first).read_text()
+    assert "def upgrade_users():" in source and "def upgrade_():" in source
+    multi("upgrade")
+    assert multi.tables("") == {"item": ["id"], "alembic_version": ["version_num"]}
+    assert multi.tables("users") == {
+        "account": ["id", "name"],
+        "alembic_version": ["version_num"],
+    }
+    assert multi("check").stdout == "No new upgrade operations detected.\n"
+
+    changed = multi("check", extra_column=True, code=1)
+    assert _detected(changed) == ["Detected added column 'account.email' (in bind 'users')"]
+    second = multi("migrate", "-m", "email", extra_column=True)
+    assert "Detected added column 'account.email'" in _detected(second)
+    multi("upgrade", extra_column=True)
+    assert multi.tables("users")["account"] == ["id", "name", "email"]
+    assert multi("check", extra_column=True).stdout == "No new upgrade operations detected.\n"
+    multi("downgrade", extra_column=True)
+    assert multi.tables("users")["account"] == ["id", "name"]
+    assert multi.tables("")["item"] == ["id"]
