@@ -193,7 +193,10 @@ CASES = [
         base,
         with_tag,
         BASE_ROWS,
-        expect=["Detected added table 'tag'"],
+        expect=[
+            "Detected added table 'tag'",
+            "Detected added index 'ix_tag_user_id' on '['user_id']'",
+        ],
     ),
     Case(
         "remove-table",
@@ -300,7 +303,7 @@ CASES = [
         base,
         models(items=[item(sa.Index, "ix_user_name", "name")]),
         BASE_ROWS,
-        expect=["Detected added index 'ix_user_name' on ['name']"],
+        expect=["Detected added index 'ix_user_name' on '['name']'"],
     ),
     Case(
         "index-removed",
@@ -346,7 +349,7 @@ CASES = [
         base,
         models(items=[item(sa.UniqueConstraint, "name", "email", name="uq_user_name_email")]),
         BASE_ROWS,
-        expect=["Detected added unique constraint 'uq_user_name_email' on ['name', 'email']"],
+        expect=["Detected added unique constraint 'uq_user_name_email' on '['name', 'email']'"],
     ),
     Case(
         "unique-constraint-removed",
@@ -380,14 +383,14 @@ CASES = [
         models(items=[col("org_id", sa.Integer)]),
         models(items=[col("org_id", sa.Integer, sa.ForeignKey("org.id"))]),
         {"org": ORGS, "user": with_user(org_id=[1, 2, None])},
-        expect=["Detected added foreign key (org_id)(org.id) on table user"],
+        expect=["Detected added foreign key (org_id)(id) on table user"],
     ),
     Case(
         "named-foreign-key-removed",
         models(items=[col("org_id", sa.Integer, sa.ForeignKey("org.id", name="fk_user_org"))]),
         models(items=[col("org_id", sa.Integer)]),
         {"org": ORGS, "user": with_user(org_id=[1, 2, None])},
-        expect=["Detected removed foreign key (org_id)(org.id) on table user"],
+        expect=["Detected removed foreign key (org_id)(id) on table user"],
     ),
     Case(
         "foreign-key-with-rules-added",
@@ -426,7 +429,7 @@ CASES = [
         BASE_ROWS,
         expect=[
             "Detected added column 'user.org_id'",
-            "Detected added foreign key (org_id)(org.id) on table user",
+            "Detected added foreign key (org_id)(id) on table user",
         ],
     ),
     Case(
@@ -440,7 +443,7 @@ CASES = [
         models(items=[col("org_id", sa.Integer, sa.ForeignKey("org.id"))]),
         models(items=[col("org_id", sa.Integer)]),
         {"org": ORGS, "user": with_user(org_id=[1, 2, None])},
-        expect=["Detected removed foreign key (org_id)(org.id) on table user"],
+        expect=["Detected removed foreign key (org_id)(id) on table user"],
         broken=UNNAMED_ON_SQLITE,
     ),
     Case(
@@ -629,7 +632,7 @@ CASES = [
             "Detected added column 'user.active'",
             "Detected removed column 'user.nickname'",
             "Detected removed index 'ix_user_age' on 'user'",
-            "Detected added index 'ix_user_name' on ['name']",
+            "Detected added index 'ix_user_name' on '['name']'",
         ],
     ),
     Case(
@@ -703,7 +706,7 @@ CASES = [
         with_naming_convention,
         BASE_ROWS,
         expect=[
-            "Detected added unique constraint 'uq_user_email' on ['email']",
+            "Detected added unique constraint 'uq_user_email' on '['email']'",
             "Detected added check constraint 'ck_user_adult' on 'user'",
         ],
     ),

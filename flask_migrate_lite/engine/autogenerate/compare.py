@@ -32,7 +32,7 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.schema import DefaultClause, SchemaItem
-from sqlalchemy.sql.elements import conv
+from sqlalchemy.sql.elements import TextClause, conv
 
 from ..operations.ops import (
     AddColumnOp,
@@ -294,11 +294,11 @@ class _Comparer:
         if table.comment is not None:
             kw["comment"] = table.comment
         out: list[Directive] = [CreateTableOp(table.name, tuple(items), schema, kw=kw)]
-        index_ops: list[TableOp] = [
-            _create_index_op(index, table.name, schema)
-            for index in sorted(table.indexes, key=lambda ix: ix.name or "")
-            if self._object_ok(index, index.name, "index", False, None)
-        ]
+        index_ops: list[TableOp] = []
+        for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
+            if self._object_ok(index, index.name, "index", False, None):
+                self.result.messages.append(_added_index_message(index))
+                index_ops.append(_create_index_op(index, table.name, schema))
         if index_ops:
             out.append(ModifyTableOps(table.name, index_ops, schema))
         return out
@@ -613,7 +613,7 @@ class _Comparer:
                 self.result.messages.append(f"Detected changed index '{index.name}' on '{label}'")
                 drops.append(_reflected_index_op(found, table.name, schema).reverse())
             else:
-                self.result.messages.append(f"Detected added index '{index.name}' on {list(cols)}")
+                self.result.messages.append(_added_index_message(index))
             creates.append(_create_index_op(index, table.name, schema))
         for name, found in sorted(theirs_indexes.items()):
             if not self._name_ok(name, "index", parents):
@@ -653,7 +653,7 @@ class _Comparer:
                 continue
             given = name or f"uq_{table.name}_{'_'.join(cols)}"
             self.result.messages.append(
-                f"Detected added unique constraint '{given}' on {list(cols)}"
+                f"Detected added unique constraint '{given}' on '{list(cols)}'"
             )
             creates.append(
                 CreateUniqueConstraintOp(
@@ -671,7 +671,7 @@ class _Comparer:
                 continue
             cols = tuple(unique["column_names"])
             self.result.messages.append(
-                f"Detected removed unique constraint '{name}' on {list(cols)}"
+                f"Detected removed unique constraint '{name}' on '{list(cols)}'"
             )
             original = CreateUniqueConstraintOp(name, table.name, cols, schema)
             if not name and dropped.intersection(cols):
@@ -714,8 +714,8 @@ class _Comparer:
                 continue
             local, ref_schema, ref_table, remote = signature[:4]
             self.result.messages.append(
-                f"Detected added foreign key ({', '.join(local)})"
-                f"({_label(ref_schema, ref_table)}.{', '.join(remote)}) on table {label}"
+                f"Detected added foreign key ({', '.join(local)})({', '.join(remote)}) "
+                f"on table {label}"
             )
             given = name or f"fk_{table.name}_{'_'.join(local)}_{ref_table}"
             final = _final(constraint, given, self.dialect)
@@ -751,8 +751,7 @@ class _Comparer:
                 original = _reflected_fk_op(fk, table.name, schema, self._schema)
                 self.result.messages.append(
                     f"Detected removed foreign key ({', '.join(original.local_cols)})"
-                    f"({_label(original.referent_schema, original.referent_table)}."
-                    f"{', '.join(original.remote_cols)}) on table {label}"
+                    f"({', '.join(original.remote_cols)}) on table {label}"
                 )
                 if not name and dropped.intersection(original.local_cols):
                     restore.append(original)  # dropped with the column, by SQLite's batch mode
@@ -1010,6 +1009,15 @@ def _index_elements(index: Index) -> tuple[IndexColumn, ...]:
         else:
             elements.append(text(str(expression.compile(compile_kwargs={"literal_binds": True}))))
     return tuple(elements)
+
+
+def _added_index_message(index: Index) -> str:
+    elements = [
+        element if isinstance(element, str) else element.text
+        for element in _index_elements(index)
+        if isinstance(element, str | TextClause)
+    ]
+    return f"Detected added index '{index.name}' on '{elements}'"
 
 
 def _create_index_op(index: Index, table_name: str, schema: str | None) -> CreateIndexOp:
