@@ -166,13 +166,27 @@ def autogenerate_revision(
     directives: list[MigrationScript] = [script]
     hook = args.get("process_revision_directives")
     if hook is not None:
+        # What Alembic's hooks read: the configuration with the command's options
+        # (``config.cmd_opts.autogenerate``...), the dialect, and (as ``revision``) the
+        # revisions the database is at.
+        vars(state.config.cmd_opts).update(
+            autogenerate=True,
+            message=message,
+            head=head,
+            splice=splice,
+            branch_label=branch_label,
+            version_path=version_path,
+            rev_id=rev_id,
+            depends_on=depends_on,
+            sql=False,
+        )
         context = SimpleNamespace(
             config=state.config,
             opts=args,
             dialect=compared[0].database.engine.dialect,
             bind=None,
         )
-        hook(context, (head,), directives)
+        hook(context, _graph_heads(state), directives)
     if not directives or all(ops.is_empty() for ops in directives[0].upgrade_ops_list):
         report("No changes in schema detected.")
         return None

@@ -618,3 +618,33 @@ def test_enum_type_directives_reverse() -> None:
     create = EnumTypeOp("create", "mood", ("calm", "busy"))
     assert create.reverse() == EnumTypeOp("drop", "mood", ("calm", "busy"))
     assert EnumTypeOp("add_values", "mood", ("x",)).reverse().action == "keep_values"
+
+
+def test_postgresql_enum_values_the_models_drop_are_a_warning(postgresql_url: str) -> None:
+    engine = sa.create_engine(postgresql_url, **engine_options(postgresql_url))
+
+    def build(values: tuple[str, ...]) -> Build:
+        def models(metadata: sa.MetaData, dialect: str) -> None:
+            sa.Table(
+                "ticket",
+                metadata,
+                sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("state", sa.Enum(*values, name="ticket_state")),
+            )
+
+        return models
+
+    try:
+        create(engine, build(("open", "closed", "stale")))
+        metadata = sa.MetaData()
+        build(("open", "closed", "archived"))(metadata, "postgresql")
+        result = compare(engine, metadata)
+    finally:
+        engine.dispose()
+    assert result.messages == ["Detected new values ['archived'] of enum type 'ticket_state'"]
+    assert result.upgrade_ops.ops == [EnumTypeOp("add_values", "ticket_state", ("archived",))]
+    assert result.warnings == [
+        "Enum type 'ticket_state' has values the models no longer list (['stale']); "
+        "PostgreSQL cannot remove values from an enum type, so they stay: update the rows "
+        "that use them and recreate the type by hand if needed."
+    ]

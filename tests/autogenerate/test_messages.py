@@ -231,11 +231,37 @@ def test_process_revision_directives_that_empties_them_writes_nothing(cli: Cli) 
 
 
 def test_process_revision_directives_can_change_the_message(cli: Cli) -> None:
+    seen: list[Any] = []
+
     def process_revision_directives(context: Any, revision: Any, directives: list[Any]) -> None:
+        # Flask-Migrate's env.py hook reads config.cmd_opts.autogenerate.
+        seen.append((context.config.cmd_opts.autogenerate, revision, context.dialect.name))
         directives[0].message = "renamed by the hook"
 
-    result = cli("migrate", "-m", "users", process_revision_directives=process_revision_directives)
-    assert '"""renamed by the hook' in _generated(result).read_text()
+    first = cli("migrate", "-m", "users", process_revision_directives=process_revision_directives)
+    assert '"""renamed by the hook' in _generated(first).read_text()
+    first_id = _generated(first).name.split("_", 1)[0]
+    cli("upgrade")
+    cli.use(user_v2)
+    cli("migrate", "-m", "users", process_revision_directives=process_revision_directives)
+    assert seen == [(True, (), "sqlite"), (True, (first_id,), "sqlite")]
+
+
+def test_flask_migrate_env_hook_drops_empty_revisions(cli: Cli) -> None:
+    # The hook of Flask-Migrate's own env.py, as projects copy it into Migrate(...).
+    def process_revision_directives(context: Any, revision: Any, directives: list[Any]) -> None:
+        if getattr(context.config.cmd_opts, "autogenerate", False):
+            script = directives[0]
+            if script.upgrade_ops.is_empty():
+                directives[:] = []
+
+    hook = {"process_revision_directives": process_revision_directives}
+    cli("migrate", **hook)
+    cli("upgrade")
+    before = cli.files()
+    result = cli("migrate", **hook)
+    assert result.stderr.splitlines()[-1] == "No changes in schema detected."
+    assert cli.files() == before
 
 
 def test_compare_type_false_ignores_type_changes(cli: Cli) -> None:

@@ -914,6 +914,13 @@ class _Comparer:
                     out.append(EnumTypeOp("create", key[1], wanted, key[0]))
                     continue
                 new_values = tuple(v for v in wanted if v not in existing[key])
+                gone = [v for v in existing[key] if v not in wanted]
+                if gone:
+                    self.result.warnings.append(
+                        f"Enum type '{key[1]}' has values the models no longer list ({gone}); "
+                        "PostgreSQL cannot remove values from an enum type, so they stay: "
+                        "update the rows that use them and recreate the type by hand if needed."
+                    )
                 if new_values:
                     self.result.messages.append(
                         f"Detected new values {list(new_values)} of enum type '{key[1]}'"
