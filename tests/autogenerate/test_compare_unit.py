@@ -648,3 +648,53 @@ def test_postgresql_enum_values_the_models_drop_are_a_warning(postgresql_url: st
         "PostgreSQL cannot remove values from an enum type, so they stay: update the rows "
         "that use them and recreate the type by hand if needed."
     ]
+
+
+# --- schemas (PostgreSQL) --------------------------------------------------------------------
+
+
+def test_postgresql_schemas(postgresql_url: str) -> None:
+    engine = sa.create_engine(postgresql_url, **engine_options(postgresql_url))
+
+    def build(metadata: sa.MetaData, dialect: str) -> None:
+        sa.Table(
+            "report",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("kind", sa.Enum("a", "b", name="report_kind", schema="fml_reports")),
+            schema="fml_reports",
+        )
+        sa.Table(
+            "reader",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("report_id", sa.Integer, sa.ForeignKey("fml_reports.report.id")),
+            sa.Index("ix_reader_report_id", "report_id"),
+            schema="public",
+        )
+
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE SCHEMA fml_reports")
+            conn.exec_driver_sql("CREATE SCHEMA fml_other")
+            conn.exec_driver_sql("CREATE TABLE fml_other.stray (id INTEGER PRIMARY KEY)")
+        metadata = create(engine, build)
+        # The models' schemas are compared; others only with include_schemas.
+        assert compare(engine, metadata).messages == []
+        assert compare(engine, metadata, include_schemas=True).messages == [
+            "Detected removed table 'fml_other.stray'"
+        ]
+
+        def not_other(name: str | None, type_: str, parents: dict[str, Any]) -> bool:
+            return not (type_ == "schema" and name == "fml_other")
+
+        assert (
+            compare(engine, metadata, include_schemas=True, include_name=not_other).messages == []
+        )
+        # A schema the models name that the database does not have yet.
+        sa.Table(
+            "future", metadata, sa.Column("id", sa.Integer, primary_key=True), schema="fml_new"
+        )
+        assert compare(engine, metadata).messages == ["Detected added table 'fml_new.future'"]
+    finally:
+        engine.dispose()

@@ -121,6 +121,7 @@ class _Comparer:
         self.default_schema = self.inspector.default_schema_name
         self.metadatas = metadatas
         self._reflected_tables: dict[tuple[str | None, str], Table] = {}
+        self._schema_names: set[str] | None = None
         #: Indexes that exist but that reflection could not describe: (schema, name).
         self.unreflected_indexes: set[tuple[str | None, str]] = set()
         self.result = Comparison(UpgradeOps())
@@ -165,7 +166,7 @@ class _Comparer:
         schemas: set[str | None] = {None}
         schemas.update(schema for schema, _ in model)
         if self.options.include_schemas:
-            for name in self.inspector.get_schema_names():
+            for name in sorted(self._existing_schemas()):
                 if name in _SYSTEM_SCHEMAS or name.startswith("pg_"):
                     continue
                 if name == self.default_schema:
@@ -175,10 +176,9 @@ class _Comparer:
         return sorted(schemas, key=lambda s: (s is not None, s or ""))
 
     def _db_table_names(self, schema: str | None) -> set[str]:
-        try:
-            names = self.inspector.get_table_names(schema=schema)
-        except Exception:  # noqa: BLE001 - a schema named by a model that does not exist yet
-            return set()
+        if schema is not None and schema not in self._existing_schemas():
+            return set()  # a schema the models name that does not exist yet
+        names = self.inspector.get_table_names(schema=schema)
         version_schema = self._schema(self.options.version_table_schema)
         result = set()
         for name in names:
@@ -187,6 +187,11 @@ class _Comparer:
             if self._name_ok(name, "table", self._parents(schema)):
                 result.add(name)
         return result
+
+    def _existing_schemas(self) -> set[str]:
+        if self._schema_names is None:
+            self._schema_names = set(self.inspector.get_schema_names())
+        return self._schema_names
 
     def _reflect(self, schema: str | None, names: Sequence[str]) -> dict[str, _Reflected]:
         if not names:
