@@ -698,3 +698,40 @@ def test_postgresql_schemas(postgresql_url: str) -> None:
         assert compare(engine, metadata).messages == ["Detected added table 'fml_new.future'"]
     finally:
         engine.dispose()
+
+
+def test_postgresql_new_enum_types(postgresql_url: str) -> None:
+    engine = sa.create_engine(postgresql_url, **engine_options(postgresql_url))
+
+    def before(metadata: sa.MetaData, dialect: str) -> None:
+        sa.Table("person", metadata, sa.Column("id", sa.Integer, primary_key=True))
+
+    try:
+        create(engine, before)
+        metadata = sa.MetaData()
+        sa.Table(
+            "person",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("mood", sa.Enum("calm", "busy", name="mood")),
+        )
+        sa.Table(
+            "ticket",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("state", sa.Enum("open", "closed", name="ticket_state")),
+        )
+        result = compare(engine, metadata)
+    finally:
+        engine.dispose()
+    upgrade = result.upgrade_ops
+    # A new column's type is created first; a new table creates its own (as with Alembic).
+    assert upgrade.ops[0] == EnumTypeOp("create", "mood", ("calm", "busy"))
+    assert isinstance(upgrade.ops[1], CreateTableOp)
+    assert upgrade.implicit_enum_types == [EnumTypeOp("create", "ticket_state", ("open", "closed"))]
+    downgrade = upgrade.reverse().ops
+    assert downgrade[-2:] == [
+        EnumTypeOp("drop", "mood", ("calm", "busy")),
+        EnumTypeOp("drop", "ticket_state", ("open", "closed")),
+    ]
+    assert isinstance(downgrade[-3], DropTableOp)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -271,7 +271,7 @@ class _Comparer:
                 changes = self._compare_table(wanted[name], reflected[name])
                 if not changes.is_empty():
                     modified.append(changes)
-        directives.extend(self._enum_directives(compared))
+        directives.extend(self._enum_directives(compared, created))
         for table in _creation_order(created):
             self.result.messages.append(
                 f"Detected added table '{_label(table.schema, table.name)}'"
@@ -891,7 +891,7 @@ class _Comparer:
 
     # -- PostgreSQL enum types -------------------------------------------------------------------
 
-    def _enum_directives(self, tables: Iterable[Table]) -> list[Directive]:
+    def _enum_directives(self, tables: Iterable[Table], created: list[Table]) -> list[Directive]:
         """Named native enum types the compared tables need: new ones, and new values."""
         if self.dialect.name != "postgresql":
             return []
@@ -901,22 +901,23 @@ class _Comparer:
             existing[key] = list(enum["labels"])
         out: list[Directive] = []
         seen: set[tuple[str | None, str]] = set()
+        with_tables = {key for table in created for key, _ in self._enum_types(table)}
         for table in tables:
-            for column in table.columns:
-                enum_type = column.type
-                if not isinstance(enum_type, sqltypes.Enum) or not enum_type.native_enum:
-                    continue
-                if not enum_type.name:
-                    continue
-                key = (self._schema(enum_type.schema or table.schema), enum_type.name)
+            for key, enum_type in self._enum_types(table):
                 if key in seen:
                     continue
                 seen.add(key)
                 wanted = tuple(enum_type.enums)
                 if key not in existing:
-                    # Created before the tables that use it, dropped after them.
+                    # Creating a table creates the types it uses (here and with Alembic);
+                    # for new columns only, the type is created first. The downgrade drops
+                    # it after the tables and columns that use it.
                     self.result.messages.append(f"Detected added enum type '{key[1]}'")
-                    out.append(EnumTypeOp("create", key[1], wanted, key[0]))
+                    directive = EnumTypeOp("create", key[1], wanted, key[0])
+                    if key in with_tables:
+                        self.result.upgrade_ops.implicit_enum_types.append(directive)
+                    else:
+                        out.append(directive)
                     continue
                 new_values = tuple(v for v in wanted if v not in existing[key])
                 gone = [v for v in existing[key] if v not in wanted]
@@ -932,6 +933,14 @@ class _Comparer:
                     )
                     out.append(EnumTypeOp("add_values", key[1], new_values, key[0]))
         return out
+
+    def _enum_types(self, table: Table) -> Iterator[tuple[tuple[str | None, str], sqltypes.Enum]]:
+        """The named native enum types of the table's columns, keyed (schema, name)."""
+        for column in table.columns:
+            enum_type = column.type
+            if isinstance(enum_type, sqltypes.Enum) and enum_type.native_enum and enum_type.name:
+                schema = self._schema(enum_type.schema or table.schema)
+                yield (schema, enum_type.name), enum_type
 
 
 def _implicit_fk_index(index: dict[str, Any], fk: dict[str, Any]) -> bool:
@@ -1053,7 +1062,12 @@ def _reflected_index_op(
             columns.append(text(expressions[position]))
         elif name is not None:
             columns.append(str(name))
-    kw = dict(found.get("dialect_options") or {})
+    # Options the database reports at their defaults (postgresql_include=[]) are left out.
+    kw = {
+        key: value
+        for key, value in (found.get("dialect_options") or {}).items()
+        if value is not None and value != [] and value != ()
+    }
     return CreateIndexOp(
         found["name"], table_name, tuple(columns), schema, bool(found.get("unique")), kw=kw
     )

@@ -129,6 +129,10 @@ class UpgradeOps:
     dropping the table drops them (so the upgrade does not drop them one by one, which
     MySQL refuses for an index a foreign key needs), and the downgrade creates them again
     after the table.
+
+    ``implicit_enum_types`` are the PostgreSQL enum types that creating a table creates
+    (as ``create_table`` does with Alembic too): the upgrade does not name them, the
+    downgrade drops them last.
     """
 
     ops: list[Directive] = field(default_factory=list)
@@ -137,6 +141,7 @@ class UpgradeOps:
     dropped_table_indexes: dict[tuple[str | None, str], list[CreateIndexOp]] = field(
         default_factory=dict
     )
+    implicit_enum_types: list[EnumTypeOp] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         """Whether nothing was detected (a table with no changes does not count)."""
@@ -175,6 +180,7 @@ class UpgradeOps:
                 indexes = self.dropped_table_indexes.get((op.schema, op.table_name))
                 if indexes:
                     out.append(ModifyTableOps(op.table_name, list(indexes), op.schema))
+        out.extend(enum.reverse() for enum in reversed(self.implicit_enum_types))
         return DowngradeOps(out)
 
 
