@@ -735,3 +735,20 @@ def test_postgresql_new_enum_types(postgresql_url: str) -> None:
         EnumTypeOp("drop", "ticket_state", ("open", "closed")),
     ]
     assert isinstance(downgrade[-3], DropTableOp)
+
+
+def test_generated_values_are_not_server_default_changes(engine: sa.Engine) -> None:
+    def build(metadata: sa.MetaData, dialect: str) -> None:
+        sa.Table(
+            "stamped",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("price", sa.Integer),
+            sa.Column("doubled", sa.Integer, sa.Computed("price * 2", persisted=True)),
+            sa.Column("touched", sa.String(20), server_default="never"),
+        )
+
+    metadata = create(engine, build)
+    # The models say only that the database fills "touched" (a trigger, say).
+    metadata.tables["stamped"].c.touched.server_default = sa.FetchedValue()
+    assert compare(engine, metadata).messages == []

@@ -508,6 +508,14 @@ class _Comparer:
         if setting is False:
             return False
         reflected = found.get("default")
+        theirs_generated = found.get("computed") or found.get("identity")
+        if (
+            column.server_default is not None
+            and not isinstance(column.server_default, DefaultClause)
+        ) or theirs_generated:
+            # FetchedValue, Computed, Identity: the database makes the value some way a
+            # default clause does not state; there is nothing to compare.
+            return False
         ours = model_default_text(column, self.dialect)
         if callable(setting):
             verdict = setting(
