@@ -137,6 +137,7 @@ def test_types_in_sync_with_timezone(engine: sa.Engine) -> None:
     assert_in_sync(engine, build)
 
 
+@pytest.mark.postgresql
 def test_postgresql_array_and_native_types(postgresql_url: str) -> None:
     from sqlalchemy.dialects import postgresql as pg
 
@@ -160,6 +161,7 @@ def test_postgresql_array_and_native_types(postgresql_url: str) -> None:
         engine.dispose()
 
 
+@pytest.mark.mysql
 def test_mysql_native_types(mysql_url: str) -> None:
     from sqlalchemy.dialects import mysql
 
@@ -226,72 +228,84 @@ def test_server_defaults_in_sync(engine: sa.Engine) -> None:
             "name VARCHAR(20) DEFAULT 'x'::character varying",
             sa.Column("name", sa.String(20), server_default="x"),
             id="pg-cast",
+            marks=pytest.mark.postgresql,
         ),
         pytest.param(
             "postgresql",
             "name TEXT DEFAULT ('x'::text)",
             sa.Column("name", sa.Text, server_default="x"),
             id="pg-cast-parentheses",
+            marks=pytest.mark.postgresql,
         ),
         pytest.param(
             "postgresql",
             "at TIMESTAMP DEFAULT CURRENT_TIMESTAMP",
             sa.Column("at", sa.DateTime, server_default=sa.func.now()),
             id="pg-current-timestamp-vs-now",
+            marks=pytest.mark.postgresql,
         ),
         pytest.param(
             "postgresql",
             "at TIMESTAMP DEFAULT now()",
             sa.Column("at", sa.DateTime, server_default=sa.text("CURRENT_TIMESTAMP")),
             id="pg-now-vs-current-timestamp",
+            marks=pytest.mark.postgresql,
         ),
         pytest.param(
             "postgresql",
             "n NUMERIC(5, 2) DEFAULT 1.5",
             sa.Column("n", sa.Numeric(5, 2), server_default="1.5"),
             id="pg-number-quoted",
+            marks=pytest.mark.postgresql,
         ),
         pytest.param(
             "postgresql",
             "d DATE DEFAULT ('2020-01-01'::date)",
             sa.Column("d", sa.Date, server_default="2020-01-01"),
             id="pg-date-cast",
+            marks=pytest.mark.postgresql,
         ),
         pytest.param(
             "sqlite",
             "name VARCHAR(20) DEFAULT ('x')",
             sa.Column("name", sa.String(20), server_default="x"),
             id="sqlite-parentheses",
+            marks=pytest.mark.sqlite,
         ),
         pytest.param(
             "sqlite",
             "at DATETIME DEFAULT (CURRENT_TIMESTAMP)",
             sa.Column("at", sa.DateTime, server_default=sa.func.now()),
             id="sqlite-current-timestamp",
+            marks=pytest.mark.sqlite,
         ),
         pytest.param(
             "sqlite",
             "n INTEGER DEFAULT (0)",
             sa.Column("n", sa.Integer, server_default="0"),
             id="sqlite-number-parentheses",
+            marks=pytest.mark.sqlite,
         ),
         pytest.param(
             "sqlite",
             "flag BOOLEAN DEFAULT 1",
             sa.Column("flag", sa.Boolean, server_default=sa.true()),
             id="sqlite-boolean",
+            marks=pytest.mark.sqlite,
         ),
         pytest.param(
             "mysql",
             "at DATETIME DEFAULT CURRENT_TIMESTAMP",
             sa.Column("at", sa.DateTime, server_default=sa.func.now()),
             id="mysql-current-timestamp",
+            marks=pytest.mark.mysql,
         ),
         pytest.param(
             "mysql",
             "flag TINYINT(1) DEFAULT 1",
             sa.Column("flag", sa.Boolean, server_default=sa.true()),
             id="mysql-boolean",
+            marks=pytest.mark.mysql,
         ),
         pytest.param(
             "postgresql",
@@ -300,6 +314,7 @@ def test_server_defaults_in_sync(engine: sa.Engine) -> None:
                 "at", sa.DateTime(timezone=True), server_default=sa.text("now() at time zone 'utc'")
             ),
             id="pg-expression-with-cast-inside",
+            marks=pytest.mark.postgresql,
         ),
         pytest.param(
             "mysql",
@@ -310,18 +325,21 @@ def test_server_defaults_in_sync(engine: sa.Engine) -> None:
                 server_default=sa.text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"),
             ),
             id="mysql-on-update",
+            marks=pytest.mark.mysql,
         ),
         pytest.param(
             "mysql",
             "n DECIMAL(6, 2) DEFAULT 1.5",
             sa.Column("n", sa.Numeric(6, 2), server_default="1.5"),
             id="mysql-decimal-trailing-zero",
+            marks=pytest.mark.mysql,
         ),
         pytest.param(
             "mysql",
             "n INT DEFAULT '3'",
             sa.Column("n", sa.Integer, server_default=sa.text("3")),
             id="mysql-number-quoted",
+            marks=pytest.mark.mysql,
         ),
     ],
 )
@@ -455,6 +473,7 @@ def test_naming_convention_in_sync(engine: sa.Engine) -> None:
     assert_in_sync(engine, build)
 
 
+@pytest.mark.mysql
 def test_mysql_foreign_key_indexes_are_not_changes(mysql_url: str) -> None:
     # MariaDB creates an index for each foreign key (named after the constraint).
     engine = sa.create_engine(mysql_url, **engine_options(mysql_url))
@@ -518,6 +537,7 @@ def test_expression_index_in_sync(request: pytest.FixtureRequest, database_url: 
 # --- hooks see the objects Alembic gives them -------------------------------------------------
 
 
+@pytest.mark.sqlite
 def test_hooks_get_reflected_objects_attached_to_their_table(sqlite_url: str) -> None:
     engine = sa.create_engine(sqlite_url)
     seen: list[tuple[str, str | None, bool, str, str | None]] = []
@@ -620,6 +640,7 @@ def test_enum_type_directives_reverse() -> None:
     assert EnumTypeOp("add_values", "mood", ("x",)).reverse().action == "keep_values"
 
 
+@pytest.mark.postgresql
 def test_postgresql_enum_values_the_models_drop_are_a_warning(postgresql_url: str) -> None:
     engine = sa.create_engine(postgresql_url, **engine_options(postgresql_url))
 
@@ -653,6 +674,7 @@ def test_postgresql_enum_values_the_models_drop_are_a_warning(postgresql_url: st
 # --- schemas (PostgreSQL) --------------------------------------------------------------------
 
 
+@pytest.mark.postgresql
 def test_postgresql_schemas(postgresql_url: str) -> None:
     engine = sa.create_engine(postgresql_url, **engine_options(postgresql_url))
 
@@ -700,6 +722,7 @@ def test_postgresql_schemas(postgresql_url: str) -> None:
         engine.dispose()
 
 
+@pytest.mark.postgresql
 def test_postgresql_new_enum_types(postgresql_url: str) -> None:
     engine = sa.create_engine(postgresql_url, **engine_options(postgresql_url))
 

@@ -99,6 +99,7 @@ def test_detected_lines_on_stderr(tmp_path: Path, database_url: str) -> None:
     assert "batch_op.drop_column('age')" in source
 
 
+@pytest.mark.sqlite
 def test_no_changes_writes_no_file(cli: Cli) -> None:
     cli("migrate")
     cli("upgrade")
@@ -110,6 +111,7 @@ def test_no_changes_writes_no_file(cli: Cli) -> None:
         assert cli.files() == before
 
 
+@pytest.mark.sqlite
 def test_revision_autogenerate_writes_the_changes(cli: Cli) -> None:
     cli("migrate")
     cli("upgrade")
@@ -119,6 +121,7 @@ def test_revision_autogenerate_writes_the_changes(cli: Cli) -> None:
     assert "drop_column('age')" in _generated(result).read_text()
 
 
+@pytest.mark.sqlite
 def test_a_pending_migration_stops_migrate_and_check(cli: Cli) -> None:
     cli("migrate", "-m", "users")  # written, not applied
     before = cli.files()
@@ -130,6 +133,7 @@ def test_a_pending_migration_stops_migrate_and_check(cli: Cli) -> None:
         assert cli.files() == before
 
 
+@pytest.mark.sqlite
 def test_check_exit_statuses(cli: Cli) -> None:
     cli("migrate")
     cli("upgrade")
@@ -158,6 +162,7 @@ def _legacy(url: str) -> None:
         engine.dispose()
 
 
+@pytest.mark.sqlite
 def test_excluded_tables_and_the_version_table_are_never_touched(
     tmp_path: Path, sqlite_url: str
 ) -> None:
@@ -217,6 +222,7 @@ def test_the_version_table_is_not_a_removed_table(tmp_path: Path, database_url: 
     assert "alembic_version" not in _generated(result).read_text()
 
 
+@pytest.mark.sqlite
 def test_process_revision_directives_that_empties_them_writes_nothing(cli: Cli) -> None:
     seen: list[Any] = []
 
@@ -230,6 +236,7 @@ def test_process_revision_directives_that_empties_them_writes_nothing(cli: Cli) 
     assert cli.files() == []
 
 
+@pytest.mark.sqlite
 def test_process_revision_directives_can_change_the_message(cli: Cli) -> None:
     seen: list[Any] = []
 
@@ -247,6 +254,7 @@ def test_process_revision_directives_can_change_the_message(cli: Cli) -> None:
     assert seen == [(True, (), "sqlite"), (True, (first_id,), "sqlite")]
 
 
+@pytest.mark.sqlite
 def test_flask_migrate_env_hook_drops_empty_revisions(cli: Cli) -> None:
     # The hook of Flask-Migrate's own env.py, as projects copy it into Migrate(...).
     def process_revision_directives(context: Any, revision: Any, directives: list[Any]) -> None:
@@ -264,6 +272,7 @@ def test_flask_migrate_env_hook_drops_empty_revisions(cli: Cli) -> None:
     assert cli.files() == before
 
 
+@pytest.mark.sqlite
 def test_compare_type_false_ignores_type_changes(cli: Cli) -> None:
     cli("migrate")
     cli("upgrade")
@@ -272,6 +281,7 @@ def test_compare_type_false_ignores_type_changes(cli: Cli) -> None:
     assert _detected(result) == ["Detected removed column 'user.age'"]
 
 
+@pytest.mark.sqlite
 def test_compare_type_callable_is_honoured(cli: Cli) -> None:
     calls: list[tuple[str, str, str]] = []
 
@@ -307,6 +317,7 @@ def test_compare_type_callable_is_honoured(cli: Cli) -> None:
     assert {name for name, _, _ in calls} == {"id", "name", "age"}
 
 
+@pytest.mark.sqlite
 def test_compare_server_default_off_by_default_and_on_when_asked(cli: Cli) -> None:
     cli("migrate")
     cli("upgrade")
