@@ -775,3 +775,41 @@ def test_generated_values_are_not_server_default_changes(engine: sa.Engine) -> N
     # The models say only that the database fills "touched" (a trigger, say).
     metadata.tables["stamped"].c.touched.server_default = sa.FetchedValue()
     assert compare(engine, metadata).messages == []
+
+
+@pytest.mark.sqlite
+def test_unnamed_constraints_to_drop_are_a_warning(sqlite_url: str) -> None:
+    engine = sa.create_engine(sqlite_url)
+
+    def before(metadata: sa.MetaData, dialect: str) -> None:
+        sa.Table("org", metadata, sa.Column("id", sa.Integer, primary_key=True))
+        sa.Table(
+            "person",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("org_id", sa.Integer, sa.ForeignKey("org.id")),
+            sa.Column("email", sa.String(20), unique=True),
+        )
+
+    try:
+        create(engine, before)
+        metadata = sa.MetaData()
+        sa.Table("org", metadata, sa.Column("id", sa.Integer, primary_key=True))
+        sa.Table(
+            "person",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("org_id", sa.Integer),
+            sa.Column("email", sa.String(20)),
+        )
+        result = compare(engine, metadata)
+    finally:
+        engine.dispose()
+    assert result.messages == [
+        "Detected removed unique constraint 'None' on '['email']'",
+        "Detected removed foreign key (org_id)(id) on table person",
+    ]
+    assert [w.split(" has no name")[0] for w in result.warnings] == [
+        "The unique constraint on (email) of 'person'",
+        "The foreign key on (org_id) of 'person'",
+    ]

@@ -690,6 +690,8 @@ class _Comparer:
             if not name and dropped.intersection(cols):
                 restore.append(original)  # dropped with the column, by SQLite's batch mode
                 continue
+            if not name:
+                self._unnamed_drop("unique constraint", cols, label)
             drops.append(DropConstraintOp(name or "", table.name, "unique", schema, original))
 
     def _compare_foreign_keys(
@@ -769,6 +771,8 @@ class _Comparer:
                 if not name and dropped.intersection(original.local_cols):
                     restore.append(original)  # dropped with the column, by SQLite's batch mode
                     continue
+                if not name:
+                    self._unnamed_drop("foreign key", original.local_cols, label)
                 drops.append(
                     DropConstraintOp(name or "", table.name, "foreignkey", schema, original)
                 )
@@ -783,6 +787,14 @@ class _Comparer:
                                     index["name"], table.name, schema, columns=local, unique=False
                                 )
                             )
+
+    def _unnamed_drop(self, kind: str, columns: Sequence[str], label: str) -> None:
+        self.result.warnings.append(
+            f"The {kind} on ({', '.join(columns)}) of '{label}' has no name in the database, "
+            "so the migration cannot drop it by name: edit the revision (with SQLite, "
+            "batch_alter_table(..., naming_convention=...) names reflected constraints), "
+            "and name constraints in the models, e.g. with a MetaData naming_convention."
+        )
 
     def _indexed(self, table: Table, item: _Reflected, columns: tuple[str, ...]) -> bool:
         """Whether an index of the database or the models starts with ``columns``."""
