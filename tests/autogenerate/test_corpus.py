@@ -571,10 +571,6 @@ CASES = [
         ),
         BASE_ROWS,
         options=SD,
-        broken={
-            "sqlite": "batch add_column of a Boolean(create_constraint=True) is not rebuilt",
-            "postgresql": "add_column adds a Boolean's CHECK (x IN (0, 1)) on native booleans",
-        },
     ),
     Case(
         "referencing-tables-removed",

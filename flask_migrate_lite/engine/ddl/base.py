@@ -449,10 +449,14 @@ class DefaultImpl:
         self.check_add_column(table_name, column)
         self.execute(AddColumn(table_name, column, schema))
         for constraint in sorted(table.constraints, key=lambda c: str(c.name or "")):
-            if not isinstance(constraint, PrimaryKeyConstraint) and not self.inline_constraint(
-                constraint
-            ):
-                self.add_constraint(constraint)
+            if isinstance(constraint, PrimaryKeyConstraint) or self.inline_constraint(constraint):
+                continue
+            # A type's own CHECK (Boolean, Enum) only where the type asks for one here:
+            # databases with native booleans and enums need none.
+            rule = getattr(constraint, "_create_rule", None)
+            if rule is not None and not rule(self.ddl_compiler()):
+                continue
+            self.add_constraint(constraint)
         for index in sorted(table.indexes, key=lambda ix: ix.name or ""):
             self.create_index(index)
         if (

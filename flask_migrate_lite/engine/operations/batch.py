@@ -347,6 +347,8 @@ class BatchOperations:
                 column = operation.column
                 if column.constraints or column.primary_key:
                     return False
+                if getattr(column.type, "create_constraint", False):
+                    return False  # a Boolean/Enum CHECK: ADD COLUMN cannot add it, a rebuild can
                 if column.computed is not None and column.computed.persisted:
                     return False
                 try:
