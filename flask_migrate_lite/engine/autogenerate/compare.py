@@ -198,13 +198,30 @@ class _Comparer:
             return {}
         insp = self.inspector
         kw: dict[str, Any] = {"schema": schema, "filter_names": list(names)}
+        # SQLite answers each kind of question table by table; its CREATE TABLE text says
+        # which tables can have foreign keys, unique or check constraints at all.
+        having = self._sqlite_tables_having(schema, names)
+
+        def only(word: str) -> dict[str, Any]:
+            if having is None:
+                return kw
+            return {"schema": schema, "filter_names": sorted(having[word])}
+
         columns = insp.get_multi_columns(**kw)
         pks = insp.get_multi_pk_constraint(**kw)
-        fks = insp.get_multi_foreign_keys(**kw)
+        fks = (
+            insp.get_multi_foreign_keys(**only("REFERENCES"))
+            if _wanted(having, "REFERENCES")
+            else {}
+        )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", exc.SAWarning)
             indexes = insp.get_multi_indexes(**kw)
-            uniques = insp.get_multi_unique_constraints(**kw)
+            uniques = (
+                insp.get_multi_unique_constraints(**only("UNIQUE"))
+                if _wanted(having, "UNIQUE")
+                else {}
+            )
         for warning in caught:
             found = _UNREFLECTED_INDEX.search(str(warning.message))
             if found is None:
@@ -214,7 +231,11 @@ class _Comparer:
             else:
                 self.unreflected_indexes.add((schema, found[1]))
         try:
-            checks = insp.get_multi_check_constraints(**kw)
+            checks = (
+                insp.get_multi_check_constraints(**only("CHECK"))
+                if _wanted(having, "CHECK")
+                else {}
+            )
         except NotImplementedError:
             checks = {}
         comments: dict[Any, Any] = {}
@@ -308,6 +329,36 @@ class _Comparer:
             out.append(ModifyTableOps(table.name, index_ops, schema))
         return out
 
+    def _sqlite_tables_having(
+        self, schema: str | None, names: Sequence[str]
+    ) -> dict[str, set[str]] | None:
+        """On SQLite, which of ``names`` mention REFERENCES, UNIQUE or CHECK in their DDL."""
+        if self.dialect.name != "sqlite":
+            return None
+        prefix = self.dialect.identifier_preparer.quote_schema(schema) + "." if schema else ""
+        rows = self.connection.exec_driver_sql(
+            f"SELECT name, sql FROM {prefix}sqlite_master WHERE type = 'table'"
+        ).all()
+        wanted = set(names)
+        having: dict[str, set[str]] = {"REFERENCES": set(), "UNIQUE": set(), "CHECK": set()}
+        for name, sql in rows:
+            if name not in wanted:
+                continue
+            upper = (sql or "").upper()
+            for word, tables in having.items():
+                if word in upper:
+                    tables.add(name)
+        return having
+
+    def _hooks_see_objects(self) -> bool:
+        """Whether a hook will be handed reflected objects (so they must be built)."""
+        options = self.options
+        return (
+            options.include_object is not None
+            or callable(options.compare_type)
+            or callable(options.compare_server_default)
+        )
+
     def _reflected_table(self, item: _Reflected) -> Table:
         """The database's table as a :class:`~sqlalchemy.Table` (made once per table).
 
@@ -324,6 +375,8 @@ class _Comparer:
         self, item: _Reflected, kind: type[Any], name: str | None, columns: Sequence[str]
     ) -> Any:
         """The reflected index or constraint of that kind, by name, else by columns."""
+        if self.options.include_object is None:
+            return None  # only hooks look at reflected objects; building them costs time
         table = self._reflected_table(item)
         candidates = table.indexes if kind is Index else table.constraints
         found = [c for c in candidates if isinstance(c, kind)]
@@ -391,7 +444,9 @@ class _Comparer:
         comments: list[TableOp] = []
 
         reflected_cols = {col["name"]: col for col in item.columns}
-        theirs = self._reflected_table(item).columns
+        theirs: Any = (
+            self._reflected_table(item).columns if self._hooks_see_objects() else _NoObjects()
+        )
         parents = self._parents(schema, name)
         for column in table.columns:
             if not self._name_ok(column.name, "column", parents):
@@ -447,7 +502,7 @@ class _Comparer:
         table: Table,
         column: Column[Any],
         found: dict[str, Any],
-        reflected: Column[Any],
+        reflected: Column[Any] | None,
         label: str,
     ) -> AlterColumnOp | None:
         where = f"'{label}.{column.name}'"
@@ -488,7 +543,7 @@ class _Comparer:
         )
 
     def _type_changed(
-        self, column: Column[Any], found: dict[str, Any], reflected: Column[Any]
+        self, column: Column[Any], found: dict[str, Any], reflected: Column[Any] | None
     ) -> bool:
         setting = self.options.compare_type
         if setting is False:
@@ -502,7 +557,7 @@ class _Comparer:
         return types_differ(found["type"], column.type, self.dialect)
 
     def _default_changed(
-        self, column: Column[Any], found: dict[str, Any], reflected_column: Column[Any]
+        self, column: Column[Any], found: dict[str, Any], reflected_column: Column[Any] | None
     ) -> bool:
         setting = self.options.compare_server_default
         if setting is False:
@@ -976,6 +1031,17 @@ def _implicit_fk_index(index: dict[str, Any], fk: dict[str, Any]) -> bool:
     return (
         name == fk.get("name") or re.fullmatch(re.escape(columns[0]) + r"(_\d+)?", name) is not None
     )
+
+
+def _wanted(having: dict[str, set[str]] | None, word: str) -> bool:
+    return having is None or bool(having[word])
+
+
+class _NoObjects:
+    """Stands in for the reflected columns when no hook needs them."""
+
+    def __getitem__(self, name: str) -> None:
+        return None
 
 
 def _looks_user_named(name: str | None) -> bool:
