@@ -31,9 +31,9 @@ def parse_x_args(values: tuple[str, ...] | list[str] | None) -> dict[str, str]:
 class MigrateConfig:
     """Settings of one command run, adjustable by ``@migrate.configure`` callbacks.
 
-    ``main_options`` holds the ``[alembic]`` keys of ``alembic.ini`` (callbacks may change
-    them with :meth:`set_main_option`); ``attributes`` is a free dict shared with the run;
-    ``cmd_opts.x`` lists the raw ``-x`` arguments.
+    :meth:`get_main_option` reads the ``[alembic]`` keys of ``alembic.ini`` and
+    :meth:`set_main_option` changes them for the run; ``attributes`` is a free dict shared
+    with the run; ``cmd_opts.x`` lists the raw ``-x`` arguments.
     """
 
     def __init__(

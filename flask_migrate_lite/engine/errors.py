@@ -13,9 +13,8 @@ from collections.abc import Sequence
 class MigrateError(Exception):
     """Base class of every error a user can cause.
 
-    ``usage`` is true when the problem is in what was typed (an unknown revision, a bad
-    option) rather than in the state of the files or the database; the command line exits
-    with status 2 for those only when click itself rejected the input, and 1 otherwise.
+    ``message`` is the one sentence the command line prints after ``Error:``; it exits with
+    status 1 (status 2 is left to click, for options it rejects itself).
     """
 
     def __init__(self, message: str) -> None:
