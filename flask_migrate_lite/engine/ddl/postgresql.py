@@ -9,6 +9,9 @@ Indexes take SQLAlchemy's ``postgresql_*`` options (``postgresql_concurrently=Tr
 A table or column using a named :class:`~sqlalchemy.Enum` needs its type first: creating the
 table (or adding the column) creates the type when it does not exist yet, online by looking
 it up and offline with a guarded ``DO`` block, so scripts written for Alembic run unchanged.
+The type goes in the schema SQLAlchemy gives it (its own ``schema=``, else the metadata's,
+else the default schema) — the one the column's type is written with — not necessarily the
+table's.
 Dropping a table leaves its types, as Alembic does; autogenerate writes the ``DROP TYPE``.
 """
 
@@ -21,7 +24,7 @@ from sqlalchemy import Column, Enum, Table, text
 from sqlalchemy.sql.elements import TextClause
 
 from ..errors import CommandError
-from .base import DefaultImpl
+from .base import DefaultImpl, column_table
 
 __all__ = ["PostgresqlImpl"]
 
@@ -35,30 +38,40 @@ class PostgresqlImpl(DefaultImpl):
     def type_using(self, kw: Mapping[str, Any]) -> str | TextClause | None:
         """``postgresql_using=`` of ``op.alter_column``: how old values convert."""
         using = kw.get("postgresql_using")
-        if using is None or isinstance(using, str | TextClause):
+        if using is None or isinstance(using, str):
             return using
+        if isinstance(using, TextClause):
+            # The DDL compiler cannot render SQL expressions; the expression compiler can.
+            compiled = using.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
+            return str(compiled)
         raise CommandError("postgresql_using= must be SQL text or a text() expression.")
 
     def create_table(self, table: Table, *, if_not_exists: bool | None = None) -> None:
         """Create the enum types the table needs, then the table."""
-        self.create_enum_types(table.columns, table.schema)
+        self.create_enum_types(table.columns)
         super().create_table(table, if_not_exists=if_not_exists)
 
     def add_column(
         self, table_name: str, column: Column[Any], *, schema: str | None = None
     ) -> None:
         """Create the column's enum type if needed, then add the column."""
-        self.create_enum_types([column], schema)
+        # Attached to its table first: that settles the schema of the column's type.
+        column_table(table_name, column, schema)
+        self.create_enum_types([column])
         super().add_column(table_name, column, schema=schema)
 
-    def create_enum_types(self, columns: Iterable[Column[Any]], schema: str | None) -> None:
-        """``CREATE TYPE ... AS ENUM`` for each named native enum that does not exist yet."""
+    def create_enum_types(self, columns: Iterable[Column[Any]]) -> None:
+        """``CREATE TYPE ... AS ENUM`` for each named native enum that does not exist yet.
+
+        Each type is created in its own schema (``None``: the default one), where the
+        column's type refers to it; a table's schema does not carry over to its types.
+        """
         seen: set[tuple[str | None, str]] = set()
         for column in columns:
             type_ = column.type
             if not isinstance(type_, Enum) or not type_.native_enum or not type_.name:
                 continue
-            type_schema = type_.schema or schema
+            type_schema = type_.schema
             key = (type_schema, type_.name)
             if key in seen:
                 continue
