@@ -778,7 +778,9 @@ def test_generated_values_are_not_server_default_changes(engine: sa.Engine) -> N
 
 
 @pytest.mark.sqlite
-def test_unnamed_constraints_to_drop_are_a_warning(sqlite_url: str) -> None:
+def test_unnamed_sqlite_constraints_are_dropped_through_a_naming_convention(
+    sqlite_url: str,
+) -> None:
     engine = sa.create_engine(sqlite_url)
 
     def before(metadata: sa.MetaData, dialect: str) -> None:
@@ -809,7 +811,15 @@ def test_unnamed_constraints_to_drop_are_a_warning(sqlite_url: str) -> None:
         "Detected removed unique constraint 'None' on '['email']'",
         "Detected removed foreign key (org_id)(id) on table person",
     ]
-    assert [w.split(" has no name")[0] for w in result.warnings] == [
-        "The unique constraint on (email) of 'person'",
-        "The foreign key on (org_id) of 'person'",
+    assert result.warnings == []
+    [changes] = [op for op in result.upgrade_ops.ops if getattr(op, "table_name", "") == "person"]
+    assert changes.naming_convention == {
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    }
+    assert sorted((op.constraint_name, op.type_) for op in changes.ops) == [
+        ("fk_person_org_id_org", "foreignkey"),
+        ("uq_person_email", "unique"),
     ]
+    # The downgrade creates them unnamed again, as they were.
+    assert changes.reverse().naming_convention == {}

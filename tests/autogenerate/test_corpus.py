@@ -179,13 +179,6 @@ def with_naming_convention(md: sa.MetaData, dialect: str) -> None:
 
 SD = {"compare_server_default": True}
 
-#: SQLite reflects unnamed constraints without a name, and batch mode drops constraints by
-#: name only (batch.py drop_constraint): an unnamed one cannot be dropped while its column
-#: stays. (Dropped with its column it works: the batch drops it with the column.)
-UNNAMED_ON_SQLITE = {
-    "sqlite": "batch_op.drop_constraint() cannot drop an unnamed SQLite constraint",
-}
-
 CASES = [
     # -- tables
     Case(
@@ -362,14 +355,12 @@ CASES = [
         models(email=col("email", sa.String(120), unique=True)),
         base,
         BASE_ROWS,
-        broken=UNNAMED_ON_SQLITE,
     ),
     Case(
         "unnamed-multi-column-unique-removed",
         models(items=[item(sa.UniqueConstraint, "name", "email")]),
         base,
         BASE_ROWS,
-        broken=UNNAMED_ON_SQLITE,
     ),
     Case(
         "unique-true-column-added",
@@ -444,7 +435,6 @@ CASES = [
         models(items=[col("org_id", sa.Integer)]),
         {"org": ORGS, "user": with_user(org_id=[1, 2, None])},
         expect=["Detected removed foreign key (org_id)(id) on table user"],
-        broken=UNNAMED_ON_SQLITE,
     ),
     Case(
         "column-with-foreign-key-and-index-removed",

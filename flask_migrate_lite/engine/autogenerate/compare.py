@@ -121,6 +121,7 @@ class _Comparer:
         self.default_schema = self.inspector.default_schema_name
         self.metadatas = metadatas
         self._reflected_tables: dict[tuple[str | None, str], Table] = {}
+        self._conventions: dict[tuple[str | None, str], dict[str, str]] = {}
         self._schema_names: set[str] | None = None
         #: Indexes that exist but that reflection could not describe: (schema, name).
         self.unreflected_indexes: set[tuple[str | None, str]] = set()
@@ -495,7 +496,13 @@ class _Comparer:
                 self.result.messages.append(f"Detected table comment '{label}'")
                 comments.append(CreateTableCommentOp(name, table.comment, item.comment, schema))
         ops = drops + adds_columns + alters + creates + drop_columns + comments
-        return ModifyTableOps(name, ops, schema, restore=restore)
+        return ModifyTableOps(
+            name,
+            ops,
+            schema,
+            restore=restore,
+            naming_convention=self._conventions.get((schema, name), {}),
+        )
 
     def _compare_column(
         self,
@@ -745,7 +752,13 @@ class _Comparer:
             if not name and dropped.intersection(cols):
                 restore.append(original)  # dropped with the column, by SQLite's batch mode
                 continue
-            if not name:
+            if not name and self.dialect.name == "sqlite":
+                # Named for the batch by a naming convention (see _UNNAMED_CONVENTION).
+                name = f"uq_{table.name}_{'_'.join(cols)}"
+                self._conventions.setdefault((schema, table.name), {})["uq"] = _UNNAMED_CONVENTION[
+                    "uq"
+                ]
+            elif not name:
                 self._unnamed_drop("unique constraint", cols, label)
             drops.append(DropConstraintOp(name or "", table.name, "unique", schema, original))
 
@@ -826,7 +839,12 @@ class _Comparer:
                 if not name and dropped.intersection(original.local_cols):
                     restore.append(original)  # dropped with the column, by SQLite's batch mode
                     continue
-                if not name:
+                if not name and self.dialect.name == "sqlite":
+                    local_cols = "_".join(original.local_cols)
+                    name = f"fk_{table.name}_{local_cols}_{original.referent_table}"
+                    conventions = self._conventions.setdefault((schema, table.name), {})
+                    conventions["fk"] = _UNNAMED_CONVENTION["fk"]
+                elif not name:
                     self._unnamed_drop("foreign key", original.local_cols, label)
                 drops.append(
                     DropConstraintOp(name or "", table.name, "foreignkey", schema, original)
@@ -1031,6 +1049,13 @@ def _implicit_fk_index(index: dict[str, Any], fk: dict[str, Any]) -> bool:
     return (
         name == fk.get("name") or re.fullmatch(re.escape(columns[0]) + r"(_\d+)?", name) is not None
     )
+
+
+#: How a batch names the constraints SQLite keeps unnamed, so that they can be dropped.
+_UNNAMED_CONVENTION = {
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+}
 
 
 def _wanted(having: dict[str, set[str]] | None, word: str) -> bool:

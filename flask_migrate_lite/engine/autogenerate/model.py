@@ -74,6 +74,9 @@ class ModifyTableOps:
     ops: list[TableOp]
     schema: str | None = None
     restore: list[TableOp] = field(default_factory=list)
+    #: ``batch_alter_table(naming_convention=...)`` for the upgrade: names for constraints
+    #: the database keeps unnamed (SQLite), which the operations drop by those names.
+    naming_convention: dict[str, str] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         """Whether there is nothing to change."""

@@ -322,11 +322,11 @@ class _Renderer:
             for op in directive.ops:
                 self.statement(self.table_op(op, "op"), 4)
             return
-        header = _call(
-            "op.batch_alter_table",
-            [repr(directive.table_name)],
-            [("schema", repr(directive.schema))],
-        )
+        options: _Kwargs = [("schema", repr(directive.schema))]
+        if directive.naming_convention:
+            # Names for the constraints SQLite keeps unnamed, so the batch can drop them.
+            options.append(("naming_convention", repr(dict(directive.naming_convention))))
+        header = _call("op.batch_alter_table", [repr(directive.table_name)], options)
 
         def body() -> None:
             for op in directive.ops:
