@@ -395,7 +395,7 @@ def test_mysql_alter_column_names_the_missing_existing_type() -> None:
         "because MODIFY/CHANGE COLUMN restates the whole column; pass existing_type= "
         "(the column's current type) to alter_column."
     )
-    with pytest.raises(UnsupportedOperation, match=r"pass existing_type and existing_nullable="):
+    with pytest.raises(UnsupportedOperation, match=r"pass existing_type= and existing_nullable="):
         ops.alter_column("account", "name", comment="c")
     with pytest.raises(UnsupportedOperation, match=r"pass existing_nullable= \(the column's"):
         ops.alter_column("account", "name", type_=sa.Text())

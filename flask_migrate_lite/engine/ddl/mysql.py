@@ -165,7 +165,7 @@ class MySQLImpl(DefaultImpl):
             raise self.unsupported(
                 f"change column '{column_name}' of table '{table_name}' without its full "
                 "definition, because MODIFY/CHANGE COLUMN restates the whole column",
-                f"pass {' and '.join(missing)}= (the column's current "
+                f"pass {' and '.join(m + '=' for m in missing)} (the column's current "
                 f"{' and '.join(m.removeprefix('existing_') for m in missing)}) to alter_column",
             )
         default = server_default if server_default is not False else existing_server_default
