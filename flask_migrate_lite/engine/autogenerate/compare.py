@@ -294,11 +294,14 @@ class _Comparer:
                 if not changes.is_empty():
                     modified.append(changes)
         directives.extend(self._enum_directives(compared, created))
-        for table in _creation_order(created):
+        order, deferred = _creation_order(created)
+        for table in order:
             self.result.messages.append(
                 f"Detected added table '{_label(table.schema, table.name)}'"
             )
-            directives.extend(self._create_table(table))
+            directives.extend(self._create_table(table, deferred))
+        for constraint in deferred:
+            directives.append(self._deferred_foreign_key(constraint))
         directives.extend(modified)
         for item in reversed(_reflected_order(removed)):
             label = _label(item.schema, item.name)
@@ -313,10 +316,12 @@ class _Comparer:
 
     # -- whole tables --------------------------------------------------------------------------
 
-    def _create_table(self, table: Table) -> list[Directive]:
+    def _create_table(
+        self, table: Table, deferred: Sequence[ForeignKeyConstraint] = ()
+    ) -> list[Directive]:
         schema = self._schema(table.schema)
         items: list[SchemaItem] = [_copy_column(column) for column in table.columns]
-        items.extend(_table_constraints(table, self.dialect))
+        items.extend(_table_constraints(table, self.dialect, skip=deferred))
         kw = dict(table.dialect_kwargs)
         if table.comment is not None:
             kw["comment"] = table.comment
@@ -329,6 +334,27 @@ class _Comparer:
         if index_ops:
             out.append(ModifyTableOps(table.name, index_ops, schema))
         return out
+
+    def _deferred_foreign_key(self, constraint: ForeignKeyConstraint) -> ModifyTableOps:
+        """The foreign key of a new table that closes a cycle, added once both tables exist."""
+        table = constraint.table
+        schema = self._schema(table.schema)
+        local, ref_schema, ref_table, remote = self._fk_signature_model(constraint)[:4]
+        given = _name(constraint, self.dialect) or f"fk_{table.name}_{'_'.join(local)}_{ref_table}"
+        operation = CreateForeignKeyOp(
+            _final(constraint, given, self.dialect),
+            table.name,
+            ref_table,
+            local,
+            remote,
+            onupdate=constraint.onupdate,
+            ondelete=constraint.ondelete,
+            deferrable=constraint.deferrable,
+            initially=constraint.initially,
+            source_schema=schema,
+            referent_schema=ref_schema,
+        )
+        return ModifyTableOps(table.name, [operation], schema)
 
     def _sqlite_tables_having(
         self, schema: str | None, names: Sequence[str]
@@ -1260,8 +1286,11 @@ def _reflected_column(col: dict[str, Any]) -> Column[Any]:
     return Column(col["name"], col["type"], **kw)
 
 
-def _table_constraints(table: Table, dialect: Dialect | None = None) -> list[SchemaItem]:
-    """Copies of the table's primary key, foreign keys, unique and named check constraints."""
+def _table_constraints(
+    table: Table, dialect: Dialect | None = None, skip: Sequence[Any] = ()
+) -> list[SchemaItem]:
+    """Copies of the table's primary key, foreign keys, unique and named check constraints
+    (but those in ``skip``)."""
     items: list[SchemaItem] = []
     pk = table.primary_key
     if pk is not None and len(pk.columns):
@@ -1269,6 +1298,8 @@ def _table_constraints(table: Table, dialect: Dialect | None = None) -> list[Sch
     for constraint in sorted(
         table.constraints, key=lambda c: (type(c).__name__, _constraint_names(c))
     ):
+        if any(constraint is skipped for skipped in skip):
+            continue
         if isinstance(constraint, ForeignKeyConstraint):
             items.append(
                 ForeignKeyConstraint(
@@ -1293,30 +1324,38 @@ def _table_constraints(table: Table, dialect: Dialect | None = None) -> list[Sch
     return items
 
 
-def _creation_order(tables: list[Table]) -> list[Table]:
-    """Tables ordered so that each comes after the tables its foreign keys point at."""
+def _creation_order(tables: list[Table]) -> tuple[list[Table], list[ForeignKeyConstraint]]:
+    """Tables ordered so that each comes after the tables its foreign keys point at.
+
+    Foreign keys that close a cycle (a -> b -> a) cannot be created with their table; they
+    are returned apart, to be added once every table exists.
+    """
     by_key = {(t.schema, t.name): t for t in tables}
     order: list[Table] = []
+    deferred: list[ForeignKeyConstraint] = []
     state: dict[tuple[str | None, str], int] = {}
 
     def visit(key: tuple[str | None, str]) -> None:
-        if state.get(key) == 2:
+        if state.get(key):
             return
-        if state.get(key) == 1:
-            return  # a cycle: the later table's key is created with use_alter by the database
         state[key] = 1
         table = by_key[key]
         for fk in sorted(table.foreign_keys, key=lambda f: f.target_fullname):
             parts = fk.target_fullname.split(".")
             target = (".".join(parts[:-2]) or None, parts[-2])
-            if target in by_key and target != key:
-                visit(target)
+            if target not in by_key or target == key:
+                continue
+            if state.get(target) == 1:
+                if fk.constraint is not None and fk.constraint not in deferred:
+                    deferred.append(fk.constraint)  # closes a cycle
+                continue
+            visit(target)
         state[key] = 2
         order.append(table)
 
     for key in sorted(by_key, key=lambda k: (k[0] or "", k[1])):
         visit(key)
-    return order
+    return order, deferred
 
 
 def _reflected_order(items: list[_Reflected]) -> list[_Reflected]:
