@@ -427,6 +427,17 @@ class RunResult:
     heads_after: tuple[str, ...] = ()
 
 
+def _check_known(
+    graph: RevisionGraph, found: tuple[str, ...], database: Database, state: AppState
+) -> None:
+    """Refuse to plan from a version table naming revisions the folder does not have."""
+    from .engine.errors import UnknownDatabaseRevision
+
+    unknown = [rev_id for rev_id in found if rev_id not in graph]
+    if unknown:
+        raise UnknownDatabaseRevision(database.url, unknown, state.directory)
+
+
 def _label(database: Database, multidb: bool) -> str:
     """The database in messages: its URL, and the bind name in multi-database projects."""
     if not multidb:
@@ -471,8 +482,11 @@ def _run(
             )
             echo(f"Database: {_label(database, multidb)}")
 
-            def plan(found: tuple[str, ...], result: RunResult = result) -> list[Step]:
+            def plan(
+                found: tuple[str, ...], result: RunResult = result, database: Database = database
+            ) -> list[Step]:
                 result.heads_before = found
+                _check_known(graph, found, database, state)
                 return planner(graph, found)
 
             def on_step(step: Step) -> None:
@@ -600,8 +614,12 @@ def stamp(
             context = MigrationContext(connection, options, url=database.url)
             echo(f"Database: {_label(database, multidb)}")
 
-            def plan(found: tuple[str, ...], result: RunResult = result) -> list[VersionChange]:
+            def plan(
+                found: tuple[str, ...], result: RunResult = result, database: Database = database
+            ) -> list[VersionChange]:
                 result.heads_before = found
+                if not purge:
+                    _check_known(graph, found, database, state)
                 return plan_stamp(graph, found, targets, purge)
 
             changes = context.stamp(plan)

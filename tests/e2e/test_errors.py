@@ -137,3 +137,23 @@ def test_traceback_on_request(project: Project) -> None:
     result = project.run("db", "--traceback", "upgrade", "nope", check=False)
     assert result.returncode == 1
     assert "Traceback" in result.stderr
+
+
+def test_database_at_a_revision_without_file(project: Project) -> None:
+    _write_revision(project, "eeee00000001", None)
+    _write_revision(project, "eeee00000002", "eeee00000001")
+    project.run("db", "upgrade")
+    (project.migrations / "versions" / "eeee00000002_hand.py").unlink()
+    for command in (("upgrade",), ("downgrade",), ("stamp", "head")):
+        line = _one_error_line(project.run("db", *command, check=False))
+        assert line == (
+            f"Error: The database {project.url} is at revision eeee00000002, which no file in "
+            f"{project.migrations} has; restore that revision file (another branch or checkout "
+            "may have it), or set the database's revision with "
+            "'flask db stamp --purge <revision>'."
+        )
+        assert project.versions() == ["eeee00000002"]
+    status = project.run("db", "status").stdout
+    assert "[?] eeee00000002" in status
+    project.run("db", "stamp", "--purge", "eeee00000001")
+    assert project.versions() == ["eeee00000001"]
