@@ -222,6 +222,13 @@ def merge(
     scripts = _scripts(state)
     names = [revisions] if isinstance(revisions, str) else list(revisions)
     names = [name for name in names if name] or ["heads"]
+    graph = scripts.graph()
+    parents = {rev_id for name in names for rev_id in graph.resolve(name)}
+    if len(parents) < 2:
+        raise CommandError(
+            f"There is nothing to merge: {', '.join(names)} names the single revision "
+            f"{', '.join(sorted(parents)) or 'base'}; merge needs two heads or more."
+        )
     created = scripts.generate_merge(
         names,
         message=message,

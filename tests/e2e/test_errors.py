@@ -157,3 +157,13 @@ def test_database_at_a_revision_without_file(project: Project) -> None:
     assert "[?] eeee00000002" in status
     project.run("db", "stamp", "--purge", "eeee00000001")
     assert project.versions() == ["eeee00000001"]
+
+
+def test_merge_with_a_single_head(project: Project) -> None:
+    _write_revision(project, "eeee00000001", None)
+    line = _one_error_line(project.run("db", "merge", check=False))
+    assert line == (
+        "Error: There is nothing to merge: heads names the single revision eeee00000001; "
+        "merge needs two heads or more."
+    )
+    assert len(project.revision_files()) == 1

@@ -336,3 +336,10 @@ def test_config_object_default(tmp_path: Path) -> None:
     assert scripts.config == ScriptConfig(
         directory=tmp_path / "m", ini_options=scripts.config.ini_options
     )
+
+
+def test_folder_without_versions_says_so(tmp_path: Path) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "alembic.ini").write_text("[alembic]\n")
+    with pytest.raises(errors.CommandError, match=r"has no versions/ folder; create it"):
+        ScriptDirectory.from_path(tmp_path / "m")

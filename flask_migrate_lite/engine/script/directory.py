@@ -204,7 +204,13 @@ class ScriptDirectory:
             raise NoMigrationsFolder(str(root))
         conf = config if config is not None else read_script_config(root)
         if not conf.version_locations and not (conf.directory / "versions").is_dir():
-            raise NoMigrationsFolder(str(root))
+            if not (root / "alembic.ini").is_file():
+                raise NoMigrationsFolder(str(root))
+            raise CommandError(
+                f"The migrations folder '{root}' has no versions/ folder; create it "
+                f"(mkdir '{conf.directory / 'versions'}') or set version_locations in "
+                "alembic.ini."
+            )
         return cls(conf)
 
     @property
