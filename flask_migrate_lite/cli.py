@@ -159,34 +159,51 @@ def init_command(directory: str | None, multidb: bool, template: str | None, pac
     commands.init(_group_directory(directory), multidb, template, package, report=_progress)
 
 
-@db.command("revision")
-@directory_option
-@click.option(
+message_option = click.option(
     "-m", "--message", default=None, help="A one-line description, also used in the file name."
 )
+
+
+def placement_options(f: F) -> F:
+    """Where a new revision goes: --head, --splice, --branch-label, --version-path, --rev-id."""
+    options = [
+        click.option(
+            "--head",
+            default="head",
+            help="The revision to build on: head (default), a label@head, or an id.",
+        ),
+        click.option(
+            "--splice",
+            is_flag=True,
+            help="Allow --head to name a revision that is not a head (starts a branch).",
+        ),
+        click.option(
+            "--branch-label", default=None, help="Give the new revision this branch label."
+        ),
+        click.option(
+            "--version-path",
+            default=None,
+            help="Write the file into this one of the version_locations folders.",
+        ),
+        click.option(
+            "--rev-id", default=None, help="Use this revision id rather than a random one."
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+@db.command("revision")
+@directory_option
+@message_option
 @click.option(
     "--autogenerate",
     is_flag=True,
     help="Fill the file with the operations that bring the database to the models.",
 )
 @click.option("--sql", is_flag=True, help="Print the SQL on standard output instead of running it.")
-@click.option(
-    "--head",
-    default="head",
-    help="The revision to build on: head (default), a label@head, or an id.",
-)
-@click.option(
-    "--splice",
-    is_flag=True,
-    help="Allow --head to name a revision that is not a head (starts a branch).",
-)
-@click.option("--branch-label", default=None, help="Give the new revision this branch label.")
-@click.option(
-    "--version-path",
-    default=None,
-    help="Write the file into this one of the version_locations folders.",
-)
-@click.option("--rev-id", default=None, help="Use this revision id rather than a random one.")
+@placement_options
 @click.option(
     "--depends-on",
     multiple=True,
@@ -225,27 +242,9 @@ def revision_command(
 
 @db.command("migrate")
 @directory_option
-@click.option(
-    "-m", "--message", default=None, help="A one-line description, also used in the file name."
-)
+@message_option
 @click.option("--sql", is_flag=True, help="Not available: migrate compares with the database.")
-@click.option(
-    "--head",
-    default="head",
-    help="The revision to build on: head (default), a label@head, or an id.",
-)
-@click.option(
-    "--splice",
-    is_flag=True,
-    help="Allow --head to name a revision that is not a head (starts a branch).",
-)
-@click.option("--branch-label", default=None, help="Give the new revision this branch label.")
-@click.option(
-    "--version-path",
-    default=None,
-    help="Write the file into this one of the version_locations folders.",
-)
-@click.option("--rev-id", default=None, help="Use this revision id rather than a random one.")
+@placement_options
 @x_arg_option
 @_errors
 def migrate_command(

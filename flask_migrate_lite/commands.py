@@ -521,19 +521,8 @@ def upgrade(
     bind: str | None = None,
 ) -> list[RunResult]:
     """Apply migrations up to ``revision`` (default ``head``)."""
-    from .engine.runtime.plan import plan_upgrade
-
     state = app_state(directory, x_arg)
-    if sql:
-        return _offline(state, revision, upgrade=True, tag=tag, report=report, bind=bind)
-    return _run(
-        state,
-        lambda graph, found: plan_upgrade(graph, found, revision),
-        direction="upgrade",
-        tag=tag,
-        report=report,
-        bind=bind,
-    )
+    return _move(state, revision, upgrade=True, sql=sql, tag=tag, report=report, bind=bind)
 
 
 def downgrade(
@@ -547,15 +536,30 @@ def downgrade(
     bind: str | None = None,
 ) -> list[RunResult]:
     """Revert migrations down to ``revision`` (default ``-1``: one step back)."""
-    from .engine.runtime.plan import plan_downgrade
-
     state = app_state(directory, x_arg)
+    return _move(state, revision, upgrade=False, sql=sql, tag=tag, report=report, bind=bind)
+
+
+def _move(
+    state: AppState,
+    revision: str,
+    *,
+    upgrade: bool,
+    sql: bool,
+    tag: str | None,
+    report: Report | None,
+    bind: str | None,
+) -> list[RunResult]:
+    """``upgrade`` or ``downgrade`` to ``revision``, online or (``sql``) as a script."""
+    from .engine.runtime.plan import plan_downgrade, plan_upgrade
+
     if sql:
-        return _offline(state, revision, upgrade=False, tag=tag, report=report, bind=bind)
+        return _offline(state, revision, upgrade=upgrade, tag=tag, report=report, bind=bind)
+    planner = plan_upgrade if upgrade else plan_downgrade
     return _run(
         state,
-        lambda graph, found: plan_downgrade(graph, found, revision),
-        direction="downgrade",
+        lambda graph, found: planner(graph, found, revision),
+        direction="upgrade" if upgrade else "downgrade",
         tag=tag,
         report=report,
         bind=bind,
