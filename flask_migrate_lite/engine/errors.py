@@ -103,12 +103,14 @@ class UnknownRevision(RevisionError):
         self.identifier = identifier
 
 
-class UnknownDatabaseRevision(RevisionError):
+class UnknownDatabaseRevision(UnknownRevision):
     """The version table names a revision that no revision file has."""
 
     def __init__(self, url: str, unknown: Sequence[str], directory: str) -> None:
         ids = ", ".join(unknown)
-        super().__init__(
+        self.identifier = ids
+        RevisionError.__init__(
+            self,
             f"The database {url} is at revision {ids}, which no file in {directory} has; "
             "restore that revision file (another branch or checkout may have it), or set the "
             "database's revision with 'flask db stamp --purge <revision>'."
