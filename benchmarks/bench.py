@@ -531,6 +531,18 @@ def build_scenarios(
     for size_name, tables in (("small", sizes.check_small), ("large", sizes.check_large)):
         initial = projects.initial_history(tables)
         build = project(f"check-{tables}", tables, lambda initial=initial: initial)
+        # The baseline of "added work" is `flask db --help` of the same app: importing its
+        # models costs both tools the same and is not the command's work.
+        scenarios.append(
+            Scenario(
+                f"db-help-{size_name}",
+                "check",
+                f"`flask db --help` of the {tables}-table app (baseline of its check rows)",
+                build,
+                lambda tool, path: ["db", "--help"],
+                baseline=None,
+            )
+        )
         for dialect, url in dialects:
             shared = work / "projects" / f"check-{tables}.db"
             db_url = url or sqlite_url(shared)
@@ -566,6 +578,7 @@ def build_scenarios(
                     lambda tool, path: ["db", "check"],
                     setup=setup_check,
                     env={"BENCH_DATABASE_URL": db_url},
+                    baseline=f"db-help-{size_name}",
                 )
             )
 
@@ -585,15 +598,27 @@ def build_scenarios(
             return f"the revision does not create the {sizes.migrate} tables"
         return None
 
+    migrate_project = project("migrate", sizes.migrate, lambda: [])
+    scenarios.append(
+        Scenario(
+            "db-help-migrate",
+            "migrate",
+            f"`flask db --help` of the {sizes.migrate}-table app (baseline of migrate)",
+            migrate_project,
+            lambda tool, path: ["db", "--help"],
+            baseline=None,
+        )
+    )
     scenarios.append(
         Scenario(
             "migrate",
             "migrate",
             f"`flask db migrate`, first migration of {sizes.migrate} tables, SQLite",
-            project("migrate", sizes.migrate, lambda: []),
+            migrate_project,
             lambda tool, path: ["db", "migrate", "-m", "initial tables"],
             prepare=clean_versions,
             verify=verify_migrate,
+            baseline="db-help-migrate",
         )
     )
     return scenarios
@@ -747,8 +772,9 @@ def describe(tools: dict[str, Tool], runs: int, warmup: int, quick: bool) -> str
             f"- {platform.platform()}, {os.cpu_count()} CPUs; {runs} timed run(s) per tool "
             f"after {warmup} warm-up run(s), alternating ours/theirs"
             + (" — quick mode: tiny sizes, not meaningful numbers" if quick else ""),
-            "- added work: median minus the same tool's `db-help` median "
-            "(for `db-help`: minus the `floor-help` median of the same interpreter). "
+            "- added work: median minus the same tool's `flask db --help` median on the same "
+            "app (`db-help`, or `db-help-<size>` for the apps with many models; for `db-help`: "
+            "minus the `floor-help` median of the same interpreter). "
             "Floor rows show each interpreter without any migration tool.",
             "",
             "",
