@@ -104,3 +104,41 @@ def test_workflow(tmp_path: Path, database_url: str) -> None:
     project.run("db", "downgrade", "base")
     assert project.versions() == []
     assert project.tables() == {"alembic_version"}
+
+
+USER_MODEL = """
+class User(db.Model):
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(64), nullable=False)
+    email = sa.Column(sa.String(120), unique=True, index=True)
+"""
+
+
+def test_seed_workflow_with_autogenerate(tmp_path: Path, database_url: str) -> None:
+    # init -> revision -> upgrade heads -> add a model -> migrate -> upgrade head ->
+    # downgrade -1 -> upgrade <prefix> -> check -> downgrade -1 -> downgrade base
+    project: Project = make_project(tmp_path / "proj", database_url)
+    project.run("db", "init")
+    first = _generated(project.run("db", "revision", "-m", "Initial revision").stderr)
+    first_id = first.name.split("_")[0]
+    project.run("db", "upgrade", "heads")
+    assert project.versions() == [first_id]
+    source = (project.path / "app.py").read_text()
+    (project.path / "app.py").write_text(
+        source.replace("def create_app():", USER_MODEL + "\n\ndef create_app():")
+    )
+    made = project.run("db", "migrate", "-m", "User Model")
+    assert "Detected added table 'user'" in made.stderr.splitlines()
+    second_id = _generated(made.stderr).name.split("_")[0]
+    up = project.run("db", "upgrade", "head")
+    assert f"Running upgrade {first_id} -> {second_id}, User Model" in up.stderr.splitlines()
+    assert "user" in project.tables() and project.versions() == [second_id]
+    project.run("db", "downgrade", "-1")
+    assert "user" not in project.tables() and project.versions() == [first_id]
+    project.run("db", "upgrade", second_id[:6])
+    assert project.versions() == [second_id]
+    assert project.run("db", "check").stdout.strip() == "No new upgrade operations detected."
+    down = project.run("db", "downgrade", "-1")
+    assert f"Running downgrade {second_id} -> {first_id}, User Model" in down.stderr.splitlines()
+    project.run("db", "downgrade", "base")
+    assert project.versions() == [] and "user" not in project.tables()
