@@ -113,7 +113,7 @@ class UnknownDatabaseRevision(UnknownRevision):
             self,
             f"The database {url} is at revision {ids}, which no file in {directory} has; "
             "restore that revision file (another branch or checkout may have it), or set the "
-            "database's revision with 'flask db stamp --purge <revision>'."
+            "database's revision with 'flask db stamp --purge <revision>'.",
         )
         self.url = url
         self.unknown = tuple(unknown)
