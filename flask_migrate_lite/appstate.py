@@ -7,6 +7,7 @@ Flask-SQLAlchemy object and the command-line options into the engine's explicit 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from .settings import MigrateConfig
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine, MetaData
 
+    from .engine.script.directory import ScriptDirectory
     from .extension import MigrateState
 
 __all__ = ["Database", "AppState", "app_state", "hide_password"]
@@ -132,7 +134,20 @@ class AppState:
         """The app's default database (``SQLALCHEMY_DATABASE_URI``)."""
         return self.databases()[0]
 
-    @property
+    @functools.cached_property
+    def scripts(self) -> ScriptDirectory:
+        """The migrations folder's revisions (read once per command)."""
+        from .engine.script.directory import ScriptDirectory
+
+        return ScriptDirectory.from_path(self.directory, config=self.config.script_config())
+
+    def template_args(self) -> dict[str, object]:
+        """What script.py.mako needs beyond the revision: the bind names of a multidb folder."""
+        if not self.multidb:
+            return {}
+        return {"bind_names": [database.name for database in self.databases() if database.name]}
+
+    @functools.cached_property
     def multidb(self) -> bool:
         """Whether the migrations folder was made for several databases (``init --multidb``).
 

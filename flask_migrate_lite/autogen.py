@@ -13,6 +13,7 @@ own models (the default one and each ``SQLALCHEMY_BINDS`` key), and the revision
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -68,33 +69,26 @@ def _compare_all(state: AppState) -> list[_Compared]:
     """
     from .engine.runtime.version import read_heads, version_table
 
-    heads = set(_graph_heads(state))
+    heads = set(state.scripts.graph().heads)
     run = state.run_options()
     table = version_table(run.version_table, run.version_table_schema)
+    options = _compare_options(state)
     databases = state.target_databases()
-    for database in databases:
-        with database.connect() as connection:
+    with ExitStack() as stack:
+        connections = [stack.enter_context(database.connect()) for database in databases]
+        for connection in connections:
             current = read_heads(connection, table)
             if connection.in_transaction():
                 connection.rollback()
-        if set(current) != heads:
-            raise TargetNotUpToDate()
-    options = _compare_options(state)
-    results = []
-    for database in databases:
-        with database.connect() as connection:
+            if set(current) != heads:
+                raise TargetNotUpToDate()
+        results = []
+        for database, connection in zip(databases, connections, strict=True):
             comparison = compare_metadata(connection, database.metadata, options)
             if connection.in_transaction():
                 connection.rollback()
             results.append(_Compared(database, comparison, connection.dialect.name))
     return results
-
-
-def _graph_heads(state: AppState) -> tuple[str, ...]:
-    from .engine.script.directory import ScriptDirectory
-
-    scripts = ScriptDirectory.from_path(state.directory, config=state.config.script_config())
-    return tuple(scripts.graph().heads)
 
 
 def _label(database: Database) -> str:
@@ -129,7 +123,6 @@ def autogenerate_revision(
 ) -> Revision | None:
     """Write the revision that brings the database to the models; ``None`` when in sync."""
     from .engine.autogenerate.render import RenderOptions, render_downgrade, render_upgrade
-    from .engine.script.directory import ScriptDirectory
 
     args = state.config.configure_args
     multidb = state.multidb
@@ -186,13 +179,13 @@ def autogenerate_revision(
             dialect=compared[0].database.engine.dialect,
             bind=None,
         )
-        hook(context, _graph_heads(state), directives)
+        hook(context, tuple(state.scripts.graph().heads), directives)
     if not directives or all(ops.is_empty() for ops in directives[0].upgrade_ops_list):
         report("No changes in schema detected.")
         return None
     script = directives[0]
     imports: set[str] = set(script.imports)
-    template_args: dict[str, object] = {}
+    template_args = state.template_args()
     upgrades = downgrades = None
     for position, (upgrade_ops, downgrade_ops) in enumerate(
         zip(script.upgrade_ops_list, script.downgrade_ops_list, strict=True)
@@ -211,13 +204,8 @@ def autogenerate_revision(
             template_args[downgrade_ops.downgrade_token] = down
         else:
             upgrades, downgrades = up, down
-    if multidb:
-        template_args["bind_names"] = [
-            item.database.name for item in compared if item.database.name
-        ]
-    scripts = ScriptDirectory.from_path(state.directory, config=state.config.script_config())
     try:
-        created = scripts.generate_revision(
+        created = state.scripts.generate_revision(
             message=script.message,
             head=script.head,
             splice=script.splice,

@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .appstate import AppState, Database, app_state
 from .engine.errors import CommandError, MultipleHeads
@@ -24,7 +24,6 @@ from .engine.errors import CommandError, MultipleHeads
 if TYPE_CHECKING:
     from .autogen import CheckResult
     from .engine.runtime.plan import Step, VersionChange
-    from .engine.script.directory import ScriptDirectory
     from .engine.script.graph import Revision, RevisionGraph
 
 __all__ = [
@@ -55,12 +54,6 @@ logger = logging.getLogger("flask_migrate_lite")
 
 def _reporter(report: Report | None) -> Report:
     return report if report is not None else logger.info
-
-
-def _scripts(state: AppState) -> ScriptDirectory:
-    from .engine.script.directory import ScriptDirectory
-
-    return ScriptDirectory.from_path(state.directory, config=state.config.script_config())
 
 
 # --- folder commands -----------------------------------------------------------------------
@@ -120,15 +113,11 @@ def revision(
     """
     state = app_state(directory)
     if autogenerate:
-        from .autogen import autogenerate_revision
-
-        if sql:
-            raise CommandError(
-                "revision --autogenerate compares with a live database and cannot use --sql; "
-                "leave out --sql."
-            )
-        return autogenerate_revision(
+        return _autogenerate(
             state,
+            "revision --autogenerate",
+            sql,
+            report,
             message=message,
             head=head,
             splice=splice,
@@ -136,9 +125,8 @@ def revision(
             version_path=version_path,
             rev_id=rev_id,
             depends_on=depends_on,
-            report=_reporter(report),
         )
-    scripts = _scripts(state)
+    scripts = state.scripts
     created = scripts.generate_revision(
         message=message,
         head=head,
@@ -147,7 +135,7 @@ def revision(
         version_path=version_path,
         rev_id=rev_id,
         depends_on=depends_on,
-        template_args=_template_args(state),
+        template_args=state.template_args(),
     )
     _reporter(report)(f"Generating {created.path} ...  done")
     return created
@@ -171,15 +159,11 @@ def migrate(
     Returns ``None``, writing nothing, when the models and the database agree; raises
     :class:`TargetNotUpToDate` when the database is not at the head revisions.
     """
-    from .autogen import autogenerate_revision
-
-    if sql:
-        raise CommandError(
-            "migrate compares with a live database and cannot use --sql; leave out --sql."
-        )
-    state = app_state(directory, x_arg)
-    return autogenerate_revision(
-        state,
+    return _autogenerate(
+        app_state(directory, x_arg),
+        "migrate",
+        sql,
+        report,
         message=message,
         head=head,
         splice=splice,
@@ -187,8 +171,19 @@ def migrate(
         version_path=version_path,
         rev_id=rev_id,
         depends_on=None,
-        report=_reporter(report),
     )
+
+
+def _autogenerate(
+    state: AppState, command: str, sql: bool, report: Report | None, **placement: Any
+) -> Revision | None:
+    from .autogen import autogenerate_revision
+
+    if sql:
+        raise CommandError(
+            f"{command} compares with a live database and cannot use --sql; leave out --sql."
+        )
+    return autogenerate_revision(state, report=_reporter(report), **placement)
 
 
 def check(directory: Directory = None, *, report: Report | None = None) -> CheckResult:
@@ -199,13 +194,6 @@ def check(directory: Directory = None, *, report: Report | None = None) -> Check
     from .autogen import check_models
 
     return check_models(app_state(directory))
-
-
-def _template_args(state: AppState) -> dict[str, object]:
-    """What script.py.mako needs beyond the revision: the bind names of a multidb folder."""
-    if not state.multidb:
-        return {}
-    return {"bind_names": [database.name for database in state.databases() if database.name]}
 
 
 def merge(
@@ -219,7 +207,7 @@ def merge(
 ) -> Revision:
     """Write a revision that merges ``revisions`` (default: all heads) into one."""
     state = app_state(directory)
-    scripts = _scripts(state)
+    scripts = state.scripts
     names = [revisions] if isinstance(revisions, str) else list(revisions)
     names = [name for name in names if name] or ["heads"]
     graph = scripts.graph()
@@ -234,7 +222,7 @@ def merge(
         message=message,
         branch_label=branch_label,
         rev_id=rev_id,
-        template_args=_template_args(state),
+        template_args=state.template_args(),
     )
     _reporter(report)(f"Generating {created.path} ...  done")
     return created
@@ -243,7 +231,7 @@ def merge(
 def edit(directory: Directory = None, revision: str = "head") -> list[Path]:
     """Open the revision file(s) in ``$EDITOR`` (or ``$VISUAL``); no shell is involved."""
     state = app_state(directory)
-    scripts = _scripts(state)
+    scripts = state.scripts
     graph = scripts.graph()
     current_heads: tuple[str, ...] = ()
     if revision == "current" or "current" in revision:
@@ -283,7 +271,7 @@ def show(directory: Directory = None, revision: str = "head") -> list[str]:
     from .engine.script.formatting import RevisionView
 
     state = app_state(directory)
-    scripts = _scripts(state)
+    scripts = state.scripts
     graph = scripts.graph()
     current_heads: tuple[str, ...] = ()
     if "current" in revision:
@@ -308,7 +296,7 @@ def history(
     from .engine.script.graph import parse_range
 
     state = app_state(directory)
-    scripts = _scripts(state)
+    scripts = state.scripts
     graph = scripts.graph()
     lower, upper = parse_range(rev_range) if rev_range else (None, None)
     current_heads: tuple[str, ...] = ()
@@ -333,7 +321,7 @@ def heads(
     from .engine.script.formatting import RevisionView
 
     state = app_state(directory)
-    scripts = _scripts(state)
+    scripts = state.scripts
     graph = scripts.graph()
     ids = list(graph.heads)
     if resolve_dependencies:
@@ -354,7 +342,7 @@ def branches(directory: Directory = None, verbose: bool = False) -> list[str]:
     from .engine.script.formatting import RevisionView
 
     state = app_state(directory)
-    graph = _scripts(state).graph()
+    graph = state.scripts.graph()
     blocks = []
     for rev in graph:
         view = RevisionView(graph, rev)
@@ -396,7 +384,7 @@ def current(
     from .engine.script.formatting import RevisionView
 
     state = app_state(directory)
-    scripts = _scripts(state)
+    scripts = state.scripts
     graph = scripts.graph()
     multidb = state.multidb
     result: CurrentResult | None = None
@@ -472,7 +460,7 @@ def _run(
 ) -> list[RunResult]:
     from .engine.runtime.context import MigrationContext
 
-    scripts = _scripts(state)
+    scripts = state.scripts
     graph = scripts.graph()
     options = state.run_options(tag=tag)
     echo = _reporter(report)
@@ -588,7 +576,7 @@ def stamp(
 
     targets = [revision] if isinstance(revision, str) else list(revision) or ["head"]
     state = app_state(directory)
-    scripts = _scripts(state)
+    scripts = state.scripts
     graph = scripts.graph()
     options = state.run_options(sql=sql, tag=tag)
     echo = _reporter(report)
@@ -684,7 +672,7 @@ def _offline(
     from .engine.runtime.context import MigrationContext
     from .engine.runtime.plan import plan_downgrade, plan_upgrade
 
-    scripts = _scripts(state)
+    scripts = state.scripts
     graph = scripts.graph()
     if ":" in revision:
         start_text, _, target = revision.partition(":")

@@ -73,10 +73,10 @@ class StatusResult:
 
 def status(directory: Directory = None, bind: str | None = None) -> list[StatusResult]:
     """Every revision, oldest first, marked applied or pending, for each database."""
-    from .commands import _read_heads, _scripts
+    from .commands import _read_heads
 
     state = app_state(directory)
-    graph = _scripts(state).graph()
+    graph = state.scripts.graph()
     order = list(reversed(graph.history(None, None)))
     heads = set(graph.heads)
     results = []
@@ -127,11 +127,11 @@ def plan(
     x_arg: Sequence[str] | None = None,
 ) -> list[PlanResult]:
     """The migrations ``upgrade``/``downgrade revision`` would run, without running them."""
-    from .commands import _read_heads, _scripts
+    from .commands import _read_heads
     from .engine.runtime.plan import plan_downgrade, plan_upgrade
 
     state = app_state(directory, x_arg)
-    graph = _scripts(state).graph()
+    graph = state.scripts.graph()
     results = []
     for database in state.target_databases(bind):
         found = _read_heads(state, database)

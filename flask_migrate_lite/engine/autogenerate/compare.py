@@ -346,9 +346,16 @@ class _Comparer:
         """The foreign key of a new table that closes a cycle, added once both tables exist."""
         table = constraint.table
         schema = self._schema(table.schema)
+        return ModifyTableOps(table.name, [self._create_fk_op(constraint, schema)], schema)
+
+    def _create_fk_op(
+        self, constraint: ForeignKeyConstraint, schema: str | None
+    ) -> CreateForeignKeyOp:
+        """``create_foreign_key`` for a model's key; an unnamed key gets a final name."""
+        table = constraint.table
         local, ref_schema, ref_table, remote = self._fk_signature_model(constraint)[:4]
         given = _name(constraint, self.dialect) or f"fk_{table.name}_{'_'.join(local)}_{ref_table}"
-        operation = CreateForeignKeyOp(
+        return CreateForeignKeyOp(
             _final(constraint, given, self.dialect),
             table.name,
             ref_table,
@@ -361,7 +368,11 @@ class _Comparer:
             source_schema=schema,
             referent_schema=ref_schema,
         )
-        return ModifyTableOps(table.name, [operation], schema)
+
+    def _by_convention(self, schema: str | None, table_name: str, kind: str, name: str) -> str:
+        """``name``, which the table's batch gives an unnamed constraint by convention."""
+        self._conventions.setdefault((schema, table_name), {})[kind] = _UNNAMED_CONVENTION[kind]
+        return name
 
     def _sqlite_tables_having(
         self, schema: str | None, names: Sequence[str]
@@ -787,10 +798,9 @@ class _Comparer:
                 continue
             if not name and self.dialect.name == "sqlite":
                 # Named for the batch by a naming convention (see _UNNAMED_CONVENTION).
-                name = f"uq_{table.name}_{'_'.join(cols)}"
-                self._conventions.setdefault((schema, table.name), {})["uq"] = _UNNAMED_CONVENTION[
-                    "uq"
-                ]
+                name = self._by_convention(
+                    schema, table.name, "uq", f"uq_{table.name}_{'_'.join(cols)}"
+                )
             elif not name:
                 self._unnamed_drop("unique constraint", cols, label)
             drops.append(DropConstraintOp(name or "", table.name, "unique", schema, original))
@@ -828,32 +838,17 @@ class _Comparer:
                 continue
             if not self._object_ok(constraint, name, "foreign_key_constraint", False, None):
                 continue
-            local, ref_schema, ref_table, remote = signature[:4]
+            local, remote = signature[0], signature[3]
             self.result.messages.append(
                 f"Detected added foreign key ({', '.join(local)})({', '.join(remote)}) "
                 f"on table {label}"
             )
-            given = name or f"fk_{table.name}_{'_'.join(local)}_{ref_table}"
-            final = _final(constraint, given, self.dialect)
+            operation = self._create_fk_op(constraint, schema)
             if mysql and local not in theirs_fk_columns and not self._indexed(table, item, local):
                 # MySQL would make an index for the key and keep it when the key is dropped;
                 # made here under the key's name, the downgrade drops it too.
-                creates.append(CreateIndexOp(final, table.name, local, schema))
-            creates.append(
-                CreateForeignKeyOp(
-                    final,
-                    table.name,
-                    ref_table,
-                    local,
-                    remote,
-                    onupdate=constraint.onupdate,
-                    ondelete=constraint.ondelete,
-                    deferrable=constraint.deferrable,
-                    initially=constraint.initially,
-                    source_schema=schema,
-                    referent_schema=ref_schema,
-                )
-            )
+                creates.append(CreateIndexOp(operation.constraint_name, table.name, local, schema))
+            creates.append(operation)
         for remaining in theirs.values():
             for fk in remaining:
                 name = fk.get("name")
@@ -874,9 +869,12 @@ class _Comparer:
                     continue
                 if not name and self.dialect.name == "sqlite":
                     local_cols = "_".join(original.local_cols)
-                    name = f"fk_{table.name}_{local_cols}_{original.referent_table}"
-                    conventions = self._conventions.setdefault((schema, table.name), {})
-                    conventions["fk"] = _UNNAMED_CONVENTION["fk"]
+                    name = self._by_convention(
+                        schema,
+                        table.name,
+                        "fk",
+                        f"fk_{table.name}_{local_cols}_{original.referent_table}",
+                    )
                 elif not name:
                     self._unnamed_drop("foreign key", original.local_cols, label)
                 drops.append(
