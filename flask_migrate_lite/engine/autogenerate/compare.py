@@ -50,7 +50,9 @@ from ..operations.ops import (
     DropTableOp,
     IndexColumn,
 )
+from . import pg_reflect
 from .defaults import model_default_text, normalise_default
+from .facts import TableFacts
 from .model import Directive, EnumTypeOp, ModifyTableOps, TableOp, UpgradeOps
 from .sqlite_reflect import sqlite_indexes
 from .types import types_differ
@@ -105,6 +107,26 @@ class _Reflected:
     uniques: list[dict[str, Any]]
     checks: list[dict[str, Any]]
     comment: str | None
+
+
+def _reflected(
+    schema: str | None, names: Sequence[str], facts: TableFacts
+) -> dict[str, _Reflected]:
+    result = {}
+    for name in names:
+        key = (schema, name)
+        result[name] = _Reflected(
+            schema=schema,
+            name=name,
+            columns=[dict(x) for x in facts.columns.get(key, [])],
+            pk=dict(facts.pks.get(key) or {}),
+            fks=[dict(x) for x in facts.fks.get(key, [])],
+            indexes=[dict(x) for x in facts.indexes.get(key, [])],
+            uniques=[dict(x) for x in facts.uniques.get(key, [])],
+            checks=[dict(x) for x in facts.checks.get(key, [])],
+            comment=(facts.comments.get(key) or {}).get("text"),
+        )
+    return result
 
 
 def _label(schema: str | None, name: str) -> str:
@@ -198,6 +220,17 @@ class _Comparer:
     def _reflect(self, schema: str | None, names: Sequence[str]) -> dict[str, _Reflected]:
         if not names:
             return {}
+        if schema is None and pg_reflect.supported(self.connection):
+            # The catalog read directly; what it does not describe goes to the inspector.
+            bulk = pg_reflect.read_pg_tables(self.connection, names)
+            result = _reflected(None, [n for n in names if n not in bulk.others], bulk)
+            result.update(self._inspect(schema, sorted(bulk.others)))
+            return result
+        return self._inspect(schema, names)
+
+    def _inspect(self, schema: str | None, names: Sequence[str]) -> dict[str, _Reflected]:
+        if not names:
+            return {}
         insp = self.inspector
         kw: dict[str, Any] = {"schema": schema, "filter_names": list(names)}
         # SQLite answers each kind of question table by table; its CREATE TABLE text says
@@ -249,21 +282,16 @@ class _Comparer:
         comments: dict[Any, Any] = {}
         if self.dialect.supports_comments:
             comments = insp.get_multi_table_comment(**kw)
-        result = {}
-        for name in names:
-            key = (schema, name)
-            result[name] = _Reflected(
-                schema=schema,
-                name=name,
-                columns=[dict(x) for x in columns.get(key, [])],
-                pk=dict(pks.get(key) or {}),
-                fks=[dict(x) for x in fks.get(key, [])],
-                indexes=[dict(x) for x in indexes.get(key, [])],
-                uniques=[dict(x) for x in uniques.get(key, [])],
-                checks=[dict(x) for x in checks.get(key, [])],
-                comment=(comments.get(key) or {}).get("text"),
-            )
-        return result
+        facts = TableFacts(
+            columns=dict(columns),
+            pks=dict(pks),
+            fks=dict(fks),
+            indexes=dict(indexes),
+            uniques=dict(uniques),
+            checks=dict(checks),
+            comments=comments,
+        )
+        return _reflected(schema, names, facts)
 
     # -- the comparison --------------------------------------------------------------------
 
