@@ -569,6 +569,23 @@ def build_scenarios(
                 if proc.returncode != 0:
                     raise RuntimeError(f"upgrading the database failed: {proc.stderr[-500:]}")
 
+            baseline = f"db-help-{size_name}"
+            if url:
+                # Pointed at a server, the app imports that server's driver when it is built
+                # (Flask-SQLAlchemy makes the engine then): start-up too, not the command's.
+                baseline = f"db-help-{size_name}-{dialect}"
+                scenarios.append(
+                    Scenario(
+                        baseline,
+                        "check",
+                        f"`flask db --help` of the {tables}-table app on {dialect} "
+                        "(baseline of its check row)",
+                        build,
+                        lambda tool, path: ["db", "--help"],
+                        env={"BENCH_DATABASE_URL": db_url},
+                        baseline=None,
+                    )
+                )
             scenarios.append(
                 Scenario(
                     f"check-{dialect}-{size_name}",
@@ -578,7 +595,7 @@ def build_scenarios(
                     lambda tool, path: ["db", "check"],
                     setup=setup_check,
                     env={"BENCH_DATABASE_URL": db_url},
-                    baseline=f"db-help-{size_name}",
+                    baseline=baseline,
                 )
             )
 
@@ -773,7 +790,8 @@ def describe(tools: dict[str, Tool], runs: int, warmup: int, quick: bool) -> str
             f"after {warmup} warm-up run(s), alternating ours/theirs"
             + (" — quick mode: tiny sizes, not meaningful numbers" if quick else ""),
             "- added work: median minus the same tool's `flask db --help` median on the same "
-            "app (`db-help`, or `db-help-<size>` for the apps with many models; for `db-help`: "
+            "app (`db-help`, or `db-help-<size>` for the apps with many models, "
+            "`db-help-<size>-<server>` when the app is pointed at a server; for `db-help`: "
             "minus the `floor-help` median of the same interpreter). "
             "Floor rows show each interpreter without any migration tool.",
             "",

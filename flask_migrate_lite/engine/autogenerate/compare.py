@@ -50,11 +50,10 @@ from ..operations.ops import (
     DropTableOp,
     IndexColumn,
 )
-from . import pg_reflect
+from . import pg_reflect, sqlite_reflect
 from .defaults import model_default_text, normalise_default
 from .facts import TableFacts
 from .model import Directive, EnumTypeOp, ModifyTableOps, TableOp, UpgradeOps
-from .sqlite_reflect import sqlite_indexes
 from .types import types_differ
 
 __all__ = ["CompareOptions", "Comparison", "compare_metadata"]
@@ -146,6 +145,8 @@ class _Comparer:
         self._reflected_tables: dict[tuple[str | None, str], Table] = {}
         self._conventions: dict[tuple[str | None, str], dict[str, str]] = {}
         self._schema_names: set[str] | None = None
+        #: SQLite: each table's CREATE TABLE text, as last read.
+        self._sqlite_ddl: dict[str, str] = {}
         #: Indexes that exist but that reflection could not describe: (schema, name).
         self.unreflected_indexes: set[tuple[str | None, str]] = set()
         self.result = Comparison(UpgradeOps())
@@ -242,19 +243,28 @@ class _Comparer:
                 return kw
             return {"schema": schema, "filter_names": sorted(having[word])}
 
-        columns = insp.get_multi_columns(**kw)
-        pks = insp.get_multi_pk_constraint(**kw)
-        fks = (
-            insp.get_multi_foreign_keys(**only("REFERENCES"))
-            if _wanted(having, "REFERENCES")
-            else {}
-        )
+        columns: dict[Any, Any] = {}
+        pks: dict[Any, Any] = {}
+        fks: dict[Any, Any] = {}
+        rest = list(names)
+        if having is not None and schema is None and sqlite_reflect.bulk_supported(self.connection):
+            # Columns and keys of every table in two queries; the inspector reads the rest.
+            bulk = sqlite_reflect.sqlite_tables(self.connection, names, self._sqlite_ddl)
+            columns, pks, fks = bulk.columns, bulk.pks, bulk.fks
+            rest = sorted(bulk.others)
+        if rest:
+            some: dict[str, Any] = {"schema": schema, "filter_names": rest}
+            columns.update(insp.get_multi_columns(**some))
+            pks.update(insp.get_multi_pk_constraint(**some))
+            referring = rest if having is None else sorted(having["REFERENCES"] & set(rest))
+            if referring:
+                fks.update(insp.get_multi_foreign_keys(schema=schema, filter_names=referring))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", exc.SAWarning)
             indexes: Mapping[Any, list[Any]]
             if having is not None and schema is None:
                 # One query for every table's indexes instead of two PRAGMAs per table.
-                indexes, expression = sqlite_indexes(self.connection, names)
+                indexes, expression = sqlite_reflect.sqlite_indexes(self.connection, names)
                 self.unreflected_indexes.update((schema, name) for name in expression)
             else:
                 indexes = insp.get_multi_indexes(**kw)
@@ -414,6 +424,7 @@ class _Comparer:
         ).all()
         wanted = set(names)
         having: dict[str, set[str]] = {"REFERENCES": set(), "UNIQUE": set(), "CHECK": set()}
+        self._sqlite_ddl = {str(name): str(sql or "") for name, sql in rows}
         for name, sql in rows:
             if name not in wanted:
                 continue

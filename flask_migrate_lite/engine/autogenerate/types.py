@@ -8,6 +8,7 @@ would store is a change, spelling is not.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -86,7 +87,12 @@ def _compiled(type_: sqltypes.TypeEngine[Any], dialect: Dialect) -> str | None:
 
 def canonical(text: str, dialect: Dialect) -> str:
     """One spelling of a compiled type, the same for every way of writing one stored type."""
-    family = _family(dialect)
+    return _canonical(text, _family(dialect), bool(getattr(dialect, "is_mariadb", False)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical(text: str, family: str, mariadb: bool) -> str:
+    # A schema spells few distinct types many times: each spelling is worked out once.
     text = _SPACES.sub(" ", text).strip().upper()
     if family == "mysql":
         text = _CHARSET.sub("", text)
@@ -106,7 +112,7 @@ def canonical(text: str, dialect: Dialect) -> str:
         name, rest = f"{name} {rest}", ""
     name = _ALIASES.get(family, {}).get(name, name)
     if family == "mysql":
-        name, args, rest = _mysql(name, args, rest, bool(getattr(dialect, "is_mariadb", False)))
+        name, args, rest = _mysql(name, args, rest, mariadb)
     elif family == "postgresql":
         name, args = _postgresql(name, args)
     out = name
