@@ -50,7 +50,7 @@ from ..operations.ops import (
     DropTableOp,
     IndexColumn,
 )
-from . import pg_reflect, sqlite_reflect
+from . import sqlite_reflect
 from .defaults import model_default_text, normalise_default
 from .facts import TableFacts
 from .model import Directive, EnumTypeOp, ModifyTableOps, TableOp, UpgradeOps
@@ -221,12 +221,16 @@ class _Comparer:
     def _reflect(self, schema: str | None, names: Sequence[str]) -> dict[str, _Reflected]:
         if not names:
             return {}
-        if schema is None and pg_reflect.supported(self.connection):
-            # The catalog read directly; what it does not describe goes to the inspector.
-            bulk = pg_reflect.read_pg_tables(self.connection, names)
-            result = _reflected(None, [n for n in names if n not in bulk.others], bulk)
-            result.update(self._inspect(schema, sorted(bulk.others)))
-            return result
+        if schema is None and self.dialect.name == "postgresql":
+            # Imported here: it loads SQLAlchemy's PostgreSQL types.
+            from . import pg_reflect
+
+            if pg_reflect.supported(self.connection):
+                # The catalog read directly; what it does not describe goes to the inspector.
+                bulk = pg_reflect.read_pg_tables(self.connection, names)
+                result = _reflected(None, [n for n in names if n not in bulk.others], bulk)
+                result.update(self._inspect(schema, sorted(bulk.others)))
+                return result
         return self._inspect(schema, names)
 
     def _inspect(self, schema: str | None, names: Sequence[str]) -> dict[str, _Reflected]:
