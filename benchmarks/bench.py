@@ -36,6 +36,7 @@ import projects  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+LAUNCHER = HERE / "launch.py"
 DEFAULT_WORK = HERE / ".work"
 VENV_PACKAGES = ["flask-migrate", "alembic", "flask-sqlalchemy", "psycopg[binary]", "pymysql"]
 TOOLS = ("ours", "theirs")
@@ -83,6 +84,7 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    after_load: float | None = None  # seconds from the app loaded to the end (launch.py)
 
 
 def _maxrss_kib(ru_maxrss: int) -> int:
@@ -93,6 +95,9 @@ def measure(cmd: Sequence[str], cwd: Path, env: dict[str, str], scratch: Path) -
     """Run ``cmd`` once; wall-clock time and the child's own peak RSS (``os.wait4``)."""
     scratch.mkdir(parents=True, exist_ok=True)
     out_path, err_path = scratch / "stdout.txt", scratch / "stderr.txt"
+    timing = scratch / "after-load.txt"
+    timing.unlink(missing_ok=True)
+    env = dict(env, BENCH_TIMING_FILE=str(timing))
     with out_path.open("wb") as out, err_path.open("wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -112,6 +117,7 @@ def measure(cmd: Sequence[str], cwd: Path, env: dict[str, str], scratch: Path) -
         proc.returncode,
         out_path.read_text(errors="replace"),
         err_path.read_text(errors="replace"),
+        float(timing.read_text()) if timing.exists() else None,
     )
 
 
@@ -242,7 +248,8 @@ def theirs_tool(python: str) -> Tool:
 
 
 def flask_cmd(tool: Tool, *args: str) -> list[str]:
-    return [tool.python, "-m", "flask", "--app", "app", *args]
+    # launch.py is `python -m flask` plus a note of the time spent after loading the app.
+    return [tool.python, str(LAUNCHER), "--app", "app", *args]
 
 
 def template_migrations(work: Path, theirs: Tool) -> Path:
@@ -320,6 +327,12 @@ class Measured:
     @property
     def median(self) -> float | None:
         return statistics.median(self.times) if self.runs and not self.failed else None
+
+    @property
+    def after_load(self) -> float | None:
+        """Median seconds from the app loaded to the end of the command (see launch.py)."""
+        found = [r.after_load for r in self.runs if r.after_load is not None]
+        return statistics.median(found) if found and not self.failed else None
 
 
 def _expect_ids(ids: Sequence[str]) -> Verify:
@@ -729,6 +742,10 @@ def fmt_cell(measured: Measured) -> str:
     return f"{fmt_time(med)} ({fmt_time(min(times))}–{fmt_time(max(times))})"
 
 
+def fmt_optional(seconds: float | None) -> str:
+    return "–" if seconds is None else fmt_time(seconds)
+
+
 def fmt_ratio(a: float | None, b: float | None) -> str:
     if a is None or b is None or a < 0 or b <= 0:
         return "–"
@@ -743,7 +760,9 @@ def fmt_rss(measured: Measured) -> str:
 
 HEADER = (
     "| scenario | ours median (min–max) | theirs median (min–max) | ours/theirs "
-    "| added work ours | added work theirs | added ours/theirs | peak RSS ours | peak RSS theirs |"
+    "| added work ours | added work theirs | added ours/theirs "
+    "| after load ours | after load theirs | after load ours/theirs "
+    "| peak RSS ours | peak RSS theirs |"
 )
 
 
@@ -769,6 +788,9 @@ def table(scenarios: list[Scenario], results: dict[str, dict[str, Measured]]) ->
             fmt_time(added["ours"]) if added["ours"] is not None else "–",
             fmt_time(added["theirs"]) if added["theirs"] is not None else "–",
             fmt_ratio(added["ours"], added["theirs"]),
+            fmt_optional(measured["ours"].after_load),
+            fmt_optional(measured["theirs"].after_load),
+            fmt_ratio(measured["ours"].after_load, measured["theirs"].after_load),
             fmt_rss(measured["ours"]),
             fmt_rss(measured["theirs"]),
         ]
@@ -794,6 +816,9 @@ def describe(tools: dict[str, Tool], runs: int, warmup: int, quick: bool) -> str
             "`db-help-<size>-<server>` when the app is pointed at a server; for `db-help`: "
             "minus the `floor-help` median of the same interpreter). "
             "Floor rows show each interpreter without any migration tool.",
+            "- after load: median time from the app loaded (its models, engine and migration "
+            "extension) to the end of the command, taken inside the process (launch.py); "
+            "it leaves out start-up and its noise.",
             "",
             "",
         ]
@@ -864,6 +889,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             name: {
                 "seconds": m.times,
                 "maxrss_kib": [r.maxrss_kib for r in m.runs],
+                "after_load_seconds": [r.after_load for r in m.runs],
                 "failed": m.failed,
             }
             for name, m in measured.items()
