@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 
@@ -189,3 +190,19 @@ def test_programmatic_functions_return_results(cli: Cli) -> None:
         assert results[0].heads_after == (created.revision,)
         with pytest.raises(flask_migrate_lite.UnknownRevision):
             flask_migrate_lite.upgrade(revision="0123456789ab")
+
+
+def test_a_command_leaves_the_collector_as_it_was(cli: Cli) -> None:
+    # Commands freeze what the app built while they run, and unfreeze it when they end,
+    # also when they fail.
+    cli.new("-m", "one")
+    assert gc.get_freeze_count() == 0
+    cli("heads")
+    cli("upgrade", "nosuchrev", code=1)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # someone else's freeze is left alone (not undone by the command)
+    try:
+        cli("heads")
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import gc
 import re
 from pathlib import Path
 
@@ -343,3 +344,21 @@ def test_folder_without_versions_says_so(tmp_path: Path) -> None:
     (tmp_path / "m" / "alembic.ini").write_text("[alembic]\n")
     with pytest.raises(errors.CommandError, match=r"has no versions/ folder; create it"):
         ScriptDirectory.from_path(tmp_path / "m")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_reading_the_graph_leaves_the_collector_as_it_was(
+    scripts: ScriptDirectory, enabled: bool
+) -> None:
+    # The collector is paused while the graph is built, and put back exactly as it was.
+    scripts.generate_revision(message="one", rev_id="aaa000000001")
+    scripts.refresh()
+    was = gc.isenabled()
+    try:
+        if not enabled:
+            gc.disable()
+        assert scripts.graph().heads == ("aaa000000001",)
+        assert gc.isenabled() is enabled
+    finally:
+        if was:
+            gc.enable()
