@@ -15,6 +15,7 @@ first but that do not merge branches). The identifier grammar follows Alembic's;
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -81,6 +82,34 @@ class Revision:
         object.__setattr__(self, "down_revisions", _as_tuple(self.down_revisions))
         object.__setattr__(self, "depends_on", _as_tuple(self.depends_on))
         object.__setattr__(self, "branch_labels", frozenset(_as_tuple(self.branch_labels)))
+
+    @classmethod
+    def normalised(
+        cls,
+        revision: str,
+        down_revisions: tuple[str, ...],
+        branch_labels: frozenset[str],
+        depends_on: tuple[str, ...],
+        doc: str,
+        path: str | None,
+        create_date: str | None,
+    ) -> Revision:
+        """A revision from values already in their final types (the loader's header cache).
+
+        Skips the checks and conversions of ``__init__``: building thousands of frozen
+        dataclasses through it is most of the time it takes to load a long history.
+        """
+        rev = object.__new__(cls)
+        rev.__dict__.update(
+            revision=revision,
+            down_revisions=down_revisions,
+            branch_labels=branch_labels,
+            depends_on=depends_on,
+            doc=doc,
+            path=path,
+            create_date=create_date,
+        )
+        return rev
 
     @classmethod
     def from_header(
@@ -175,9 +204,20 @@ class RevisionGraph:
         """Heads that no revision depends on either (what the symbol ``heads`` means)."""
         self.bases: tuple[str, ...] = tuple(r for r in revs if not revs[r].down_revisions)
         """Revisions without ``down_revision``."""
-        self._order = self._topological_order()
-        self._rank = {rev_id: i for i, rev_id in enumerate(self._order)}
-        self._effective = self._effective_parents()
+        # The order and the effective parents are worked out when first needed: listing
+        # heads or checking one revision does not need them.
+
+    @functools.cached_property
+    def _order(self) -> list[str]:
+        return self._topological_order()
+
+    @functools.cached_property
+    def _rank(self) -> dict[str, int]:
+        return {rev_id: i for i, rev_id in enumerate(self._order)}
+
+    @functools.cached_property
+    def _effective(self) -> dict[str, tuple[str, ...]]:
+        return self._effective_parents()
 
     # --- construction helpers ------------------------------------------------------------
 

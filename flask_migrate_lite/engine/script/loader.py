@@ -32,9 +32,8 @@ import tokenize
 import traceback
 import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..config import ScriptConfig
 from ..errors import ScriptError
@@ -81,10 +80,12 @@ class _Undecided(Exception):
 # --- listing the files ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RevisionFile:
+class RevisionFile(NamedTuple):
     """A candidate revision file: its version folder, its path relative to that folder and
-    as a whole (a string, as listed), and its stat."""
+    as a whole (a string, as listed), and its stat.
+
+    A named tuple: thousands are made on every command, and a tuple is the cheapest to make.
+    """
 
     root: Path
     relpath: str
@@ -470,7 +471,7 @@ def _entry(key: list[int], header: Mapping[str, Any]) -> list[Any]:
 
 
 def _from_entry(entry: Sequence[Any], path: str) -> Revision:
-    return Revision(
+    return Revision.normalised(
         entry[4],
         tuple(entry[5]),
         frozenset(entry[6]),
