@@ -1,5 +1,5 @@
-"""PostgreSQL tables read from the catalog in four queries, shaped as SQLAlchemy's inspector
-gives them.
+"""PostgreSQL tables read from the catalog in four queries (a fifth when a foreign key refers
+to a table not asked for), shaped as SQLAlchemy's inspector gives them.
 
 SQLAlchemy builds, compiles and runs one large catalog query per kind of object (columns,
 primary keys, foreign keys, indexes, unique constraints, checks, comments); for a schema of
