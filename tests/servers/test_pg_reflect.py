@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from flask_migrate_lite.engine.autogenerate.pg_reflect import read_pg_tables, supported
+from flask_migrate_lite.engine.autogenerate.pg_reflect import (
+    constraints_query,
+    indexes_query,
+    read_pg_tables,
+    supported,
+)
 
 pytestmark = pytest.mark.postgresql
 
@@ -177,3 +182,18 @@ def test_unknown_names_left_to_the_inspector(engine: sa.Engine) -> None:
         ours = read_pg_tables(conn, ["parent", "no_such_table", "far"])
     assert ours.others == {"no_such_table", "far"}  # far is not on the search path
     assert set(ours.columns) == {(None, "parent")}
+
+
+@pytest.mark.parametrize("server_15", [True, False])
+def test_queries_run_on_the_server_and_name_newer_columns_only_from_15(
+    engine: sa.Engine, server_15: bool
+) -> None:
+    # confdelsetcols and indnullsnotdistinct are PostgreSQL 15 columns: the queries for
+    # servers 12 to 14 must not name them (and both forms run here).
+    queries = [constraints_query(server_15), indexes_query(server_15)]
+    assert ("confdelsetcols" in queries[0]) is server_15
+    assert ("indnullsnotdistinct" in queries[1]) is server_15
+    with engine.connect() as conn:
+        oids = [conn.exec_driver_sql("SELECT 'child'::regclass::oid").scalar()]
+        for query in queries:
+            assert conn.exec_driver_sql(query, {"oids": oids}).all()

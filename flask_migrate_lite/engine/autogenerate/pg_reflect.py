@@ -75,7 +75,7 @@ SELECT k.conrelid, k.conname, k.contype, k.conkey, k.confrelid, k.confkey, r.rel
        (k.contype NOT IN ('p', 'u', 'f', 'c', 'n')
         OR (k.contype = 'f' AND (NOT pg_catalog.pg_table_is_visible(k.confrelid)
                                  OR k.confmatchtype <> 's'
-                                 OR k.confdelsetcols IS NOT NULL)))
+                                 OR {{set_columns}})))
 FROM pg_catalog.pg_constraint AS k
 LEFT JOIN pg_catalog.pg_class AS r ON r.oid = k.confrelid
 {_described("ds", "k.oid", "pg_constraint")}
@@ -110,6 +110,20 @@ _ARRAY_DIMS = re.compile(r"((?:\[\])*)$")
 _TIME_ZONE = ("timestamp with time zone", "time with time zone")
 _NO_TIME_ZONE = ("timestamp without time zone", "time without time zone", "time")
 _RULES = {"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+
+
+def _server_15(connection: Connection) -> bool:
+    return (connection.dialect.server_version_info or (0,)) >= (15,)
+
+
+def constraints_query(server_15: bool) -> str:
+    """The constraints query; ``confdelsetcols`` exists from PostgreSQL 15 on."""
+    return _CONSTRAINTS.format(set_columns="k.confdelsetcols IS NOT NULL" if server_15 else "false")
+
+
+def indexes_query(server_15: bool) -> str:
+    """The indexes query; ``indnullsnotdistinct`` exists from PostgreSQL 15 on."""
+    return _INDEXES.format(nulls="x.indnullsnotdistinct" if server_15 else "false")
 
 
 def supported(connection: Connection) -> bool:
@@ -219,8 +233,9 @@ def _referred_names(catalog: _Catalog, rows: Sequence[Any]) -> None:
 
 def _read_constraints(catalog: _Catalog) -> None:
     found = catalog.found
-    nulls_option = (catalog.connection.dialect.server_version_info or (0,)) >= (15,)
-    rows = catalog.connection.exec_driver_sql(_CONSTRAINTS, catalog.params).all()
+    nulls_option = _server_15(catalog.connection)
+    query = constraints_query(nulls_option)
+    rows = catalog.connection.exec_driver_sql(query, catalog.params).all()
     _referred_names(catalog, rows)
     for row in rows:
         oid, name, kind, numbers, referred_oid, referred_numbers, referred_table = row[:7]
@@ -289,8 +304,7 @@ def _read_constraints(catalog: _Catalog) -> None:
 
 def _read_indexes(catalog: _Catalog) -> None:
     found = catalog.found
-    newer = (catalog.connection.dialect.server_version_info or (0,)) >= (15,)
-    query = _INDEXES.format(nulls="x.indnullsnotdistinct" if newer else "false")
+    query = indexes_query(_server_15(catalog.connection))
     constraint_names = {
         (key[1], entry["name"]) for key, entries in found.uniques.items() for entry in entries
     }
