@@ -145,8 +145,6 @@ class _Comparer:
         self._reflected_tables: dict[tuple[str | None, str], Table] = {}
         self._conventions: dict[tuple[str | None, str], dict[str, str]] = {}
         self._schema_names: set[str] | None = None
-        #: SQLite: each table's CREATE TABLE text, as last read.
-        self._sqlite_ddl: dict[str, str] = {}
         #: Indexes that exist but that reflection could not describe: (schema, name).
         self.unreflected_indexes: set[tuple[str | None, str]] = set()
         self.result = Comparison(UpgradeOps())
@@ -240,7 +238,8 @@ class _Comparer:
         kw: dict[str, Any] = {"schema": schema, "filter_names": list(names)}
         # SQLite answers each kind of question table by table; its CREATE TABLE text says
         # which tables can have foreign keys, unique or check constraints at all.
-        having = self._sqlite_tables_having(schema, names)
+        ddl = self._sqlite_ddl(schema)
+        having = None if ddl is None else _tables_having(ddl, names)
 
         def only(word: str) -> dict[str, Any]:
             if having is None:
@@ -251,9 +250,9 @@ class _Comparer:
         pks: dict[Any, Any] = {}
         fks: dict[Any, Any] = {}
         rest = list(names)
-        if having is not None and schema is None and sqlite_reflect.bulk_supported(self.connection):
+        if ddl is not None and schema is None and sqlite_reflect.bulk_supported(self.connection):
             # Columns and keys of every table in two queries; the inspector reads the rest.
-            bulk = sqlite_reflect.sqlite_tables(self.connection, names, self._sqlite_ddl)
+            bulk = sqlite_reflect.sqlite_tables(self.connection, names, ddl)
             columns, pks, fks = bulk.columns, bulk.pks, bulk.fks
             rest = sorted(bulk.others)
         if rest:
@@ -416,27 +415,15 @@ class _Comparer:
         self._conventions.setdefault((schema, table_name), {})[kind] = _UNNAMED_CONVENTION[kind]
         return name
 
-    def _sqlite_tables_having(
-        self, schema: str | None, names: Sequence[str]
-    ) -> dict[str, set[str]] | None:
-        """On SQLite, which of ``names`` mention REFERENCES, UNIQUE or CHECK in their DDL."""
+    def _sqlite_ddl(self, schema: str | None) -> dict[str, str] | None:
+        """On SQLite, each table's CREATE TABLE text; ``None`` on other databases."""
         if self.dialect.name != "sqlite":
             return None
         prefix = self.dialect.identifier_preparer.quote_schema(schema) + "." if schema else ""
         rows = self.connection.exec_driver_sql(
             f"SELECT name, sql FROM {prefix}sqlite_master WHERE type = 'table'"
-        ).all()
-        wanted = set(names)
-        having: dict[str, set[str]] = {"REFERENCES": set(), "UNIQUE": set(), "CHECK": set()}
-        self._sqlite_ddl = {str(name): str(sql or "") for name, sql in rows}
-        for name, sql in rows:
-            if name not in wanted:
-                continue
-            upper = (sql or "").upper()
-            for word, tables in having.items():
-                if word in upper:
-                    tables.add(name)
-        return having
+        )
+        return {str(name): str(sql or "") for name, sql in rows}
 
     def _hooks_see_objects(self) -> bool:
         """Whether a hook will be handed reflected objects (so they must be built)."""
@@ -1130,6 +1117,17 @@ _UNNAMED_CONVENTION = {
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
 }
+
+
+def _tables_having(ddl: Mapping[str, str], names: Sequence[str]) -> dict[str, set[str]]:
+    """Which of ``names`` mention REFERENCES, UNIQUE or CHECK in their CREATE TABLE text."""
+    having: dict[str, set[str]] = {"REFERENCES": set(), "UNIQUE": set(), "CHECK": set()}
+    for name in names:
+        upper = ddl.get(name, "").upper()
+        for word, tables in having.items():
+            if word in upper:
+                tables.add(name)
+    return having
 
 
 def _wanted(having: dict[str, set[str]] | None, word: str) -> bool:

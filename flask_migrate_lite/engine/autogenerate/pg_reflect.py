@@ -271,15 +271,6 @@ def _read_constraints(catalog: _Catalog) -> None:
             if referred is None:
                 found.others.add(table)
                 continue
-            fk_options: dict[str, Any] = {}
-            if on_update in _RULES:
-                fk_options["onupdate"] = _RULES[on_update]
-            if on_delete in _RULES:
-                fk_options["ondelete"] = _RULES[on_delete]
-            if deferred:
-                fk_options["initially"] = "DEFERRED"
-            if deferrable:
-                fk_options["deferrable"] = True
             found.fks[key].append(
                 {
                     "name": name,
@@ -287,7 +278,7 @@ def _read_constraints(catalog: _Catalog) -> None:
                     "referred_schema": None,
                     "referred_table": referred_table,
                     "referred_columns": referred,
-                    "options": fk_options,
+                    "options": _fk_options(on_update, on_delete, deferrable, deferred),
                     "comment": comment,
                 }
             )
@@ -300,6 +291,20 @@ def _read_constraints(catalog: _Catalog) -> None:
             if match[2]:
                 check["dialect_options"] = {"not_valid": True}
             found.checks[key].append(check)
+
+
+def _fk_options(on_update: str, on_delete: str, deferrable: bool, deferred: bool) -> dict[str, Any]:
+    # As the inspector words them: NO ACTION and NOT DEFERRABLE are left out.
+    options: dict[str, Any] = {}
+    if on_update in _RULES:
+        options["onupdate"] = _RULES[on_update]
+    if on_delete in _RULES:
+        options["ondelete"] = _RULES[on_delete]
+    if deferred:
+        options["initially"] = "DEFERRED"
+    if deferrable:
+        options["deferrable"] = True
+    return options
 
 
 def _read_indexes(catalog: _Catalog) -> None:

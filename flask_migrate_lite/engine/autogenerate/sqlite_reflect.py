@@ -145,6 +145,7 @@ def sqlite_tables(
     """
     found = TableFacts()
     wanted = set(names)
+    known: dict[str, Any] = getattr(connection.dialect, "ischema_names", {})
     for name in names:
         found.columns[(None, name)] = []
         found.fks[(None, name)] = []
@@ -153,7 +154,7 @@ def sqlite_tables(
     ):
         if table not in wanted or table in found.others:
             continue
-        column_type = None if hidden else _declared_type(str(declared or "").upper())
+        column_type = None if hidden else _declared_type(str(declared or "").upper(), known)
         if column_type is None:
             if hidden != 1:  # hidden 1: a virtual table's hidden column, not listed
                 found.others.add(table)
@@ -190,14 +191,11 @@ def _pk_position(column: dict[str, Any]) -> int:
     return int(column["primary_key"])
 
 
-def _declared_type(declared: str) -> Any:
-    """The inspector's type for a declared column type (SQLite's affinity rules when the
-    name is not one SQLAlchemy knows); ``None`` where the inspector would warn."""
-    from sqlalchemy.dialects.sqlite.base import SQLiteDialect
-
+def _declared_type(declared: str, known: Mapping[str, Any]) -> Any:
+    """The inspector's type for a declared column type: ``known`` (the dialect's type names)
+    or else SQLite's affinity rules; ``None`` where the inspector would warn."""
     match = _TYPE_NAME.match(declared)
     spelled, args = (match.group(1), match.group(2)) if match else ("", None)
-    known: dict[str, Any] = SQLiteDialect.ischema_names
     type_class: Any
     if spelled in known:
         type_class = known[spelled]
