@@ -16,6 +16,8 @@ the schema as reflection sees it.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from tests.runtime._support import (
     run_script,
     snapshot,
     version_rows,
+    write_app,
     write_revision,
 )
 
@@ -82,6 +85,7 @@ DEFAULT = "it's 100% \\ $$ -- ; /* done"
 COMMENT = "O'Brien's 100% \"table\" $$ \\"
 CHECK = "s IS NULL OR s <> 'forbidden 100% it''s $$ -- ; /*'"
 INDEX = 'ix "odd" 100% $$ name'
+COLUMN = 'odd "col" 100% :x $$'
 BINARY = b"\x00'\\\r\n%$$" + bytes(range(256))
 JSON_VALUE = {"texts": TEXTS, "none": None, "number": 1.5, "nested": {"it's": ["100%"]}}
 
@@ -123,6 +127,8 @@ op.create_table(
     sa.Column("d", sa.Date()),
     sa.Column("dt", sa.DateTime()),
     sa.Column("flag", sa.Boolean()),
+    sa.Column({COLUMN!r}, sa.String(20), server_default="c"),
+    sa.Column("td", sa.String(50), server_default=sa.text("'text() 100% it''s $$'")),
     sa.CheckConstraint({CHECK!r}, name="ck_hostile_s"),
     comment={COMMENT!r},
 )
@@ -133,7 +139,7 @@ hostile = sa.table(
         ("id", sa.Integer()), ("s", sa.Text()),
         ("label", sa.Enum(*LABELS, name="hostile_label")), ("j", sa.JSON()),
         ("b", sa.LargeBinary()), ("n", sa.Numeric(10, 2)), ("d", sa.Date()),
-        ("dt", sa.DateTime()), ("flag", sa.Boolean()),
+        ("dt", sa.DateTime()), ("flag", sa.Boolean()), ({COLUMN!r}, sa.String()),
     ])
 )
 texts = TEXTS + ([] if dialect == "postgresql" else ["nul \\x00 byte"])
@@ -145,11 +151,11 @@ op.bulk_insert(hostile, [
     {{
         "id": 500, "s": None, "j": JSON_VALUE, "b": BINARY, "n": decimal.Decimal("12.50"),
         "d": datetime.date(2020, 2, 29), "dt": datetime.datetime(2020, 2, 29, 23, 59, 58),
-        "flag": True,
+        "flag": True, {COLUMN!r}: "odd 100% it's",
     }},
     {{
         "id": 501, "s": "", "j": None, "b": None, "n": None, "d": None, "dt": None,
-        "flag": False,
+        "flag": False, {COLUMN!r}: None,
     }},
 ])
 op.execute(
@@ -271,6 +277,7 @@ def _check_data(url: str) -> None:
         rows = dict(connection.execute(sa.text("SELECT id, s FROM hostile")).all())
         victims = list(connection.execute(sa.text("SELECT id FROM victim")).scalars())
         defaults = dict(connection.execute(sa.text("SELECT id, added FROM hostile")).all())
+        text_defaults = set(connection.execute(sa.text("SELECT td FROM hostile")).scalars())
         binary, json_value = connection.execute(
             sa.text("SELECT b, j FROM hostile WHERE id = 500")
         ).one()
@@ -288,6 +295,7 @@ def _check_data(url: str) -> None:
     }[dialect]
     assert victims == [1]  # R3's row went with the downgrade; the table stayed
     assert defaults[800] == "added 100% it's $$"
+    assert text_defaults == {"text() 100% it's $$"}
     if dialect != "sqlite":
         assert defaults[801] == "altered 50% it's $$ \\"
     assert bytes(binary) == BINARY
@@ -318,6 +326,26 @@ def test_hostile_literals_offline_match_online(tmp_path: Path, database_url: str
             online.append(_state(database_url))
     for number, (written, ran) in enumerate(zip(offline, online, strict=True)):
         assert written == ran, f"after {' '.join(commands[number][0])}"
+
+
+@pytest.mark.e2e
+def test_script_written_by_the_flask_command(tmp_path: Path, database_url: str) -> None:
+    # The bytes the real command writes to its standard output, newlines untouched.
+    _folder(tmp_path)
+    project = write_app(tmp_path, database_url)
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade", "--sql"],
+        cwd=project.path,
+        env=project.env(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    run_script(database_url, done.stdout.decode("utf-8"))
+    written = _state(database_url)
+    reset(database_url)
+    project.run("db", "upgrade")
+    assert written == _state(database_url)
 
 
 def test_message_lines_are_all_comments(tmp_path: Path, database_url: str) -> None:
