@@ -4,8 +4,8 @@
 the migration lock, re-reads the version table after taking it, plans with what it read and
 runs each step in a transaction together with the step's version-table change (see
 :mod:`.transactions`). Offline (``as_sql``), it writes each step's DDL and version-table
-statements, with ``-- Running upgrade X -> Y`` comments and ``BEGIN;``/``COMMIT;`` where the
-database has transactional DDL.
+statements, with ``-- Running upgrade X -> Y`` comments (every line of a message
+commented) and ``BEGIN;``/``COMMIT;`` where the database has transactional DDL.
 """
 
 from __future__ import annotations
@@ -75,6 +75,8 @@ class MigrationContext:
             output=output if output is not None else sys.stdout,
             literal_binds=options.as_sql,
         )
+        # Offline, the implementation compiles with a copy of the dialect made for scripts.
+        self.dialect = self._impl.dialect
         self._tx: Transactions | None = None
         self._table_ready = False
         # Whether the running step has committed part of itself in an autocommit_block().
@@ -309,7 +311,7 @@ class MigrationContext:
                 impl.begin_transaction_sql()
             if step.is_upgrade and not step.heads_before:
                 impl.create_table(self.table)
-            impl.static_output(f"-- Running {step.describe()}")
+            impl.comment_sql(f"Running {step.describe()}")
             function = self._function(load(step.revision), step)
             if function is not None:
                 with running(Operations(self)):
