@@ -156,7 +156,7 @@ class MigrationContext:
             return self.run_offline(plan(()), load, report)
         connection = self._connection()
         tx = self._transactions()
-        progress = self._progress = Progress()
+        progress = self._progress = Progress.starting(connection)
         done: list[Step] = []
         try:
             with tx.run(self.table.name, self.table.schema):
@@ -298,7 +298,7 @@ class MigrationContext:
             return changes
         connection = self._connection()
         tx = self._transactions()
-        progress = self._progress = Progress(command="stamp")
+        progress = self._progress = Progress.starting(connection, "stamp")
         try:
             with tx.run(self.table.name, self.table.schema):
                 progress.doing = "reading the version table"
@@ -311,9 +311,10 @@ class MigrationContext:
                 try:
                     self._ensure_table(connection)
                     apply_changes(self._impl, self.table, changes)
+                    # Still the unit under way until the lock is given up: on SQLite the
+                    # commit comes then.
                     progress.doing = "committing the version table change"
                     tx.commit_step()
-                    progress.complete()
                 except BaseException:
                     self._table_ready = False
                     if not connection.invalidated:

@@ -70,6 +70,16 @@ class Progress:
     #: Whether the unit under way committed part of itself in an ``autocommit_block()``.
     partial: bool = False
 
+    @classmethod
+    def starting(cls, connection: Connection, command: str | None = None) -> Progress:
+        """A run about to take the lock on ``connection``.
+
+        SQLite's lock is its write transaction: a read-only file fails there at once, so it
+        is "taking" rather than "waiting for" the lock.
+        """
+        verb = "taking" if connection.dialect.name == "sqlite" else "waiting for"
+        return cls(doing=f"{verb} the migration lock", command=command)
+
     def begin(self, unit: Unit) -> None:
         """``unit`` starts."""
         self.unit = unit
