@@ -33,6 +33,8 @@ from tests.runtime._support import (
     write_revision,
 )
 
+pytestmark = pytest.mark.e2e
+
 R1, R2, R3 = "c0a1b2c3d401", "c0a1b2c3d402", "c0a1b2c3d403"
 APP_NAME = "fml-connection-loss"
 

@@ -38,7 +38,7 @@ from tests.runtime._support import (
     write_revision,
 )
 
-pytestmark = pytest.mark.sqlite
+pytestmark = [pytest.mark.sqlite, pytest.mark.e2e]
 
 R1, R2, R3 = "5a1b2c3d4e01", "5a1b2c3d4e02", "5a1b2c3d4e03"
 LOCKED_FIX = (
