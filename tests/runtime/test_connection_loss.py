@@ -273,7 +273,7 @@ class _Dropper:
 
     ``revision`` names the migration whose version-table statement arms it; ``at`` is
     ``"version"`` (end the session instead of running that statement) or ``"commit"`` (end
-    it at the next commit).
+    it at the next commit). ``"read"`` ends it instead of the first read of the table's rows.
     """
 
     def __init__(self, url: str, revision: str, at: str) -> None:
@@ -286,6 +286,10 @@ class _Dropper:
     def before_cursor_execute(
         self, conn: sa.Connection, _cursor: Any, statement: str, params: Any, *_: Any
     ) -> None:
+        if self.at == "read" and not self.fired:
+            if statement.startswith("SELECT alembic_version.version_num"):
+                self._drop(conn)
+            return
         table_statement = "alembic_version" in statement.split("WHERE")[0]
         if self.fired or not table_statement or self.revision not in repr(params):
             return
@@ -386,6 +390,26 @@ def test_at_the_version_table_and_the_commit(
     with app(server_url, project.migrations) as migrate:
         migrate.upgrade()
     assert version_rows(server_url) == [R3]
+
+
+def test_reading_the_version_table(tmp_path: Path, server_url: str) -> None:
+    project = _project(tmp_path / "proj", server_url)
+    with app(server_url, project.migrations) as migrate:
+        migrate.upgrade(R1)
+        dropper = _Dropper(server_url, R1, "read")
+        sa.event.listen(migrate.engine, "before_cursor_execute", dropper.before_cursor_execute)
+        result = migrate.cli("upgrade", code=1)
+        assert dropper.fired == 1
+        shown = migrate.engine.url.render_as_string(hide_password=True)
+    _assert_line(
+        _one_error(result.stderr),
+        dialect_of(server_url),
+        f"Error: Lost the connection to the database {shown} while reading the version table "
+        f"({{reason}}); nothing was changed; {CHECK}, then run 'flask db current' and the "
+        "command again.",
+    )
+    assert version_rows(server_url) == [R1]
+    assert _tables(server_url) == ["alembic_version", "t1"]
 
 
 def test_stamp(tmp_path: Path, server_url: str) -> None:
