@@ -199,7 +199,7 @@ class MigrationContext:
         connection = self._connection()
         label = step_label(step)
         direction = "upgrade" if step.is_upgrade else "downgrade"
-        self._progress.begin(Unit(label, direction, step.heads_before, step.heads_after))
+        self._progress.begin(Unit(label, direction, step.heads_after))
         tx.begin_step()
         self._step_autocommitted = False
         try:
@@ -304,9 +304,7 @@ class MigrationContext:
                 progress.doing = "reading the version table"
                 heads = progress.start = read_heads(connection, self.table)
                 changes = plan(heads)
-                progress.begin(
-                    Unit("stamp", "stamp", heads, heads_after(heads, changes), migration=False)
-                )
+                progress.begin(Unit("stamp", "stamp", heads_after(heads, changes), migration=False))
                 tx.begin_step()
                 try:
                     self._ensure_table(connection)

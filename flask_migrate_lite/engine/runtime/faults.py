@@ -50,7 +50,7 @@ class Unit:
 
     label: str
     command: str
-    before: tuple[str, ...]
+    #: The version table's rows once it is in.
     after: tuple[str, ...]
     migration: bool = True
 
