@@ -293,6 +293,62 @@ class LockTimeout(MigrateError):
         self.seconds = seconds
 
 
+class DatabaseFault(MigrateError):
+    """The database stopped serving a run: its connection dropped, or SQLite would not write.
+
+    ``doing`` is what the run was doing (``"running upgrade a1 -> b2 \\"add users\\""``),
+    ``state`` what it left behind, both as they appear in the message.
+    """
+
+    def __init__(self, message: str, url: str, doing: str, state: str) -> None:
+        super().__init__(message)
+        self.url = url
+        self.doing = doing
+        self.state = state
+
+
+class ConnectionLost(DatabaseFault):
+    """The connection dropped (server restart, ``pg_terminate_backend``, ``KILL``) in a run."""
+
+    def __init__(self, url: str, doing: str, reason: str, state: str, fix: str) -> None:
+        super().__init__(
+            f"Lost the connection to the database {url} while {doing} ({reason}); {state}; {fix}.",
+            url,
+            doing,
+            state,
+        )
+        self.reason = reason
+
+
+class DatabaseReadOnly(DatabaseFault):
+    """SQLite cannot write the database file or create its journal next to it."""
+
+    def __init__(self, url: str, doing: str, reason: str, state: str, fix: str) -> None:
+        super().__init__(
+            f"Cannot write to the SQLite database {url} while {doing} because {reason}; "
+            f"{state}; {fix}.",
+            url,
+            doing,
+            state,
+        )
+        self.reason = reason
+
+
+class DatabaseLocked(DatabaseFault):
+    """Another connection kept a SQLite database locked (a reader at ``COMMIT``) too long."""
+
+    def __init__(self, url: str, doing: str, seconds: float, state: str, fix: str) -> None:
+        super().__init__(
+            f"Could not write to the SQLite database {url} while {doing} because another "
+            f"connection kept reading it for more than {seconds:g} "
+            f"second{'' if seconds == 1 else 's'} (database is locked); {state}; {fix}.",
+            url,
+            doing,
+            state,
+        )
+        self.seconds = seconds
+
+
 class VersionTableError(MigrateError):
     """The version table does not hold what a step expected (changed by someone else)."""
 
