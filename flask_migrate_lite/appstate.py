@@ -18,6 +18,7 @@ from flask import current_app
 
 from .engine.config import RunOptions
 from .engine.errors import CommandError, DatabaseUnavailable, MigrateError
+from .engine.urls import mask_text, mask_url
 from .settings import MigrateConfig
 
 if TYPE_CHECKING:
@@ -42,11 +43,8 @@ class ExtensionMissing(MigrateError):
 
 
 def hide_password(url: Any) -> str:
-    """Render an engine URL with its password masked."""
-    render = getattr(url, "render_as_string", None)
-    if render is not None:
-        return str(render(hide_password=True))
-    return str(url)
+    """Render an engine URL with every credential masked (see :func:`.engine.urls.mask_url`)."""
+    return mask_url(url)
 
 
 @dataclass(frozen=True)
@@ -59,8 +57,8 @@ class Database:
 
     @property
     def url(self) -> str:
-        """The URL with the password hidden, for messages."""
-        return hide_password(self.engine.url)
+        """The URL with its password and every other credential hidden, for messages."""
+        return mask_url(self.engine.url)
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -70,9 +68,11 @@ class Database:
         try:
             connection = self.engine.connect()
         except NoSuchModuleError as exc:
-            raise DatabaseUnavailable(self.url, f"the driver is not installed ({exc})") from exc
+            reason = mask_text(f"the driver is not installed ({exc})", self.engine.url)
+            raise DatabaseUnavailable(self.url, reason) from exc
         except DBAPIError as exc:
-            raise DatabaseUnavailable(self.url, _first_line(exc.orig or exc)) from exc
+            reason = mask_text(_first_line(exc.orig or exc), self.engine.url)
+            raise DatabaseUnavailable(self.url, reason) from exc
         except ModuleNotFoundError as exc:
             raise DatabaseUnavailable(
                 self.url, f"its driver '{exc.name}' is not installed; pip install it"
