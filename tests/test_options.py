@@ -246,3 +246,19 @@ def test_every_option_is_documented() -> None:
         assert re.search(rf"``{option}(=[^`]*)?``", text), f"{option} is not in {DOCS.name}"
     for option in ALEMBIC_UNSUPPORTED:
         assert f"``{option}``" in text, f"{option} is not in {DOCS.name}"
+
+
+def test_template_args_reach_the_revision_template(
+    app: Flask, db: SQLAlchemy, tmp_path: Path
+) -> None:
+    from flask_migrate_lite import init, revision
+
+    folder = tmp_path / "migrations"
+    Migrate(app, db, directory=str(folder), template_args={"author": "ops team"})
+    with app.app_context():
+        init(report=lambda line: None)
+        template = folder / "script.py.mako"
+        template.write_text(template.read_text().replace('"""\n', '"""\n# author: ${author}\n', 1))
+        created = revision(message="first", report=lambda line: None)
+    assert created is not None
+    assert "# author: ops team\n" in Path(created.path).read_text()
