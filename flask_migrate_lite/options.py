@@ -188,7 +188,7 @@ def _problem(name: str, value: object) -> tuple[str, str] | None:
         return f"{name}={_shown(value)}", f"it must be {_either(_words(hint))}"
     if name in FIXED:
         fixed, why = FIXED[name]
-        if value == fixed and type(value) is type(fixed):
+        if type(value) is type(fixed) and value == fixed:
             return None
         return (
             f"{name}={_shown(value)}",
@@ -230,6 +230,6 @@ def check_callback_result(callback: Callable[..., Any], result: object, expected
     if result is not None and not isinstance(result, expected):
         raise OptionError(
             f"The @migrate.configure callback '{callback_name(callback)}' returned",
-            [(f"{_shown(result)}", "it must return the config it was given, or None")],
+            [(_shown(result), "it must return the config it was given, or None")],
             [],
         )

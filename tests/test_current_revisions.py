@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,18 +22,25 @@ from flask_migrate_lite import (
 )
 
 
-def _app(tmp_path: Path, url: str, **migrate_args: object) -> tuple[Flask, SQLAlchemy]:
+@contextmanager
+def _app(tmp_path: Path, url: str, **migrate_args: object) -> Iterator[tuple[Flask, SQLAlchemy]]:
+    """An app on ``url`` (and a SQLite bind 'other'), in its context; engines closed after."""
     app = Flask("current_revisions")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["SQLALCHEMY_BINDS"] = {"other": f"sqlite:///{tmp_path / 'other.db'}"}
     db = SQLAlchemy(app)
     Migrate(app, db, directory=str(tmp_path / "migrations"), **migrate_args)
-    return app, db
+    with app.app_context():
+        try:
+            yield app, db
+        finally:
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 def test_current_revisions_follows_the_database(tmp_path: Path, database_url: str) -> None:
-    app, db = _app(tmp_path, database_url)
-    with app.app_context():
+    with _app(tmp_path, database_url) as (_app_, db):
         init(report=lambda line: None)
         first = revision(message="first", rev_id="aaa000000001", report=lambda line: None)
         second = revision(message="second", rev_id="aaa000000002", report=lambda line: None)
@@ -48,14 +57,12 @@ def test_current_revisions_follows_the_database(tmp_path: Path, database_url: st
         assert current_revisions() == ()
         # The other database was never migrated.
         assert current_revisions("other") == ()
-        db.session.remove()
 
 
 def test_current_revisions_reads_the_configured_version_table(
     tmp_path: Path, database_url: str
 ) -> None:
-    app, db = _app(tmp_path, database_url, version_table="schema_version")
-    with app.app_context():
+    with _app(tmp_path, database_url, version_table="schema_version") as (_app_, db):
         with db.engine.begin() as connection:
             connection.execute(sa.text("CREATE TABLE schema_version (version_num VARCHAR(32))"))
             connection.execute(
@@ -66,8 +73,7 @@ def test_current_revisions_reads_the_configured_version_table(
 
 @pytest.mark.sqlite
 def test_an_unknown_bind_is_named(tmp_path: Path, sqlite_url: str) -> None:
-    app, _db = _app(tmp_path, sqlite_url)
-    with app.app_context(), pytest.raises(CommandError) as caught:
+    with _app(tmp_path, sqlite_url), pytest.raises(CommandError) as caught:
         current_revisions("othr")
     assert str(caught.value) == (
         "There is no database bind named 'othr'; the app has '', 'other' "
