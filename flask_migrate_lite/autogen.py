@@ -41,16 +41,15 @@ class CheckResult:
 
 
 def _compare_options(state: AppState) -> CompareOptions:
-    args = state.config.configure_args
-    options = state.run_options()
+    args = state.options
     return CompareOptions(
-        compare_type=args.get("compare_type", True),
-        compare_server_default=args.get("compare_server_default", False),
-        include_object=args.get("include_object"),
-        include_name=args.get("include_name"),
-        include_schemas=bool(args.get("include_schemas", False)),
-        version_table=options.version_table,
-        version_table_schema=options.version_table_schema,
+        compare_type=args.compare_type,
+        compare_server_default=args.compare_server_default,
+        include_object=args.include_object,
+        include_name=args.include_name,
+        include_schemas=args.include_schemas,
+        version_table=args.version_table,
+        version_table_schema=args.version_table_schema,
     )
 
 
@@ -157,7 +156,7 @@ def autogenerate_revision(
         ),
     )
     directives: list[MigrationScript] = [script]
-    hook = args.get("process_revision_directives")
+    hook = state.options.process_revision_directives
     if hook is not None:
         # What Alembic's hooks read: the configuration with the command's options
         # (``config.cmd_opts.autogenerate``...), the dialect, and (as ``revision``) the
@@ -192,9 +191,9 @@ def autogenerate_revision(
     ):
         dialect_name = compared[min(position, len(compared) - 1)].dialect_name
         options = RenderOptions(
-            as_batch=bool(args.get("render_as_batch", True)),
-            user_module_prefix=args.get("user_module_prefix"),
-            render_item=args.get("render_item"),
+            as_batch=state.options.render_as_batch,
+            user_module_prefix=state.options.user_module_prefix,
+            render_item=state.options.render_item,
             dialect_name=dialect_name,
         )
         up = render_upgrade(upgrade_ops, options, imports).removeprefix("    ")

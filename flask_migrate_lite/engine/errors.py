@@ -29,6 +29,28 @@ class CommandError(MigrateError):
     """A command cannot do what was asked (a generic, message-only error)."""
 
 
+class OptionError(MigrateError):
+    """An option given to ``Migrate(...)``/``init_app(...)``, or set by a configure callback,
+    is misspelt, not implemented by this engine, or of the wrong type.
+
+    ``problems`` holds, for each, what was given and what to do; ``names`` the options.
+    """
+
+    def __init__(
+        self, head: str, problems: Sequence[tuple[str, str]], names: Sequence[str]
+    ) -> None:
+        if len(problems) == 1:
+            given, fix = problems[0]
+            end = "" if fix.endswith("?") else "."
+            message = f"{head} {given}; {fix}{end}"
+        else:
+            parts = [f"{given} ({fix})" for given, fix in problems]
+            message = f"{head} {', '.join(parts[:-1])} and {parts[-1]}."
+        super().__init__(message)
+        self.names = tuple(names)
+        self.problems = tuple(problems)
+
+
 # --- the migrations folder and its scripts ---------------------------------------------
 
 

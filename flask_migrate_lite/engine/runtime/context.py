@@ -24,6 +24,7 @@ from ..ddl import DefaultImpl, impl_for
 from ..errors import MigrateError, MigrationFailed, ScriptError
 from ..operations.api import Operations, running
 from ..script.graph import Revision
+from ..urls import mask_url
 from .faults import Progress, Unit, fault_error, fault_of, step_label
 from .plan import Step, VersionChange
 from .transactions import Transactions, transactions_for
@@ -66,7 +67,7 @@ class MigrationContext:
         self.connection = connection
         self.options = options
         self.dialect = dialect
-        self.url = url or (str(connection.engine.url) if connection is not None else "")
+        self.url = url or (mask_url(connection.engine.url) if connection is not None else "")
         self.bind = bind
         self.table = version_table(options.version_table, options.version_table_schema)
         self._impl = impl_for(

@@ -23,6 +23,7 @@ from ..errors import (
     DatabaseReadOnly,
     MigrateError,
 )
+from ..urls import mask_text
 from .plan import Step
 from .transactions import Transactions
 
@@ -145,7 +146,10 @@ def fault_error(
     # A run with nothing to do commits the version table's creation: no migration of its own.
     committed = min(tx.committed, len(progress.done)) if tx is not None else 0
     committing = tx is not None and tx.committing
-    reason = _reason(cause) if cause is not None else _first_line(str(exc))
+    # Driver text can echo a connection string: its credentials are masked.
+    reason = mask_text(
+        _reason(cause) if cause is not None else _first_line(str(exc)), connection.engine.url
+    )
     if cause is None or cause.connection_invalidated or connection.invalidated:
         atomic = tx.atomic_steps if tx is not None else True
         state = _state(progress, committed, connection.dialect, atomic, doubt=committing)
