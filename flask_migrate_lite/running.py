@@ -128,10 +128,13 @@ def check_target(revision: str, *, upgrade: bool, sql: bool) -> None:
         )
     if sql:
         if any(_CURRENT.fullmatch(part.strip()) for part in text.split(":")):
+            end = text.rpartition(":")[2].strip() if ":" in text else ""
+            if not end or _CURRENT.fullmatch(end):
+                end = "head" if upgrade else "base"
             raise UsageError(
                 f"'{text}' names the current revision, which --sql cannot know since it does "
                 f"not read the database; write the revision the database is at instead "
-                f"('flask db {command} --sql <revision>:{text.rpartition(':')[2] or 'head'}')."
+                f"('flask db {command} --sql <revision>:{end}')."
             )
         if ":" not in text and not upgrade:
             raise UsageError(

@@ -129,6 +129,12 @@ USAGE_ERRORS = [
         "('flask db upgrade --sql <revision>:head').",
     ),
     (
+        ("downgrade", "--sql", "current"),
+        "'current' names the current revision, which --sql cannot know since it does not "
+        "read the database; write the revision the database is at instead "
+        "('flask db downgrade --sql <revision>:base').",
+    ),
+    (
         ("upgrade", "--plan", "--sql"),
         "--plan reads the database and --sql does not; leave out one of them.",
     ),
