@@ -63,8 +63,6 @@ __all__ = [
     "upgrade",
 ]
 
-_reporter = reporter
-
 
 def _one_revision(identifier: str, what: str) -> None:
     """Refuse a range ``a:b`` where the command takes a single revision."""
@@ -86,12 +84,14 @@ def _check_rev_id(rev_id: str | None) -> None:
         raise MalformedRevisionId(exc.rev_id, exc.reason) from exc
 
 
-def _check_placement(head: str, rev_id: str | None, depends_on: object = None) -> None:
+def _check_placement(
+    head: str, rev_id: str | None, depends_on: str | Sequence[str] | None = None
+) -> None:
+    """Refuse, before anything is read, a new revision's placement of the wrong form."""
     _one_revision(head, "--head")
     _check_rev_id(rev_id)
-    deps = [depends_on] if isinstance(depends_on, str) else depends_on or []
-    for dep in deps if isinstance(deps, (list, tuple)) else []:
-        _one_revision(str(dep), "--depends-on")
+    for dep in [depends_on] if isinstance(depends_on, str) else depends_on or ():
+        _one_revision(dep, "--depends-on")
 
 
 # --- folder commands -----------------------------------------------------------------------
@@ -118,7 +118,7 @@ def init(
     state = app_state(directory)
     name: str | os.PathLike[str] = template or ("flask-multidb" if multidb else "flask")
     created = init_folder(state.directory, template=name, package=package)
-    echo = _reporter(report)
+    echo = reporter(report)
     for path in created:
         kind = "directory" if path.is_dir() else "file"
         verb = "Creating" if kind == "directory" else "Generating"
@@ -178,7 +178,7 @@ def revision(
         depends_on=depends_on,
         template_args=state.template_args(),
     )
-    _reporter(report)(f"Generating {created.path} ...  done")
+    reporter(report)(f"Generating {created.path} ...  done")
     return created
 
 
@@ -230,7 +230,7 @@ def _autogenerate(
     from .autogen import autogenerate_revision
 
     _refuse_sql(command, sql)
-    return autogenerate_revision(state, report=_reporter(report), **placement)
+    return autogenerate_revision(state, report=reporter(report), **placement)
 
 
 def check(directory: Directory = None, *, report: Report | None = None) -> CheckResult:
@@ -274,7 +274,7 @@ def merge(
         rev_id=rev_id,
         template_args=state.template_args(),
     )
-    _reporter(report)(f"Generating {created.path} ...  done")
+    reporter(report)(f"Generating {created.path} ...  done")
     return created
 
 
