@@ -20,7 +20,7 @@ from types import SimpleNamespace
 from .appstate import AppState, Database
 from .engine.autogenerate.compare import CompareOptions, Comparison, compare_metadata
 from .engine.autogenerate.model import MigrationScript
-from .engine.errors import CommandError, TargetNotUpToDate
+from .engine.errors import CommandError
 from .engine.script.graph import Revision
 
 __all__ = ["CheckResult", "autogenerate_revision", "check_models"]
@@ -67,20 +67,24 @@ def _compare_all(state: AppState) -> list[_Compared]:
     reported (or written) for a project with migrations still to run.
     """
     from .engine.runtime.version import read_heads, version_table
+    from .running import check_known, not_up_to_date
 
-    heads = set(state.scripts.graph().heads)
+    graph = state.scripts.graph()
     run = state.run_options()
     table = version_table(run.version_table, run.version_table_schema)
     options = _compare_options(state)
     databases = state.target_databases()
+    multidb = state.multidb
     with ExitStack() as stack:
         connections = [stack.enter_context(database.connect()) for database in databases]
-        for connection in connections:
+        for database, connection in zip(databases, connections, strict=True):
             current = read_heads(connection, table)
             if connection.in_transaction():
                 connection.rollback()
-            if set(current) != heads:
-                raise TargetNotUpToDate()
+            check_known(graph, current, database, state)
+            behind = not_up_to_date(graph, current, _label(database) if multidb else None)
+            if behind is not None:
+                raise behind
         results = []
         for database, connection in zip(databases, connections, strict=True):
             comparison = compare_metadata(connection, database.metadata, options)
@@ -218,6 +222,9 @@ def autogenerate_revision(
             template_args=template_args,
         )
     except TypeError as exc:  # pragma: no cover - a hook that broke the script object
-        raise CommandError(f"process_revision_directives left an unusable script: {exc}") from exc
+        raise CommandError(
+            f"process_revision_directives left an unusable script ({exc}); the hook must "
+            "leave a MigrationScript in directives[0], or empty the list to write nothing."
+        ) from exc
     report(f"Generating {created.path} ...  done")
     return created
