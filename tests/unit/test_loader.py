@@ -158,7 +158,7 @@ def test_reassigned_name_takes_the_last_value(versions: Path) -> None:
 
 def test_non_literal_value_names_file_and_line(versions: Path) -> None:
     path = write(
-        versions, "n.py", '"""d"""\nPARENT = "x"\nrevision = "a"\ndown_revision = PARENT\n'
+        versions, "n.py", '"""d"""\nPARENT = "x"\nrevision = "a"\ndown_revision = PARENT.upper()\n'
     )
     with pytest.raises(errors.ScriptError) as info:
         loader.scan_file(path)
