@@ -7,6 +7,7 @@ import os
 import py_compile
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -304,6 +305,42 @@ def test_emptied_folder_clears_the_cache(versions: Path, config: ScriptConfig) -
     a.unlink()
     assert loader.scan_locations(config) == []
     assert _cache(versions)["entries"] == {}
+
+
+@pytest.mark.usefixtures("settle_now")
+def test_cache_of_another_reader_or_python_is_not_trusted(
+    versions: Path, config: ScriptConfig
+) -> None:
+    path = versions / "a.py"
+    path.write_bytes(
+        "# -*- coding: latin-1 -*-\nrevision = 'Ã©'\ndown_revision = None\n".encode("latin-1")
+    )
+    assert [r.revision for r in loader.scan_locations(config)] == ["Ã©"]
+    cache = versions / "__pycache__" / loader.CACHE_NAME
+    data = _cache(versions)
+    entries = data["entries"]
+    assert isinstance(entries, dict) and entries["a.py"][4] == "Ã©"
+    # An entry as an earlier reader wrote it: the bytes taken for UTF-8.
+    entries["a.py"][4] = "é"
+    for stale in ({"format": 1}, {"python": "cpython-00"}, {"format": None}):
+        cache.write_text(json.dumps({**data, **stale}))
+        assert [r.revision for r in loader.scan_locations(config)] == ["Ã©"]
+    # The same entry under this reader's format and Python is trusted: the key is the file.
+    cache.write_text(json.dumps(data))
+    assert [r.revision for r in loader.scan_locations(config)] == ["é"]
+
+
+def test_fresh_files_are_not_cached_when_this_clock_runs_ahead(
+    versions: Path, config: ScriptConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A share whose clock is an hour behind this machine's: by this machine's clock the
+    # file just written is old, by the file system's it is not.
+    real = time.time_ns
+    monkeypatch.setattr(time, "time_ns", lambda: real() + 3600 * 10**9)
+    write(versions, "a.py", revision_text("aaa"))
+    assert [r.revision for r in loader.scan_locations(config)] == ["aaa"]
+    cache = versions / "__pycache__" / loader.CACHE_NAME
+    assert not cache.exists() or _cache(versions)["entries"] == {}
 
 
 # --- running a file -----------------------------------------------------------------------

@@ -62,6 +62,8 @@ _DOCSTRING = re.compile(
     re.DOTALL,
 )
 _STRING_START = re.compile(r"[A-Za-z]{0,2}['\"]")
+# 'from x import *' binds names that appear nowhere in the file.
+_STAR_IMPORT = re.compile(r"import(?:[ \t\f]|\\\n)*\*")
 _LINE_END = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)")
 # The lines of a header: blank lines and comments, one-line imports, and assignments of
 # the four names. Header values are one-line string literals (a triple quote is read as
@@ -222,7 +224,7 @@ def _quick(data: bytes) -> tuple[Values, str | None]:
             lineno += 1
         pos = line.end()
     # Past the header lines nothing may name the four variables, whatever it is.
-    if _mentions(text, pos, size):
+    if _mentions(text, pos, size) or ("*" in text and _STAR_IMPORT.search(text)):
         raise _Unsure
     if not text.isascii():
         rest = text[pos:]

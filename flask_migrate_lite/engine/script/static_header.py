@@ -94,34 +94,40 @@ def _scope_parts(node: ast.AST) -> Iterator[ast.AST]:
                 yield arg.annotation
 
 
-def _bound_names(node: ast.AST, *, walrus_only: bool = False) -> tuple[set[str], bool]:
-    """The module-level names a statement may bind, and whether it has ``import *``."""
-    names: set[str] = set()
+def _bound_names(node: ast.AST, *, walrus_only: bool = False) -> tuple[dict[str, int], bool]:
+    """The module-level names a statement may bind, each with the (last) line binding it,
+    and whether it has ``import *``."""
+    names: dict[str, int] = {}
     star = False
+
+    def add(name: str, where: ast.AST) -> None:
+        line = getattr(where, "lineno", 0)
+        names[name] = max(names.get(name, line), line)
+
     stack: list[tuple[ast.AST, bool]] = [(node, walrus_only)]
     while stack:
         item, walrus = stack.pop()
         if isinstance(item, ast.NamedExpr) and isinstance(item.target, ast.Name):
-            names.add(item.target.id)  # := binds in the enclosing scope, even from within
+            add(item.target.id, item)  # := binds in the enclosing scope, even from within
         elif walrus:
             pass  # within a comprehension, its own targets are local to it
         elif isinstance(item, ast.Name) and not isinstance(item.ctx, ast.Load):
-            names.add(item.id)
+            add(item.id, item)
         elif isinstance(item, (ast.Import, ast.ImportFrom)):
             for alias in item.names:
                 if alias.name == "*":
                     star = True
                 else:
-                    names.add(alias.asname or alias.name.split(".")[0])
+                    add(alias.asname or alias.name.split(".")[0], alias)
         elif isinstance(item, ast.ExceptHandler) and item.name:
-            names.add(item.name)
+            add(item.name, item)
         elif isinstance(item, (ast.MatchAs, ast.MatchStar)) and item.name:
-            names.add(item.name)
+            add(item.name, item)
         elif isinstance(item, ast.MatchMapping) and item.rest:
-            names.add(item.rest)
+            add(item.rest, item)
         if isinstance(item, _SCOPES):
             if not walrus and not isinstance(item, ast.Lambda):
-                names.add(item.name)
+                add(item.name, item)
             stack.extend((part, walrus) for part in _scope_parts(item))
             continue
         inner = walrus or isinstance(item, _COMPREHENSIONS)
@@ -167,7 +173,7 @@ class _StaticReader:
     def refer(self, name: str, lineno: int) -> _Binding:
         binding = self.lookup(name, lineno)
         if isinstance(binding, _Unknown):
-            return _Unknown(f"is set from {name}, which {binding.why}", binding.lineno)
+            return _Unknown(f"is set from {name}, which {binding.why}", lineno)
         return _Known(binding.value, lineno)
 
     def value(self, node: ast.expr) -> _Binding:
@@ -253,8 +259,8 @@ class _StaticReader:
                 self.env[name] = _Unknown(
                     f"may be replaced by the import * on line {lineno}", lineno
                 )
-        for name in names:
-            self.env[name] = _Unknown(why, lineno)
+        for name, line in names.items():
+            self.env[name] = _Unknown(why, line or lineno)
 
     def bind(self, target: ast.expr, value: _Binding, lineno: int) -> None:
         if isinstance(target, ast.Name):
