@@ -155,6 +155,8 @@ def test_spellings_that_used_to_be_misread(data: bytes, revision: str, tmp_path:
         ("down_revision = None\ndef f():\n    global down_revision\n", 3, "declared global"),
         ("(down_revision := 'x')\n", 1, "but it is assigned with := on line 2"),
         ("down_revision = ['x']\ndown_revision.append('y')\n", 1, "holds a list that the file"),
+        ("down_revision = x = ['a']\nx.append('b')\n", 1, "shares a list with another name"),
+        ("def __getattr__(name):\n    return 'x'\n", 1, "the module's __getattr__ decides"),
         (
             "down_revision = UNDEFINED\n",
             1,

@@ -18,8 +18,8 @@ Two readers share the work:
   and lists, and f-strings of such values; the last assignment wins. A header name set in
   a way that only running the file can settle (inside an ``if``, ``try``, ``for``, ``while``,
   ``with`` or ``match`` block, by an import, ``def``, ``class``, ``:=``, ``import *``, a
-  function declaring it ``global``, or an expression with calls) is an error naming the
-  line, never a guess.
+  module ``__getattr__``, a function declaring it ``global``, or an expression with calls)
+  is an error naming the line, never a guess.
 
 Neither reader sees changes made through reflection (``globals()``, ``exec``, ``setattr``
 on the module object).
@@ -224,7 +224,11 @@ def _quick(data: bytes) -> tuple[Values, str | None]:
             lineno += 1
         pos = line.end()
     # Past the header lines nothing may name the four variables, whatever it is.
-    if _mentions(text, pos, size) or ("*" in text and _STAR_IMPORT.search(text)):
+    if (
+        _mentions(text, pos, size)
+        or ("*" in text and _STAR_IMPORT.search(text))
+        or "__getattr__" in text  # a module __getattr__ answers for missing names
+    ):
         raise _Unsure
     if not text.isascii():
         rest = text[pos:]

@@ -62,13 +62,14 @@ def helper_roots(path: str | os.PathLike[str]) -> Roots:
         if any((parent / marker).is_file() for marker in _MARKERS):
             folders.append(parent)
             break
-    found = dict.fromkeys(str(f) for f in folders)
-    found.update(dict.fromkeys(os.path.realpath(f) for f in folders))
+    found = dict.fromkeys(os.path.normcase(f) for f in folders)
+    found.update(dict.fromkeys(os.path.normcase(os.path.realpath(f)) for f in folders))
     return tuple(found)
 
 
 def _inside(origin: str, roots: Roots) -> bool:
     for candidate in (os.path.abspath(origin), os.path.realpath(origin)):
+        candidate = os.path.normcase(candidate)
         if any(candidate.startswith(root + os.sep) for root in roots):
             return True
     return False

@@ -146,12 +146,17 @@ class _StaticReader:
         self.star: int | None = None
         self.declared_global: dict[str, int] = {}
         self.read_somewhere: set[str] = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Global):
+        # 'global' matters in functions and class bodies (at module level it changes nothing).
+        stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+        while stack:
+            node, nested = stack.pop()
+            if isinstance(node, ast.Global) and nested:
                 for name in node.names:
                     self.declared_global.setdefault(name, node.lineno)
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 self.read_somewhere.add(node.id)
+            inner = nested or isinstance(node, _SCOPES)
+            stack.extend((child, inner) for child in ast.iter_child_nodes(node))
 
     # --- expressions ---------------------------------------------------------------------
 
@@ -308,6 +313,9 @@ class _StaticReader:
             self.forget(node, f"is assigned with := on line {lineno}", lineno, walrus_only=True)
         if isinstance(node, ast.Assign):
             value = self.value(node.value)
+            if len(node.targets) > 1 and isinstance(value, _Known) and not _immutable(value.value):
+                # a = b = [...]: one list under two names, changed through either.
+                value = _Unknown("shares a list with another name", lineno)
             for target in node.targets:
                 self.bind(target, value, lineno)
         elif isinstance(node, ast.AnnAssign):
@@ -327,7 +335,8 @@ class _StaticReader:
         elif type(node).__name__ in _BLOCKS:
             self.forget(node, f"is assigned inside {_BLOCKS[type(node).__name__]}", lineno)
         else:
-            self.forget(node, f"is assigned with := on line {lineno}", lineno)
+            self.forget(node, f"is bound by the statement on line {lineno}", lineno)
+            self.forget(node, f"is assigned with := on line {lineno}", lineno, walrus_only=True)
 
     def read(self) -> dict[str, _Binding]:
         for node in self.tree.body:
@@ -337,6 +346,11 @@ class _StaticReader:
             binding = self.env.get(name)
             if name in self.declared_global or (binding is None and self.star is not None):
                 binding = self.lookup(name, self.declared_global.get(name) or self.star or 0)
+            elif binding is None and "__getattr__" in self.env:
+                binding = _Unknown(
+                    "is missing, so the module's __getattr__ decides",
+                    self.env["__getattr__"].lineno,
+                )
             if binding is not None:
                 result[name] = binding
         # A list can change after its assignment, through any code that reads it.
