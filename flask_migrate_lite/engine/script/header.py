@@ -69,10 +69,10 @@ _LINE_END = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\n|\Z)")
 # the four names. Header values are one-line string literals (a triple quote is read as
 # juxtaposed strings, which is safe: a value is taken only once ast.literal_eval has read
 # the same span), None, and tuples or lists of them, which may span lines.
-_BLANK_LINE = re.compile(r"[ \t\f]*(?:#[^\n]*)?(?:\n|\Z)")
-_IMPORT_LINE = re.compile(
-    r"(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+(?:\([\w., \t]*\)|[\w., \t]*\w)[ \t]*"
-    r"(?P<comment>#[^\n]*)?(?:\n|\Z)",
+_BLANK_LINES = re.compile(r"(?:[ \t\f]*(?:#[^\n]*)?\n)+|[ \t\f]*(?:#[^\n]*)?\Z")
+_IMPORT_LINES = re.compile(
+    r"(?:(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+(?:\([\w., \t]*\)|[\w., \t]*\w)[ \t]*"
+    r"(?:#[^\n]*)?(?:\n|\Z))+",
     re.ASCII,
 )
 _VALUE_STRING = rf"(?:[rRuUbB]|[rR][bB]|[bB][rR])?(?:{_SINGLE_DQ}|{_SINGLE_SQ})"
@@ -91,6 +91,12 @@ _ASSIGN_LINE = re.compile(
 )
 
 
+_PLAIN_ASSIGN = re.compile(
+    r"(revision|down_revision|branch_labels|depends_on)[ \t]*=[ \t]*"
+    r"(?:'([^'\\\n]*)'|\"([^\"\\\n]*)\"|None(?![A-Za-z0-9_]))[ \t]*(?:#[^\n]*)?\n"
+)
+
+
 class _Unsure(Exception):
     """The quick reader cannot be certain; the static reader takes over."""
 
@@ -103,7 +109,7 @@ def _utf8_text(data: bytes) -> str:
     """
     if data.startswith(codecs.BOM_UTF8):
         data = data[3:]
-    head = _FIRST_LINES.match(data)
+    head = _FIRST_LINES.match(data) if b"coding" in data else None
     if head is not None and b"coding" in head.group():
         for cookie in _COOKIE.finditer(head.group()):
             name = cookie.group(1).lower().replace(b"_", b"-")
@@ -190,17 +196,14 @@ def _quick(data: bytes) -> tuple[Values, str | None]:
     values: Values = {}
     size = len(text)
     while pos < size:
-        char = text[pos]
-        if char == "\n":
-            pos += 1
-            lineno += 1
-            continue
-        if char == "#":
-            end = text.find("\n", pos)
-            pos = size if end < 0 else end + 1
-            lineno += 1
-            continue
         if text.startswith(HEADER_NAMES, pos):
+            line = _PLAIN_ASSIGN.match(text, pos)
+            if line is not None:  # name = 'id' / "id" / None, as templates write them
+                name, single, double = line.groups()
+                values[name] = (single if double is None else double, lineno)
+                lineno += 1
+                pos = line.end()
+                continue
             line = _ASSIGN_LINE.match(text, pos)
             if line is None:
                 break
@@ -208,20 +211,17 @@ def _quick(data: bytes) -> tuple[Values, str | None]:
             if annotation:
                 _check_annotation(annotation)
             values[name] = (_value(source), lineno)
-            lineno += line.group().count("\n")
         elif text.startswith(("import", "from"), pos):
-            line = _IMPORT_LINE.match(text, pos)
+            line = _IMPORT_LINES.match(text, pos)
             if line is None:
                 break
-            code_end = line.start("comment") if line.group("comment") else line.end()
-            if _mentions(text, pos, code_end):
-                raise _Unsure  # an import binding one of the names
-            lineno += 1
+            if _mentions(text, pos, line.end()):
+                raise _Unsure  # an import binding one of the names (or a comment naming it)
         else:
-            line = _BLANK_LINE.match(text, pos)
+            line = _BLANK_LINES.match(text, pos)
             if line is None:
                 break
-            lineno += 1
+        lineno += text.count("\n", pos, line.end())
         pos = line.end()
     # Past the header lines nothing may name the four variables, whatever it is.
     if (
