@@ -230,6 +230,27 @@ def test_sourceless_compiled_files(versions: Path, config: ScriptConfig) -> None
     assert rev.path == str(versions / "a_one.pyc")
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("X = False\nif X:\n    down_revision = 'b'\n", ()),
+        ("try:\n    down_revision = 'b'\nexcept NameError:\n    pass\n", ("b",)),
+        ("del down_revision\ndown_revision = ('c', 'd')\n", ("c", "d")),
+        ("def f():\n    global down_revision\n    down_revision = 'x'\nf()\n", ("x",)),
+        ("for down_revision in ('e', 'f'):\n    pass\n", ("f",)),
+    ],
+)
+def test_compiled_files_with_more_than_constants_are_run(
+    versions: Path, config: ScriptConfig, body: str, expected: tuple[str, ...]
+) -> None:
+    source = write(versions, "a_one.py", "revision = 'a'\ndown_revision = None\n" + body)
+    py_compile.compile(str(source), cfile=str(versions / "a_one.pyc"), doraise=True)
+    source.unlink()
+    sourceless = ScriptConfig(directory=config.directory, sourceless=True)
+    [rev] = loader.scan_locations(sourceless, use_cache=False)
+    assert rev.down_revisions == expected
+
+
 # --- the cache ----------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ import re
 import sys
 import tempfile
 import time
+import types
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -58,6 +59,8 @@ _SETTLE_NS = 2_000_000_000
 _CREATE_DATE = re.compile(r"^Create Date:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 _LEGACY_NAME = re.compile(r"([a-f0-9]+)\.py$")
 _MISSING = object()
+# Bytecode that is not straight-line module code (besides jumps and SETUP_ blocks).
+_NOT_STRAIGHT = frozenset({"FOR_ITER", "IMPORT_STAR", "SEND", "YIELD_VALUE"})
 
 
 # --- listing the files ---------------------------------------------------------------------
@@ -193,25 +196,50 @@ def _header(
     }
 
 
+def _binds_header_globally(code: types.CodeType) -> bool:
+    """Whether a function or class in ``code`` assigns a header name as a global."""
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            for ins in dis.get_instructions(const):
+                if ins.opname in ("STORE_GLOBAL", "DELETE_GLOBAL") and ins.argval in HEADER_NAMES:
+                    return True
+            if _binds_header_globally(const):
+                return True
+    return False
+
+
 def _scan_pyc(data: bytes, path: str) -> tuple[Values, str | None]:
-    """Header values from a compiled file's bytecode: constants stored to the names."""
+    """Header values from a compiled file's bytecode: constants stored to the names.
+
+    Only straight-line module code is read this way; a branch, loop or ``try``, an
+    ``import *``, a name stored from anything but a constant, deleted, or assigned as a
+    global by a function raises :class:`_Undecided`, and the file is run instead.
+    """
     if data[:4] != importlib.util.MAGIC_NUMBER or len(data) < 16:
         raise ScriptError(path, "it was compiled by another Python version")
     try:
         code = marshal.loads(data[16:])
     except (EOFError, ValueError, TypeError) as exc:
         raise ScriptError(path, f"its bytecode cannot be read ({exc})") from None
+    if not isinstance(code, types.CodeType):
+        raise ScriptError(path, "its bytecode is not a module")
+    if getattr(code, "co_exceptiontable", b"") or _binds_header_globally(code):
+        raise _Undecided
     values: Values = {}
     doc: str | None = None
     last: object = _MISSING
     for ins in dis.get_instructions(code):
-        if ins.opname == "LOAD_CONST":
+        name = ins.opname
+        if name == "LOAD_CONST":
             last = ins.argval
             continue
-        if ins.opname == "STORE_NAME" and (ins.argval in HEADER_NAMES or ins.argval == "__doc__"):
-            if last is _MISSING:
-                raise _Undecided
-            if ins.argval == "__doc__":
+        if "JUMP" in name or name.startswith("SETUP_") or name in _NOT_STRAIGHT:
+            raise _Undecided
+        if ins.argval in HEADER_NAMES or ins.argval in ("__doc__", "__getattr__"):
+            if name != "STORE_NAME" or last is _MISSING or ins.argval == "__getattr__":
+                if name.startswith(("STORE_", "DELETE_")):
+                    raise _Undecided
+            elif ins.argval == "__doc__":
                 doc = last if isinstance(last, str) else None
             else:
                 values[ins.argval] = (last, None)
