@@ -20,21 +20,19 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from dataclasses import dataclass, replace
+from typing import Any, Literal, overload
 
 from sqlalchemy import Column, MetaData, Table, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import SchemaItem
-from sqlalchemy.sql.elements import ColumnElement, TextClause, conv
-from sqlalchemy.sql.expression import Executable
-from sqlalchemy.sql.type_api import to_instance
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.sql.elements import ColumnElement, TextClause
 
-from ..ddl.base import DefaultImpl, InlineLiteral, ServerDefault
+from ..ddl.base import DefaultImpl, ServerDefault
 from ..errors import CommandError, UnsupportedOperation
 from .batch_table import IndexSpec, TableModel, rebuild_table
+from .directives import CommonDirectives, Directives, MigrationHandle, TypeArg, as_type
 from .ops import (
     AddColumnOp,
     AlterColumnOp,
@@ -44,6 +42,7 @@ from .ops import (
     CreateIndexOp,
     CreatePrimaryKeyOp,
     CreateTableCommentOp,
+    CreateTableOp,
     CreateUniqueConstraintOp,
     DropColumnOp,
     DropConstraintOp,
@@ -53,13 +52,9 @@ from .ops import (
     MigrateOp,
 )
 
-if TYPE_CHECKING:
-    from .api import MigrationHandle, Operations
-
 __all__ = ["BatchOperations", "foreign_keys_enforced", "needs_foreign_keys_off"]
 
 Recreate = Literal["auto", "always", "never"]
-TypeArg = TypeEngine[Any] | type[TypeEngine[Any]]
 
 
 @dataclass(frozen=True)
@@ -71,11 +66,34 @@ class _Recorded:
     insert_after: str | None = None
 
 
-def _type(type_: TypeArg | None) -> TypeEngine[Any] | None:
-    return None if type_ is None else to_instance(type_)
+class _Recorder(Directives):
+    """The ``op`` directives aimed at one batch: each operation is recorded, not run.
+
+    ``batch_op``'s table methods call these with the batch's table filled in, so that every
+    operation is built by the one definition of its directive.
+    """
+
+    def __init__(self, batch: BatchOperations) -> None:
+        self._batch = batch
+
+    @property
+    def migration(self) -> MigrationHandle:
+        """The running migration the batch belongs to."""
+        return self._batch.operations.migration
+
+    @overload
+    def invoke(self, operation: CreateTableOp) -> Table: ...
+
+    @overload
+    def invoke(self, operation: MigrateOp) -> Table | None: ...
+
+    def invoke(self, operation: MigrateOp) -> Table | None:
+        """Record ``operation`` for :meth:`BatchOperations.flush`."""
+        self._batch._record(operation)
+        return None
 
 
-class BatchOperations:
+class BatchOperations(CommonDirectives):
     """What ``op.batch_alter_table(...)`` yields: the ``op`` methods without a table name.
 
     Calls are recorded and carried out by :meth:`flush` when the ``with`` block ends::
@@ -84,11 +102,14 @@ class BatchOperations:
             batch_op.add_column(sa.Column("email", sa.String(120)), insert_after="name")
             batch_op.alter_column("name", nullable=False, existing_type=sa.String(50))
             batch_op.create_unique_constraint("uq_account_email", ["email"])
+
+    Each table method passes its arguments, with this batch's table and schema, to the
+    ``op`` method of the same name, which builds the operation.
     """
 
     def __init__(
         self,
-        operations: Operations,
+        operations: Directives,
         table_name: str,
         *,
         schema: str | None = None,
@@ -123,21 +144,31 @@ class BatchOperations:
         self.naming_convention = dict(naming_convention or {})
         self._recorded: list[_Recorded] = []
         self._flushed = False
+        self._table_ops = _Recorder(self)
 
     @property
     def impl(self) -> DefaultImpl:
         """The DDL implementation of the running migration."""
         return self.operations.migration.impl
 
-    def _record(
-        self, operation: MigrateOp, before: str | None = None, after: str | None = None
-    ) -> None:
+    def _bound(self, name: str) -> Directives:
+        # execute(), get_bind()... act on the running migration at once.
+        return self.operations
+
+    def _record(self, operation: MigrateOp) -> None:
         if self._flushed:
             raise CommandError(
                 f"The batch for table '{self.table_name}' has already been applied; "
                 "make changes inside the 'with op.batch_alter_table(...)' block."
             )
-        self._recorded.append(_Recorded(operation, before, after))
+        self._recorded.append(_Recorded(operation))
+
+    def _place_last(self, before: str | None, after: str | None) -> None:
+        # Where the column of the operation just recorded goes in a rebuilt table.
+        if before is not None or after is not None:
+            self._recorded[-1] = replace(
+                self._recorded[-1], insert_before=before, insert_after=after
+            )
 
     # -- columns ------------------------------------------------------------------------
 
@@ -148,7 +179,8 @@ class BatchOperations:
         insert_after: str | None = None,
     ) -> None:
         """Add a column; ``insert_before``/``insert_after`` place it when the table is rebuilt."""
-        self._record(AddColumnOp(self.table_name, column, self.schema), insert_before, insert_after)
+        self._table_ops.add_column(self.table_name, column, self.schema)
+        self._place_last(insert_before, insert_after)
 
     def drop_column(self, column_name: str, **kw: Any) -> None:
         """Drop a column, and the indexes and constraints that use it when rebuilding.
@@ -156,7 +188,7 @@ class BatchOperations:
         ``existing_type=sa.Boolean(create_constraint=True, name="ck1")`` also drops the CHECK
         constraint ``ck1`` that type created.
         """
-        self._record(DropColumnOp(self.table_name, column_name, self.schema, kw=dict(kw)))
+        self._table_ops.drop_column(self.table_name, column_name, self.schema, **kw)
 
     def alter_column(
         self,
@@ -178,22 +210,22 @@ class BatchOperations:
 
         A type change copies the data with a CAST where the storage class changes.
         """
-        operation = AlterColumnOp(
+        self._table_ops.alter_column(
             self.table_name,
             column_name,
-            self.schema,
-            modify_type=_type(type_),
-            modify_nullable=nullable,
-            modify_server_default=server_default,
-            modify_comment=comment,
-            modify_name=new_column_name,
-            existing_type=_type(existing_type),
-            existing_nullable=existing_nullable,
+            nullable=nullable,
+            comment=comment,
+            server_default=server_default,
+            new_column_name=new_column_name,
+            type_=type_,
+            existing_type=existing_type,
             existing_server_default=existing_server_default,
+            existing_nullable=existing_nullable,
             existing_comment=existing_comment,
-            kw=dict(kw),
+            schema=self.schema,
+            **kw,
         )
-        self._record(operation, insert_before, insert_after)
+        self._place_last(insert_before, insert_after)
 
     # -- indexes and constraints --------------------------------------------------------
 
@@ -201,30 +233,18 @@ class BatchOperations:
         self, index_name: str | None, columns: Sequence[IndexColumn], **kw: Any
     ) -> None:
         """Create an index (``unique=True`` for a unique one)."""
-        options = dict(kw)
-        unique = bool(options.pop("unique", False))
-        if_not_exists = options.pop("if_not_exists", None)
-        items = (columns,) if isinstance(columns, str) else tuple(columns)
-        self._record(
-            CreateIndexOp(
-                index_name, self.table_name, items, self.schema, unique, if_not_exists, kw=options
-            )
-        )
+        self._table_ops.create_index(index_name, self.table_name, columns, self.schema, **kw)
 
     def drop_index(self, index_name: str, **kw: Any) -> None:
         """Drop an index."""
-        options = dict(kw)
-        if_exists = options.pop("if_exists", None)
-        self._record(DropIndexOp(index_name, self.table_name, self.schema, if_exists, kw=options))
+        self._table_ops.drop_index(index_name, self.table_name, self.schema, **kw)
 
     def create_unique_constraint(
         self, constraint_name: str | None, columns: Sequence[str], **kw: Any
     ) -> None:
         """Add a UNIQUE constraint."""
-        self._record(
-            CreateUniqueConstraintOp(
-                constraint_name, self.table_name, tuple(columns), self.schema, kw=dict(kw)
-            )
+        self._table_ops.create_unique_constraint(
+            constraint_name, self.table_name, columns, self.schema, **kw
         )
 
     def create_foreign_key(
@@ -242,22 +262,20 @@ class BatchOperations:
         **dialect_kw: Any,
     ) -> None:
         """Add a FOREIGN KEY from this table to ``referent_table``."""
-        self._record(
-            CreateForeignKeyOp(
-                constraint_name,
-                self.table_name,
-                referent_table,
-                tuple(local_cols),
-                tuple(remote_cols),
-                onupdate=onupdate,
-                ondelete=ondelete,
-                deferrable=deferrable,
-                initially=initially,
-                match=match,
-                source_schema=self.schema,
-                referent_schema=referent_schema,
-                kw=dict(dialect_kw),
-            )
+        self._table_ops.create_foreign_key(
+            constraint_name,
+            self.table_name,
+            referent_table,
+            local_cols,
+            remote_cols,
+            onupdate=onupdate,
+            ondelete=ondelete,
+            deferrable=deferrable,
+            initially=initially,
+            match=match,
+            source_schema=self.schema,
+            referent_schema=referent_schema,
+            **dialect_kw,
         )
 
     def create_check_constraint(
@@ -267,17 +285,13 @@ class BatchOperations:
         **kw: Any,
     ) -> None:
         """Add a CHECK constraint."""
-        self._record(
-            CreateCheckConstraintOp(
-                constraint_name, self.table_name, condition, self.schema, kw=dict(kw)
-            )
+        self._table_ops.create_check_constraint(
+            constraint_name, self.table_name, condition, self.schema, **kw
         )
 
     def create_primary_key(self, constraint_name: str | None, columns: Sequence[str]) -> None:
         """Give the table a (new) PRIMARY KEY."""
-        self._record(
-            CreatePrimaryKeyOp(constraint_name, self.table_name, tuple(columns), self.schema)
-        )
+        self._table_ops.create_primary_key(constraint_name, self.table_name, columns, self.schema)
 
     def drop_constraint(self, constraint_name: str, type_: ConstraintType | None = None) -> None:
         """Drop a named constraint; unnamed ones get names from ``naming_convention``."""
@@ -286,39 +300,17 @@ class BatchOperations:
                 f"drop_constraint() on table '{self.table_name}' needs the constraint's name; "
                 "give unnamed constraints one with batch_alter_table(..., naming_convention=...)."
             )
-        self._record(DropConstraintOp(constraint_name, self.table_name, type_, self.schema))
+        self._table_ops.drop_constraint(constraint_name, self.table_name, type_, self.schema)
 
     def create_table_comment(self, comment: str, existing_comment: str | None = None) -> None:
         """Set the table's comment."""
-        self._record(CreateTableCommentOp(self.table_name, comment, existing_comment, self.schema))
+        self._table_ops.create_table_comment(
+            self.table_name, comment, existing_comment, self.schema
+        )
 
     def drop_table_comment(self, existing_comment: str | None = None) -> None:
         """Remove the table's comment."""
-        self._record(DropTableCommentOp(self.table_name, existing_comment, self.schema))
-
-    # -- immediate --------------------------------------------------------------------------
-
-    def execute(
-        self, sqltext: str | Executable, execution_options: Mapping[str, Any] | None = None
-    ) -> None:
-        """Run SQL now, before the batch's recorded changes (as Alembic's batch_op does)."""
-        self.operations.execute(sqltext, execution_options)
-
-    def get_bind(self) -> Connection:
-        """The migration's connection (none offline)."""
-        return self.operations.get_bind()
-
-    def get_context(self) -> MigrationHandle:
-        """The running migration."""
-        return self.operations.get_context()
-
-    def f(self, name: str) -> conv:
-        """Mark a name as final, as :meth:`Operations.f` does (``batch_op.f("ix_x")``)."""
-        return self.operations.f(name)
-
-    def inline_literal(self, value: Any, type_: Any = None) -> InlineLiteral:
-        """A value written into the SQL itself, as :meth:`Operations.inline_literal`."""
-        return self.operations.inline_literal(value, type_)
+        self._table_ops.drop_table_comment(self.table_name, existing_comment, self.schema)
 
     # -- applying -----------------------------------------------------------------------
 
@@ -438,7 +430,7 @@ def _apply(model: TableModel, recorded: _Recorded) -> None:
         case AddColumnOp():
             model.add_column(operation.column, recorded.insert_before, recorded.insert_after)
         case DropColumnOp():
-            model.drop_column(operation.column_name, _type(operation.kw.get("existing_type")))
+            model.drop_column(operation.column_name, as_type(operation.kw.get("existing_type")))
         case AlterColumnOp():
             model.alter_column(
                 operation.column_name,
