@@ -31,7 +31,9 @@ from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 from ..ddl.base import DefaultImpl, ServerDefault
 from ..errors import CommandError, UnsupportedOperation
-from .batch_table import IndexSpec, TableModel, rebuild_table
+from .batch_model import TableModel
+from .batch_parts import IndexSpec
+from .batch_rebuild import rebuild_table
 from .directives import CommonDirectives, Directives, MigrationHandle, TypeArg, as_type
 from .ops import (
     AddColumnOp,

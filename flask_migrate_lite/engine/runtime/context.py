@@ -23,7 +23,7 @@ from ..config import RunOptions
 from ..ddl import DefaultImpl, impl_for
 from ..errors import MigrateError, MigrationFailed, ScriptError
 from ..operations.api import Operations, running
-from ..script.graph import Revision
+from ..script.revision import Revision
 from ..urls import mask_url
 from .faults import Progress, Unit, fault_error, fault_of, step_label
 from .plan import Step, VersionChange

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..errors import AmbiguousStep, TargetIsNotAncestor
-from ..script.graph import Revision, RevisionGraph
+from ..script.graph import RevisionGraph
+from ..script.revision import Revision
 
 _STEPS_BACK = re.compile(r"-(\d+)")
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from .graph import Revision, RevisionGraph
+from .graph import RevisionGraph
+from .revision import Revision
 
 __all__ = ["RevisionView"]
 

@@ -18,7 +18,6 @@ import bisect
 import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 
 from ..errors import (
     AmbiguousRevision,
@@ -34,6 +33,7 @@ from ..errors import (
     TargetIsNotAncestor,
     UnknownRevision,
 )
+from .revision import Revision
 
 __all__ = ["MIN_PREFIX", "Revision", "RevisionGraph", "parse_range"]
 
@@ -48,101 +48,8 @@ _RELATIVE = re.compile(r"(?:(?P<label>[^@]+)@)?(?P<symbol>\w+)?(?P<step>[+-]\d+)
 _EMPTY: frozenset[str] = frozenset()
 
 
-def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,) if value else ()
-    return tuple(value)
-
-
 def _dedupe(items: tuple[str, ...]) -> tuple[str, ...]:
     return items if len(items) < 2 else tuple(dict.fromkeys(items))
-
-
-@dataclass(frozen=True)
-class Revision:
-    """One revision file as the graph sees it (its header, not its code).
-
-    ``down_revisions``, ``depends_on`` and ``branch_labels`` also accept a single string or
-    ``None`` at runtime (the way headers write them) and are normalised; typed callers can
-    use :meth:`from_header` for that.
-    """
-
-    revision: str
-    down_revisions: tuple[str, ...] = ()
-    branch_labels: frozenset[str] = frozenset()
-    depends_on: tuple[str, ...] = ()
-    doc: str = ""
-    path: str | None = None
-    create_date: str | None = None
-
-    def __post_init__(self) -> None:
-        # Frozen: normalising must go through object.__setattr__.
-        object.__setattr__(self, "down_revisions", _as_tuple(self.down_revisions))
-        object.__setattr__(self, "depends_on", _as_tuple(self.depends_on))
-        object.__setattr__(self, "branch_labels", frozenset(_as_tuple(self.branch_labels)))
-
-    @classmethod
-    def normalised(
-        cls,
-        revision: str,
-        down_revisions: tuple[str, ...],
-        branch_labels: frozenset[str],
-        depends_on: tuple[str, ...],
-        doc: str,
-        path: str | None,
-        create_date: str | None,
-    ) -> Revision:
-        """A revision from values already in their final types (the loader's header cache).
-
-        Skips the checks and conversions of ``__init__``: building thousands of frozen
-        dataclasses through it is most of the time it takes to load a long history.
-        """
-        rev = object.__new__(cls)
-        rev.__dict__.update(
-            revision=revision,
-            down_revisions=down_revisions,
-            branch_labels=branch_labels,
-            depends_on=depends_on,
-            doc=doc,
-            path=path,
-            create_date=create_date,
-        )
-        return rev
-
-    @classmethod
-    def from_header(
-        cls,
-        revision: str,
-        down_revision: str | Sequence[str] | None,
-        *,
-        branch_labels: str | Iterable[str] | None = None,
-        depends_on: str | Sequence[str] | None = None,
-        doc: str = "",
-        path: str | None = None,
-        create_date: str | None = None,
-    ) -> Revision:
-        """Build a revision from the values a revision file's header assigns."""
-        return cls(
-            revision,
-            _as_tuple(down_revision),
-            frozenset(_as_tuple(branch_labels)),
-            _as_tuple(depends_on),
-            doc,
-            path,
-            create_date,
-        )
-
-    @property
-    def is_base(self) -> bool:
-        """True when the revision has no ``down_revision`` (it may still have dependencies)."""
-        return not self.down_revisions
-
-    @property
-    def is_merge_point(self) -> bool:
-        """True when the revision joins several ``down_revision`` parents."""
-        return len(self.down_revisions) > 1
 
 
 def parse_range(text: str) -> tuple[str | None, str | None]:

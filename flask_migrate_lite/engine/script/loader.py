@@ -30,9 +30,9 @@ from typing import Any, NamedTuple
 
 from ..config import ScriptConfig
 from ..errors import ScriptError
-from .graph import Revision
 from .header import HEADER_NAMES, Values, read_docstring, read_header
 from .modules import load_module
+from .revision import Revision
 
 __all__ = [
     "CACHE_NAME",

@@ -1,258 +1,50 @@
-"""The table rebuild behind batch mode: a model of one table, changed, then moved and copied.
+"""One table as batch mode changes it: :class:`TableModel`.
 
-:class:`TableModel` describes a table by names only (columns, primary key, foreign keys,
-unique and check constraints, indexes), so that batch operations can change it freely:
-renaming a column updates every constraint naming it, dropping one removes the indexes and
-constraints that cannot exist without it. :func:`rebuild_table` then emits SQLite's
-"move and copy": ``CREATE TABLE _alembic_tmp_<name>``, ``INSERT ... SELECT`` (with a CAST
-where the type changes), ``DROP TABLE``, ``ALTER TABLE ... RENAME TO`` and the indexes.
+The model describes a table by names only (columns, primary key, foreign keys, unique and
+check constraints, indexes; see :mod:`.batch_parts`), so that batch operations can change
+it freely: renaming a column updates every constraint naming it, dropping one removes the
+indexes and constraints that cannot exist without it. :mod:`.batch_rebuild` then builds the
+new table from it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
     Column,
-    ForeignKeyConstraint,
     Index,
     MetaData,
     PrimaryKeyConstraint,
     Table,
-    UniqueConstraint,
-    cast,
-    select,
     text,
 )
-from sqlalchemy import column as sql_column
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import table as sql_table
 from sqlalchemy.schema import Constraint, DefaultClause, FetchedValue, SchemaItem
-from sqlalchemy.sql.elements import ClauseElement, TextClause, conv
+from sqlalchemy.sql.elements import ClauseElement, TextClause
 from sqlalchemy.types import NULLTYPE, SchemaType, TypeEngine
 
-from ..ddl.base import DefaultImpl, ServerDefault
-from ..ddl.offline import script_dialect
+from ..ddl.base import ServerDefault
 from ..errors import CommandError
+from .batch_parts import (
+    CheckSpec,
+    ColumnSpec,
+    ForeignKeySpec,
+    IndexSpec,
+    UniqueSpec,
+    add_referent_tables,
+    bare_column,
+    final_name,
+    spec_of,
+    sql_rename,
+    type_bound,
+)
 
-__all__ = [
-    "TEMP_PREFIX",
-    "CheckSpec",
-    "ColumnSpec",
-    "ForeignKeySpec",
-    "IndexSpec",
-    "TableModel",
-    "UniqueSpec",
-    "rebuild_table",
-    "sql_mentions",
-    "sql_rename",
-]
-
-#: The temporary table is named like Alembic's, so a half-finished rebuild is recognisable.
-TEMP_PREFIX = "_alembic_tmp_"
+__all__ = ["TableModel"]
 
 _DEFAULT_CONVENTION: Mapping[str, str] = {"ix": "ix_%(column_0_label)s"}
-
-
-# --- SQL text helpers -------------------------------------------------------------------
-
-
-def _name_pattern(name: str) -> re.Pattern[str]:
-    # String literals are matched first (and kept) so that 'name' inside quotes is not a
-    # reference; then the bare or quoted identifier.
-    word = re.escape(name)
-    return re.compile(
-        rf"('(?:[^']|'')*')|(\"{word}\"|`{word}`|\[{word}\]|(?<![\w$.]){word}(?![\w$]))",
-        re.IGNORECASE,
-    )
-
-
-def sql_mentions(sql: str, name: str) -> bool:
-    """Whether the SQL text ``sql`` refers to the identifier ``name`` (outside literals)."""
-    return any(match.group(2) for match in _name_pattern(name).finditer(sql))
-
-
-def sql_rename(sql: str, old: str, new: str) -> str:
-    """``sql`` with references to the identifier ``old`` changed to ``new`` (quoted)."""
-
-    def replace(match: re.Match[str]) -> str:
-        if match.group(1):
-            return match.group(1)
-        return '"' + new.replace('"', '""') + '"'
-
-    return _name_pattern(old).sub(replace, sql)
-
-
-# --- the parts of a table ----------------------------------------------------------------
-
-
-@dataclass
-class ColumnSpec:
-    """A column of the new table; ``source`` is its name in the old table (None: added)."""
-
-    column: Column[Any]
-    source: str | None
-    source_type: TypeEngine[Any] | None = None
-
-
-@dataclass
-class ForeignKeySpec:
-    """A foreign key: local column names and ``[schema.]table.column`` targets."""
-
-    name: str | None
-    columns: list[str]
-    targets: list[str]
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def build(self) -> ForeignKeyConstraint:
-        """The SQLAlchemy constraint (targets as strings, resolved through the MetaData)."""
-        return ForeignKeyConstraint(
-            list(self.columns), list(self.targets), name=_final(self.name), **self.options
-        )
-
-
-@dataclass
-class UniqueSpec:
-    """A UNIQUE constraint."""
-
-    name: str | None
-    columns: list[str]
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def build(self) -> UniqueConstraint:
-        """The SQLAlchemy constraint."""
-        return UniqueConstraint(*self.columns, name=_final(self.name), **self.options)
-
-
-@dataclass
-class CheckSpec:
-    """A CHECK constraint; ``sqltext`` is SQL text or an expression."""
-
-    name: str | None
-    sqltext: str | ClauseElement
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def build(self) -> CheckConstraint:
-        """The SQLAlchemy constraint."""
-        condition: Any = text(self.sqltext) if isinstance(self.sqltext, str) else self.sqltext
-        return CheckConstraint(condition, name=_final(self.name), **self.options)
-
-    def mentions(self, name: str) -> bool:
-        """Whether the condition refers to the column ``name``."""
-        if isinstance(self.sqltext, str):
-            return sql_mentions(self.sqltext, name)
-        return any(col.name == name for col in _columns_in(self.sqltext))
-
-
-@dataclass
-class IndexSpec:
-    """An index on column names and/or expressions; ``sql`` is set for indexes taken
-    verbatim from ``sqlite_master`` (expression indexes SQLAlchemy cannot reflect)."""
-
-    name: str | None
-    elements: list[str | ClauseElement]
-    unique: bool = False
-    options: dict[str, Any] = field(default_factory=dict)
-    sql: str | None = None
-
-    def mentions(self, name: str) -> bool:
-        """Whether the index uses the column ``name``."""
-        if self.sql is not None:
-            return sql_mentions(self.sql.split("(", 1)[-1], name)
-        for element in self.elements:
-            if isinstance(element, str):
-                if element == name:
-                    return True
-            elif isinstance(element, TextClause):
-                if sql_mentions(element.text, name):
-                    return True
-            elif any(col.name == name for col in _columns_in(element)):
-                return True
-        return False
-
-
-def _final(name: str | None) -> str | None:
-    # conv() marks a name as final, so that no naming convention rewrites it.
-    return None if name is None else conv(name)
-
-
-def _columns_in(element: ClauseElement) -> list[Any]:
-    from sqlalchemy.sql.visitors import iterate
-
-    return [item for item in iterate(element) if hasattr(item, "name") and hasattr(item, "table")]
-
-
-def _constraint_options(constraint: Constraint) -> dict[str, Any]:
-    options: dict[str, Any] = dict(constraint.dialect_kwargs)
-    for key in ("deferrable", "initially"):
-        value = getattr(constraint, key, None)
-        if value is not None:
-            options[key] = value
-    return options
-
-
-def _spec_of(constraint: Constraint) -> ForeignKeySpec | UniqueSpec | CheckSpec | None:
-    """The spec of a foreign key, unique or check constraint (None for other kinds)."""
-    name = None if constraint.name is None else str(constraint.name)
-    if isinstance(constraint, ForeignKeyConstraint):
-        options = _constraint_options(constraint)
-        for key in ("onupdate", "ondelete", "match", "use_alter"):
-            value = getattr(constraint, key, None)
-            if value:
-                options[key] = value
-        return ForeignKeySpec(
-            name,
-            [element.parent.name for element in constraint.elements],
-            [element.target_fullname for element in constraint.elements],
-            options,
-        )
-    if isinstance(constraint, UniqueConstraint):
-        return UniqueSpec(
-            name, [col.name for col in constraint.columns], _constraint_options(constraint)
-        )
-    if isinstance(constraint, CheckConstraint):
-        condition = constraint.sqltext
-        sqltext: str | ClauseElement = (
-            condition.text if isinstance(condition, TextClause) else condition
-        )
-        return CheckSpec(name, sqltext, _constraint_options(constraint))
-    return None
-
-
-def _type_bound(constraint: Constraint) -> bool:
-    # CHECK constraints made by a Boolean/Enum type come back with the type; copying them
-    # as well would double them.
-    return bool(getattr(constraint, "_type_bound", False))
-
-
-def _bare_column(column: Column[Any]) -> Column[Any]:
-    """A detached copy of ``column`` without key, uniqueness, index or constraints, which
-    the model keeps separately."""
-    copy = column._copy()
-    copy.primary_key = False
-    copy.unique = None
-    copy.index = None
-    copy.constraints = set()
-    copy.foreign_keys = set()
-    return copy
-
-
-def _add_referents(metadata: MetaData, specs: Sequence[ForeignKeySpec]) -> None:
-    """Stand-in tables for foreign key targets, so that REFERENCES can be compiled."""
-    for spec in specs:
-        for target in spec.targets:
-            *qualifier, table_name, column_name = target.split(".")
-            schema = ".".join(qualifier) or None
-            key = f"{schema}.{table_name}" if schema else table_name
-            referent = metadata.tables.get(key)
-            if referent is None:
-                referent = Table(table_name, metadata, schema=schema)
-            if column_name not in referent.c:
-                referent.append_column(Column(column_name, NULLTYPE))
 
 
 # --- the model ---------------------------------------------------------------------------
@@ -293,7 +85,7 @@ class TableModel:
         from ``naming_convention`` where it can give one."""
         model = cls(table.name, table.schema, naming_convention)
         for col in table.columns:
-            model.columns[col.name] = ColumnSpec(_bare_column(col), col.name, col.type)
+            model.columns[col.name] = ColumnSpec(bare_column(col), col.name, col.type)
         pk = table.primary_key
         model.pk_columns = [col.name for col in pk.columns]
         model.pk_name = None if pk.name is None else str(pk.name)
@@ -303,9 +95,9 @@ class TableModel:
         for col in table.columns:
             constraints.extend(c for c in col.constraints if isinstance(c, CheckConstraint))
         for constraint in constraints:
-            if _type_bound(constraint):
+            if type_bound(constraint):
                 continue
-            spec = _spec_of(constraint)
+            spec = spec_of(constraint)
             if spec is not None:
                 model._append(spec)
         for index in sorted(table.indexes, key=lambda ix: str(ix.name or "")):
@@ -351,7 +143,7 @@ class TableModel:
                 name: Any = Index(None, *elements, _table=scratch).name
             else:
                 if isinstance(item, ForeignKeySpec):
-                    _add_referents(scratch.metadata, [item])
+                    add_referent_tables(scratch.metadata, [item])
                 constraint = item.build()
                 scratch.append_constraint(constraint)
                 name = constraint.name
@@ -401,7 +193,7 @@ class TableModel:
         name = column.name
         if name in self.columns:
             raise CommandError(f"Table '{self.name}' already has a column '{name}'.")
-        self.columns[name] = ColumnSpec(_bare_column(column), None)
+        self.columns[name] = ColumnSpec(bare_column(column), None)
         self._place(name, insert_before, insert_after)
         if column.primary_key:
             self.pk_columns.append(name)
@@ -421,8 +213,8 @@ class TableModel:
         elif column.unique:
             self._append(UniqueSpec(None, [name]))
         for constraint in column.constraints:
-            if isinstance(constraint, CheckConstraint) and not _type_bound(constraint):
-                spec_check = _spec_of(constraint)
+            if isinstance(constraint, CheckConstraint) and not type_bound(constraint):
+                spec_check = spec_of(constraint)
                 if spec_check is not None:
                     self._append(spec_check)
 
@@ -554,7 +346,7 @@ class TableModel:
             self.pk_columns = names
             self.pk_name = None if constraint.name is None else str(constraint.name)
             return
-        spec = _spec_of(constraint)
+        spec = spec_of(constraint)
         if spec is None:
             raise CommandError(f"Cannot add a {type(constraint).__name__} in batch mode.")
         for name in getattr(spec, "columns", ()):
@@ -617,10 +409,10 @@ class TableModel:
         table_kwargs: Mapping[str, Any] | None = None,
     ) -> Table:
         """The new table, named ``name``, with every constraint (indexes come later)."""
-        _add_referents(metadata, self.foreign_keys)
+        add_referent_tables(metadata, self.foreign_keys)
         items: list[SchemaItem] = [self.columns[n].column._copy() for n in order]
         if self.pk_columns:
-            items.append(PrimaryKeyConstraint(*self.pk_columns, name=_final(self.pk_name)))
+            items.append(PrimaryKeyConstraint(*self.pk_columns, name=final_name(self.pk_name)))
         items.extend(fk.build() for fk in self.foreign_keys)
         items.extend(uq.build() for uq in self.uniques)
         items.extend(ck.build() for ck in self.checks)
@@ -643,7 +435,11 @@ class TableModel:
             elements: list[Any] = [table.c[e] if isinstance(e, str) else e for e in spec.elements]
             indexes.append(
                 Index(
-                    _final(spec.name), *elements, unique=spec.unique, _table=table, **spec.options
+                    final_name(spec.name),
+                    *elements,
+                    unique=spec.unique,
+                    _table=table,
+                    **spec.options,
                 )
             )
         return indexes, raw
@@ -680,80 +476,3 @@ def _server_default(value: Any) -> FetchedValue | None:
     if value is None or isinstance(value, FetchedValue):
         return value
     return DefaultClause(value)
-
-
-# --- the move and copy ---------------------------------------------------------------------
-
-_AFFINITY_RULES = (("INT", "INTEGER"), ("CHAR", "TEXT"), ("CLOB", "TEXT"), ("TEXT", "TEXT"))
-
-
-def sqlite_affinity(type_sql: str) -> str:
-    """SQLite's column affinity for a declared type (its documented rules, in order)."""
-    upper = type_sql.upper()
-    for needle, affinity in _AFFINITY_RULES:
-        if needle in upper:
-            return affinity
-    if "BLOB" in upper or not upper.strip():
-        return "BLOB"
-    if any(needle in upper for needle in ("REAL", "FLOA", "DOUB")):
-        return "REAL"
-    return "NUMERIC"
-
-
-def _needs_cast(impl: DefaultImpl, old: TypeEngine[Any] | None, new: TypeEngine[Any]) -> bool:
-    if old is None:
-        return False
-    compile_type = impl.dialect.type_compiler_instance.process
-    old_sql, new_sql = compile_type(old), compile_type(new)
-    if impl.dialect.name != "sqlite":
-        return old_sql != new_sql
-    old_affinity, new_affinity = sqlite_affinity(old_sql), sqlite_affinity(new_sql)
-    # CAST(... AS <NUMERIC affinity>) turns date strings and JSON into numbers, so those
-    # are left to the column's affinity.
-    return old_affinity != new_affinity and new_affinity != "NUMERIC"
-
-
-def _one_line(impl: DefaultImpl, statement: ClauseElement) -> TextClause:
-    # SQLAlchemy breaks INSERT ... SELECT before FROM; one line reads better in a script.
-    # The statement has no parameters, so colons in names are escaped rather than bound; it
-    # is compiled without doubling '%' (as for a script), since text() doubles it for the
-    # driver once when the statement runs.
-    compiled = str(statement.compile(dialect=script_dialect(impl.dialect)))
-    return text(re.sub(r"\s*\n\s*", " ", compiled).strip().replace(":", "\\:"))
-
-
-def rebuild_table(
-    impl: DefaultImpl,
-    model: TableModel,
-    *,
-    partial_reordering: Sequence[Sequence[str]] | None = None,
-    table_args: Sequence[SchemaItem] = (),
-    table_kwargs: Mapping[str, Any] | None = None,
-) -> Table:
-    """Emit the move and copy of ``model``'s table; returns the new table (temp name)."""
-    order = model.column_order(partial_reordering)
-    temp_name = TEMP_PREFIX + model.name
-    new_table = model.build_table(temp_name, MetaData(), order, table_args, table_kwargs)
-    impl.create_table(new_table)
-    transfers = [(n, model.columns[n]) for n in order if model.columns[n].source is not None]
-    if transfers:
-        old = sql_table(
-            model.name, *[sql_column(s.source or "") for _, s in transfers], schema=model.schema
-        )
-        target = sql_table(temp_name, *[sql_column(n) for n, _ in transfers], schema=model.schema)
-        values: list[Any] = []
-        for _, spec in transfers:
-            value: Any = old.c[spec.source or ""]
-            if _needs_cast(impl, spec.source_type, spec.column.type):
-                value = cast(value, spec.column.type)
-            values.append(value)
-        statement = target.insert().from_select([n for n, _ in transfers], select(*values))
-        impl.execute(_one_line(impl, statement))
-    impl.drop_table(Table(model.name, MetaData(), schema=model.schema))
-    impl.rename_table(temp_name, model.name, schema=model.schema)
-    indexes, raw = model.build_indexes()
-    for index in indexes:
-        impl.create_index(index)
-    for sql in raw:
-        impl.execute(sql)
-    return new_table
