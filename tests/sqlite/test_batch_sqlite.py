@@ -12,13 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from flask_migrate_lite.engine.ddl import DefaultImpl, impl_for
+from flask_migrate_lite.engine.ddl.sqlite_batch import foreign_keys_enforced, needs_foreign_keys_off
 from flask_migrate_lite.engine.errors import CommandError, UnsupportedOperation
 from flask_migrate_lite.engine.operations.api import Operations
-from flask_migrate_lite.engine.operations.batch import (
-    BatchOperations,
-    foreign_keys_enforced,
-    needs_foreign_keys_off,
-)
+from flask_migrate_lite.engine.operations.batch import BatchOperations
 
 pytestmark = pytest.mark.sqlite
 

@@ -12,11 +12,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
 from flask_migrate_lite.engine.ddl import DefaultImpl, impl_for
+from flask_migrate_lite.engine.ddl.sqlite_batch import sqlite_affinity
 from flask_migrate_lite.engine.errors import CommandError
 from flask_migrate_lite.engine.operations.api import Operations
 from flask_migrate_lite.engine.operations.batch_model import TableModel
 from flask_migrate_lite.engine.operations.batch_parts import sql_mentions, sql_rename
-from flask_migrate_lite.engine.operations.batch_rebuild import sqlite_affinity
 
 
 class FakeMigration:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Literal
 
-from sqlalchemy import Column
+from sqlalchemy import Column, Table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import Computed, Constraint, ForeignKeyConstraint, Identity
 from sqlalchemy.types import TypeEngine
 
+from ..errors import UnsupportedOperation
 from .base import (
     AddColumn,
     DefaultImpl,
@@ -25,6 +26,7 @@ from .base import (
     _compiler,
     render_server_default,
 )
+from .sqlite_batch import needs_foreign_keys_off, rebuild_extras, sqlite_affinity
 
 __all__ = ["SQLiteImpl"]
 
@@ -161,6 +163,58 @@ class SQLiteImpl(DefaultImpl):
         if name is not None:
             self._need_version((3, 25), "rename column", table_name)
         super().alter_column(table_name, column_name, name=name, schema=schema)
+
+    # -- batch mode: the table rebuild (see .batch) ------------------------------------------
+
+    batch_rebuilds: ClassVar[bool] = True
+
+    def adds_column_in_place(self, table_name: str, column: Column[Any]) -> bool:
+        """ADD COLUMN adds neither constraints, nor a Boolean/Enum CHECK, nor a stored
+        computed column, nor what :meth:`check_add_column` refuses: those need a rebuild."""
+        if column.constraints or column.primary_key:
+            return False
+        if getattr(column.type, "create_constraint", False):
+            return False
+        if column.computed is not None and column.computed.persisted:
+            return False
+        try:
+            self.check_add_column(table_name, column)
+        except UnsupportedOperation:
+            return False
+        return True
+
+    def alters_column_in_place(
+        self, *, type_: bool, nullable: bool, server_default: bool, name: bool
+    ) -> bool:
+        """Only a comment change (which SQLite does not store) needs no rebuild."""
+        return not (type_ or nullable or server_default or name)
+
+    def check_rebuild(self, table_name: str, schema: str | None) -> None:
+        """Refuse to drop a table other tables' foreign keys point at while they are enforced."""
+        if self.as_sql or self.connection is None:
+            return
+        if needs_foreign_keys_off(self.connection, table_name, schema):
+            raise self.unsupported(
+                f"rebuild table '{table_name}' while PRAGMA foreign_keys is ON, "
+                "because other tables' foreign keys point at it and dropping it would "
+                "reject or delete their rows",
+                "turn enforcement off before the migration's transaction begins "
+                "(PRAGMA foreign_keys=OFF) and check PRAGMA foreign_key_check before COMMIT",
+            )
+
+    def rebuild_extras(self, table: Table) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+        """AUTOINCREMENT, STRICT, WITHOUT ROWID and expression indexes, from sqlite_master."""
+        if self.connection is None:
+            return [], {}
+        return rebuild_extras(self.connection, table)
+
+    def needs_cast(self, old: TypeEngine[Any], new: TypeEngine[Any]) -> bool:
+        """A CAST where the storage class (affinity) changes, except into NUMERIC: that CAST
+        would turn date strings and JSON into numbers, so those are left to the affinity."""
+        compile_type = self.dialect.type_compiler_instance.process
+        old_affinity = sqlite_affinity(compile_type(old))
+        new_affinity = sqlite_affinity(compile_type(new))
+        return old_affinity != new_affinity and new_affinity != "NUMERIC"
 
 
 def _named(constraint: Constraint) -> str:

@@ -1,12 +1,15 @@
 """Batch mode: ``with op.batch_alter_table("t") as batch_op:`` changes one table at once.
 
 :class:`BatchOperations` records each change; when the block ends, :meth:`~BatchOperations.flush`
-either sends them to :class:`~.api.Operations` as ordinary ALTER statements, or rebuilds the
-table ("move and copy", :mod:`.batch_table`): SQLite cannot alter most things in place.
+either sends them to the running migration's operations as ordinary ALTER statements, or
+rebuilds the table ("move and copy": :mod:`.batch_model`, :mod:`.batch_rebuild`): SQLite
+cannot alter most things in place.
 
 ``recreate`` decides which: ``"auto"`` rebuilds on SQLite unless every change is one SQLite's
 ALTER TABLE can make (adding a plain column, creating or dropping an index, comments, which
-SQLite does not store); ``"always"`` rebuilds on any database; ``"never"`` never does.
+SQLite does not store); ``"always"`` rebuilds on any database; ``"never"`` never does. What
+depends on the database is asked of its DDL implementation (see
+:mod:`flask_migrate_lite.engine.ddl.batch`).
 
 The rebuild keeps the rows, the primary key, server defaults, foreign keys (in both
 directions: tables referring to this one keep working because the name is kept), unique and
@@ -17,20 +20,19 @@ reflect, so the table must be passed as ``copy_from``.
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, overload
 
-from sqlalchemy import Column, MetaData, Table, text
+from sqlalchemy import Column, MetaData, Table
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import SchemaItem
 from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 from ..ddl.base import DefaultImpl, ServerDefault
-from ..errors import CommandError, UnsupportedOperation
+from ..errors import CommandError
 from .batch_model import TableModel
 from .batch_parts import IndexSpec
 from .batch_rebuild import rebuild_table
@@ -54,7 +56,7 @@ from .ops import (
     MigrateOp,
 )
 
-__all__ = ["BatchOperations", "foreign_keys_enforced", "needs_foreign_keys_off"]
+__all__ = ["BatchOperations"]
 
 Recreate = Literal["auto", "always", "never"]
 
@@ -320,36 +322,25 @@ class BatchOperations(CommonDirectives):
         """Whether :meth:`flush` will rebuild the table rather than ALTER it."""
         if self.recreate != "auto":
             return self.recreate == "always"
-        if self.impl.dialect.name != "sqlite":
+        if not self.impl.batch_rebuilds:
             return False
-        return not all(self._sqlite_can_alter(r) for r in self._recorded)
+        return not all(self._alters_in_place(r.operation) for r in self._recorded)
 
-    def _sqlite_can_alter(self, recorded: _Recorded) -> bool:
-        operation = recorded.operation
+    def _alters_in_place(self, operation: MigrateOp) -> bool:
+        # On a database that rebuilds in batch mode: whether ALTER TABLE can make the change.
+        impl = self.impl
         match operation:
             case CreateIndexOp() | DropIndexOp() | CreateTableCommentOp() | DropTableCommentOp():
                 return True
             case AlterColumnOp():
-                # Comments only: SQLite stores none, so there is nothing to rebuild for.
-                return (
-                    operation.modify_type is None
-                    and operation.modify_nullable is None
-                    and operation.modify_server_default is False
-                    and operation.modify_name is None
+                return impl.alters_column_in_place(
+                    type_=operation.modify_type is not None,
+                    nullable=operation.modify_nullable is not None,
+                    server_default=operation.modify_server_default is not False,
+                    name=operation.modify_name is not None,
                 )
             case AddColumnOp():
-                column = operation.column
-                if column.constraints or column.primary_key:
-                    return False
-                if getattr(column.type, "create_constraint", False):
-                    return False  # a Boolean/Enum CHECK: ADD COLUMN cannot add it, a rebuild can
-                if column.computed is not None and column.computed.persisted:
-                    return False
-                try:
-                    self.impl.check_add_column(self.table_name, column)
-                except UnsupportedOperation:
-                    return False
-                return True
+                return impl.adds_column_in_place(self.table_name, operation.column)
             case _:
                 return False
 
@@ -365,18 +356,9 @@ class BatchOperations(CommonDirectives):
         model = self._source_model()
         for recorded in self._recorded:
             _apply(model, recorded)
-        impl = self.impl
-        if impl.dialect.name == "sqlite" and not impl.as_sql and impl.connection is not None:
-            if needs_foreign_keys_off(impl.connection, self.table_name, self.schema):
-                raise impl.unsupported(
-                    f"rebuild table '{self.table_name}' while PRAGMA foreign_keys is ON, "
-                    "because other tables' foreign keys point at it and dropping it would "
-                    "reject or delete their rows",
-                    "turn enforcement off before the migration's transaction begins "
-                    "(PRAGMA foreign_keys=OFF) and check PRAGMA foreign_key_check before COMMIT",
-                )
+        self.impl.check_rebuild(self.table_name, self.schema)
         rebuild_table(
-            impl,
+            self.impl,
             model,
             partial_reordering=self.partial_reordering,
             table_args=self.table_args,
@@ -395,14 +377,19 @@ class BatchOperations(CommonDirectives):
                 "(--sql) there is no database to read it from; pass its definition as "
                 "copy_from=sa.Table(...)."
             )
-        table, raw_indexes, extra = self._reflect(impl.connection)
-        model = TableModel.from_table(table, self.naming_convention, raw_indexes)
+        table = self._reflect(impl.connection)
+        raw_indexes, extra = impl.rebuild_extras(table)
+        model = TableModel.from_table(
+            table,
+            self.naming_convention,
+            [IndexSpec(name, [], sql=sql) for name, sql in raw_indexes],
+        )
         model.kwargs.update(extra)
         return model
 
-    def _reflect(self, connection: Connection) -> tuple[Table, list[IndexSpec], dict[str, Any]]:
+    def _reflect(self, connection: Connection) -> Table:
         with warnings.catch_warnings():
-            # Expression indexes are read from sqlite_master below instead.
+            # Expression indexes come from the implementation's rebuild_extras() instead.
             warnings.filterwarnings(
                 "ignore", "Skipped unsupported reflection", category=sa_exc.SAWarning
             )
@@ -420,9 +407,7 @@ class BatchOperations(CommonDirectives):
                     f"batch_alter_table('{self.table_name}') found no table of that name "
                     "in the database."
                 ) from None
-        if connection.dialect.name != "sqlite":
-            return table, [], {}
-        return table, *_sqlite_extras(connection, table)
+        return table
 
 
 def _apply(model: TableModel, recorded: _Recorded) -> None:
@@ -465,73 +450,3 @@ def _apply(model: TableModel, recorded: _Recorded) -> None:
             model.comment = None
         case _:
             raise CommandError(f"{type(operation).__name__} cannot be part of a batch.")
-
-
-# --- SQLite specifics ----------------------------------------------------------------------
-
-_AUTOINCREMENT = re.compile(r"\bAUTOINCREMENT\b", re.IGNORECASE)
-_STRICT = re.compile(r"\)\s*(?:WITHOUT\s+ROWID\s*,\s*)?STRICT\b[^)]*$", re.IGNORECASE)
-_WITHOUT_ROWID = re.compile(r"\)[^)]*\bWITHOUT\s+ROWID\b[^)]*$", re.IGNORECASE)
-
-
-def _master(connection: Connection, schema: str | None) -> str:
-    prefix = connection.dialect.identifier_preparer.quote_schema(schema) + "." if schema else ""
-    return f"{prefix}sqlite_master"
-
-
-def _sqlite_extras(connection: Connection, table: Table) -> tuple[list[IndexSpec], dict[str, Any]]:
-    """What reflection misses on SQLite: AUTOINCREMENT, STRICT, WITHOUT ROWID and
-    expression indexes (kept as their original CREATE INDEX statement)."""
-    master = _master(connection, table.schema)
-    table_sql = connection.execute(
-        text(f"SELECT sql FROM {master} WHERE type = 'table' AND name = :name"),
-        {"name": table.name},
-    ).scalar()
-    options: dict[str, Any] = {}
-    if table_sql:
-        if _AUTOINCREMENT.search(table_sql):
-            options["sqlite_autoincrement"] = True
-        if _STRICT.search(table_sql):
-            options["sqlite_strict"] = True
-        if _WITHOUT_ROWID.search(table_sql):
-            options["sqlite_with_rowid"] = False
-    known = {str(index.name) for index in table.indexes}
-    rows = connection.execute(
-        text(
-            f"SELECT name, sql FROM {master} WHERE type = 'index' AND tbl_name = :name "
-            "AND sql IS NOT NULL ORDER BY name"
-        ),
-        {"name": table.name},
-    ).all()
-    raw = [IndexSpec(name, [], sql=sql) for name, sql in rows if name not in known]
-    return raw, options
-
-
-def foreign_keys_enforced(connection: Connection) -> bool:
-    """Whether SQLite enforces foreign keys on ``connection`` (False for other databases)."""
-    if connection.dialect.name != "sqlite":
-        return False
-    return bool(connection.exec_driver_sql("PRAGMA foreign_keys").scalar())
-
-
-def needs_foreign_keys_off(
-    connection: Connection, table_name: str, schema: str | None = None
-) -> bool:
-    """Whether rebuilding ``table_name`` needs SQLite's foreign key enforcement turned off.
-
-    That is the case when enforcement is on and some table (itself included) has a foreign
-    key pointing at it: dropping the old table would reject or cascade-delete their rows.
-    ``PRAGMA foreign_keys`` cannot change inside a transaction, so the runtime turns it off
-    before BEGIN and runs ``PRAGMA foreign_key_check`` before COMMIT.
-    """
-    if not foreign_keys_enforced(connection):
-        return False
-    master = _master(connection, schema)
-    quote = connection.dialect.identifier_preparer.quote
-    prefix = connection.dialect.identifier_preparer.quote_schema(schema) + "." if schema else ""
-    names = connection.exec_driver_sql(f"SELECT name FROM {master} WHERE type = 'table'").scalars()
-    for name in list(names):
-        rows = connection.exec_driver_sql(f"PRAGMA {prefix}foreign_key_list({quote(name)})").all()
-        if any(str(row[2]).lower() == table_name.lower() for row in rows):
-            return True
-    return False

@@ -1,6 +1,7 @@
 """The move and copy: the table rebuilt from its model, rows and all.
 
-:func:`rebuild_table` emits SQLite's "move and copy" for a :class:`~.batch_model.TableModel`:
+:func:`rebuild_table` emits the "move and copy" SQLite needs for most changes, for a
+:class:`~.batch_model.TableModel`:
 ``CREATE TABLE _alembic_tmp_<name>``, ``INSERT ... SELECT`` (with a CAST where the type
 changes), ``DROP TABLE``, ``ALTER TABLE ... RENAME TO`` and the indexes.
 """
@@ -22,38 +23,14 @@ from ..ddl.base import DefaultImpl
 from ..ddl.offline import script_dialect
 from .batch_model import TableModel
 
-__all__ = ["TEMP_PREFIX", "rebuild_table", "sqlite_affinity"]
+__all__ = ["TEMP_PREFIX", "rebuild_table"]
 
 #: The temporary table is named like Alembic's, so a half-finished rebuild is recognisable.
 TEMP_PREFIX = "_alembic_tmp_"
 
-_AFFINITY_RULES = (("INT", "INTEGER"), ("CHAR", "TEXT"), ("CLOB", "TEXT"), ("TEXT", "TEXT"))
-
-
-def sqlite_affinity(type_sql: str) -> str:
-    """SQLite's column affinity for a declared type (its documented rules, in order)."""
-    upper = type_sql.upper()
-    for needle, affinity in _AFFINITY_RULES:
-        if needle in upper:
-            return affinity
-    if "BLOB" in upper or not upper.strip():
-        return "BLOB"
-    if any(needle in upper for needle in ("REAL", "FLOA", "DOUB")):
-        return "REAL"
-    return "NUMERIC"
-
 
 def _needs_cast(impl: DefaultImpl, old: TypeEngine[Any] | None, new: TypeEngine[Any]) -> bool:
-    if old is None:
-        return False
-    compile_type = impl.dialect.type_compiler_instance.process
-    old_sql, new_sql = compile_type(old), compile_type(new)
-    if impl.dialect.name != "sqlite":
-        return old_sql != new_sql
-    old_affinity, new_affinity = sqlite_affinity(old_sql), sqlite_affinity(new_sql)
-    # CAST(... AS <NUMERIC affinity>) turns date strings and JSON into numbers, so those
-    # are left to the column's affinity.
-    return old_affinity != new_affinity and new_affinity != "NUMERIC"
+    return old is not None and impl.needs_cast(old, new)
 
 
 def _one_line(impl: DefaultImpl, statement: ClauseElement) -> TextClause:
