@@ -38,7 +38,6 @@ def impl_for(
     *,
     as_sql: bool = False,
     output: TextIO | None = None,
-    literal_binds: bool = False,
     terminator: str = ";",
 ) -> DefaultImpl:
     """The DDL implementation for ``dialect`` (standard SQL for dialects not listed).
@@ -53,6 +52,5 @@ def impl_for(
         connection,
         as_sql=as_sql,
         output=output,
-        literal_binds=literal_binds,
         terminator=terminator,
     )

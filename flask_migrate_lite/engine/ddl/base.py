@@ -321,7 +321,6 @@ class DefaultImpl(BatchSupport):
         *,
         as_sql: bool = False,
         output: TextIO | None = None,
-        literal_binds: bool = False,
         terminator: str = ";",
     ) -> None:
         if not as_sql and connection is None:
@@ -330,9 +329,6 @@ class DefaultImpl(BatchSupport):
         self.connection = connection
         self.as_sql = as_sql
         self.output: TextIO = output if output is not None else sys.stdout
-        # Offline statements always inline their values; the flag is kept for callers that
-        # read it (the runtime passes it through from its options).
-        self.literal_binds = literal_binds
         self.terminator = terminator
         self._script = ScriptWriter(self.dialect, self.output, terminator) if as_sql else None
 

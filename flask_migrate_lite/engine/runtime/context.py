@@ -75,7 +75,6 @@ class MigrationContext:
             None if options.as_sql else connection,
             as_sql=options.as_sql,
             output=output if output is not None else sys.stdout,
-            literal_binds=options.as_sql,
         )
         # Offline, the implementation compiles with a copy of the dialect made for scripts.
         self.dialect = self._impl.dialect

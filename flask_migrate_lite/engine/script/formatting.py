@@ -108,7 +108,3 @@ class RevisionView:
         body = longdoc if longdoc is not None else rev.doc
         lines.extend(f"    {para}" for para in body.splitlines())
         return "\n".join(lines) + "\n"
-
-    def line_or_entry(self, verbose: bool, **options: bool) -> str:
-        """The verbose block when ``verbose``, else :meth:`line` with ``options``."""
-        return self.entry() if verbose else self.line(**options)
