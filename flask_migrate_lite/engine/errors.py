@@ -82,9 +82,53 @@ class InvalidRevisionId(MigrateError):
     """A revision id given with ``--rev-id`` is not usable."""
 
     def __init__(self, rev_id: str, reason: str) -> None:
-        super().__init__(f"Invalid revision id '{rev_id}': {reason}.")
+        super().__init__(f"Invalid revision id '{shown(rev_id)}': {reason}.")
         self.rev_id = rev_id
         self.reason = reason
+
+
+class InvalidBranchLabel(MigrateError):
+    """A branch label given with ``--branch-label`` is not usable."""
+
+    def __init__(self, label: str, reason: str) -> None:
+        super().__init__(f"Invalid branch label '{shown(label)}': {reason}.")
+        self.label = label
+        self.reason = reason
+
+
+class InvalidMessage(MigrateError):
+    """A revision message (``-m``) that cannot be written into a revision file as text."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The revision message cannot be used because {reason}.")
+        self.reason = reason
+
+
+class TemplateError(CommandError):
+    """The folder's ``script.py.mako`` does not render a usable revision file."""
+
+    def __init__(self, template: str, problem: str, fix: str) -> None:
+        super().__init__(f"The template {template} {problem}; {fix}.")
+        self.template = template
+        self.problem = problem
+
+
+class FileSystemError(MigrateError):
+    """A file or folder cannot be written; whatever was started is undone."""
+
+    def __init__(self, action: str, path: str, reason: str, fix: str) -> None:
+        super().__init__(f"Cannot {action} {path}: {reason}; {fix}.")
+        self.action = action
+        self.path = path
+        self.reason = reason
+
+
+def shown(text: str) -> str:
+    """``text`` with control characters, line separators and invalid code points escaped,
+    so that an error quoting what a user typed stays one printable line."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 # --- the revision graph ------------------------------------------------------------------
