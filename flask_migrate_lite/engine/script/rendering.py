@@ -91,13 +91,13 @@ def displayed(text: str, keep: str = "\n\t") -> str:
     return "".join(_escape(ch) if _needs_escape(ch, keep) else ch for ch in text)
 
 
-def docstring_text(value: str, encoding: str = "utf-8") -> str:
+def docstring_text(value: str, encoding: str = "utf-8", keep: str = "\n\t") -> str:
     """``value`` written so that, inside a triple-quoted string (``\"\"\"`` or ``'''``), Python
     reads back exactly ``value``.
 
     Backslashes are doubled; a quote is escaped when the next character is the same quote or
     when it ends the value (so no run of three can close the string, nor one merge with the
-    closing quotes); control characters (but line feeds and tabs), line and paragraph
+    closing quotes); control characters (but those in ``keep``), line and paragraph
     separators, bidirectional formatting characters and lone surrogates are written as
     ``\\x``, ``\\u`` or ``\\U`` escapes, and so is every character outside ASCII when
     ``encoding`` is not UTF-8. Everything else (letters of any script, quotes inside the
@@ -122,7 +122,7 @@ def docstring_text(value: str, encoding: str = "utf-8") -> str:
             out.append("\\\\")
         elif ch in "'\"":
             out.append("\\" + ch if i == last or value[i + 1] == ch else ch)
-        elif _needs_escape(ch) or (ascii_only and not ch.isascii()):
+        elif _needs_escape(ch, keep) or (ascii_only and not ch.isascii()):
             out.append(_escape(ch))
         else:
             out.append(ch)
@@ -184,10 +184,10 @@ def comma(value: object, encoding: str = "utf-8") -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return docstring_text(value, encoding)
+        return docstring_text(value, encoding, keep="")
     if isinstance(value, Iterable):
-        return ", ".join(docstring_text(str(item), encoding) for item in value)
-    return docstring_text(str(value), encoding)
+        return ", ".join(docstring_text(str(item), encoding, keep="") for item in value)
+    return docstring_text(str(value), encoding, keep="")
 
 
 # --- rendering and checking ----------------------------------------------------------------
@@ -416,20 +416,16 @@ def render_revision(
         raise TemplateError(
             name, f"renders a file that is not valid Python ({plain_tree})", _FIX_TEMPLATE
         )
+    plain_doc = ast.get_docstring(plain_tree, clean=False)
+    plain_shape = _shape(plain_tree)
+    if not plain_shape:
+        raise TemplateError(name, "renders code nested too deeply to be checked", _FIX_TEMPLATE)
     tree = _parse(data)
     if isinstance(tree, str):
-        raise _value_error(compiled, names, header, message, encoding, tree)
+        raise _misplaced(compiled, names, header, message, encoding, plain_shape, tree)
     found, doc = python_header(tree)
-    plain_doc = ast.get_docstring(plain_tree, clean=False)
-    shape = _shape(tree)
-    if not shape:
-        raise TemplateError(name, "renders code nested too deeply to be checked", _FIX_TEMPLATE)
-    if shape != _shape(plain_tree):
-        raise InvalidMessage(
-            f"the template {name} puts it (or an id or label) outside a string, where it "
-            "would become code; put ${message} inside the docstring, as the bundled template "
-            "does"
-        )
+    if _shape(tree) != plain_shape:
+        raise _misplaced(compiled, names, header, message, encoding, plain_shape, None)
     _check_header(name, found, header)
     if plain_doc is not None and plain_doc.count(message_token) == 1:
         expected = _TOKEN_RE.sub(lambda m: tokens.get(m.group(), m.group()), plain_doc)
@@ -450,27 +446,35 @@ def _names(base: Mapping[str, Any], header: Header, message: str, encoding: str)
     return names
 
 
-def _value_error(
+def _misplaced(
     template: _Template,
     names: Mapping[str, Any],
     header: Header,
     message: str,
     encoding: str,
-    problem: str,
+    plain_shape: str,
+    problem: str | None,
 ) -> Exception:
-    # The file parses with placeholders but not with the real values: say which one broke it.
+    """The error for a file that, with the real values, does not parse (``problem``) or has
+    other code than with placeholders: rendered again with the real message and placeholder
+    ids, to say whether the message or an id is to blame."""
     stand_in, _ = header.placeholders()
-    with_message = template.render(
-        _names(names, stand_in, docstring_text(message, encoding), encoding)
-    )
-    if isinstance(_parse(with_message.encode(encoding, "backslashreplace")), str):
+    text = template.render(_names(names, stand_in, docstring_text(message, encoding), encoding))
+    tree = _parse(text.encode(encoding, "backslashreplace"))
+    effect = f"the file would not be valid Python ({problem})" if problem else ""
+    if isinstance(tree, str) or _shape(tree) != plain_shape:
+        if problem:
+            return InvalidMessage(
+                f"the template {template.path} cannot hold it: {effect}; put ${{message}} "
+                "inside the docstring, as the bundled template does"
+            )
         return InvalidMessage(
-            f"the template {template.path} cannot hold it: the file would not be valid Python "
-            f"({problem}); put ${{message}} inside the docstring, as the bundled template does"
+            f"the template {template.path} puts it outside a string, where it would become "
+            "code; put ${message} inside the docstring, as the bundled template does"
         )
     return TemplateError(
         str(template.path),
-        f"cannot hold the revision ids or branch labels: the file would not be valid Python "
-        f"({problem})",
+        "cannot hold the revision ids or branch labels: "
+        + (effect or "they would become code outside a string"),
         "write them as ${repr(...)}, as the bundled template does",
     )
