@@ -504,7 +504,8 @@ class ScriptDirectory:
         return dataclasses.replace(created, path=str(target))
 
     def _check_still_free(self, rev_id: str, labels: Sequence[str]) -> None:
-        for rev in scanning.scan(self.config):
+        known = {rev.path for rev in self.revisions() if rev.path is not None}
+        for rev in scanning.scan_added(self.config, known):
             if rev.revision == rev_id:
                 raise InvalidRevisionId(rev_id, f"the revision file {rev.path} already has this id")
             for label in labels:

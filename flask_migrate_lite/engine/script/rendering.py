@@ -139,13 +139,18 @@ def message_text(message: object) -> str:
     if message is None:
         return EMPTY_MESSAGE
     if not isinstance(message, str):
-        raise InvalidMessage(f"it is a {type(message).__name__}, not text")
+        raise InvalidMessage(f"it is not text but of type {type(message).__name__}")
     for position, ch in enumerate(message):
         if "\ud800" <= ch <= "\udfff":
+            # What Python makes of an undecodable byte of the command line (surrogateescape).
+            what = (
+                f"the byte 0x{ord(ch) - 0xDC00:02x}"
+                if "\udc80" <= ch <= "\udcff"
+                else f"the code point U+{ord(ch):04X}"
+            )
             raise InvalidMessage(
-                f"it holds bytes that are not valid text (the character at position "
-                f"{position + 1} is {ascii(ch)}); type it again in UTF-8, or set a UTF-8 "
-                "locale (LANG=C.UTF-8)"
+                f"it is not valid text ({what} at position {position + 1} is not UTF-8); "
+                "type it again in UTF-8, or set a UTF-8 locale (LANG=C.UTF-8)"
             )
     return message if message.strip() else EMPTY_MESSAGE
 

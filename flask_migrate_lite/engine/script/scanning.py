@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import errno
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 from ..config import ScriptConfig
@@ -19,7 +20,7 @@ from ..errors import CommandError, FileSystemError, MigrateError, ScriptError, T
 from . import loader, rendering
 from .graph import Revision
 
-__all__ = ["read_fault", "read_new_file", "scan"]
+__all__ = ["read_fault", "read_new_file", "scan", "scan_added"]
 
 
 def read_fault(exc: OSError, fallback: str) -> MigrateError:
@@ -57,6 +58,21 @@ def scan(config: ScriptConfig) -> list[Revision]:
         except (OSError, MigrateError):
             continue
     raise ScriptError(str(config.directory), "a file is nested too deeply to be parsed")
+
+
+def scan_added(config: ScriptConfig, known: Collection[str]) -> list[Revision]:
+    """The revisions of the files that are not among the ``known`` paths: those another run
+    wrote since the folder was read (runs only ever add files)."""
+    try:
+        return [
+            loader.scan_file(item.path)
+            for item in loader.list_revision_files(config)
+            if item.path not in known
+        ]
+    except OSError as exc:
+        raise read_fault(exc, str(config.directory)) from None
+    except (RecursionError, MemoryError):
+        return scan(config)  # names the file
 
 
 def read_new_file(path: Path, data: bytes, header: rendering.Header, template: Path) -> Revision:
