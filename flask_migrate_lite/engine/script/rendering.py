@@ -36,6 +36,7 @@ __all__ = [
     "displayed",
     "docstring_text",
     "message_text",
+    "python_header",
     "render_revision",
     "validate_branch_label",
 ]
