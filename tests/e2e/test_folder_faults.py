@@ -228,7 +228,8 @@ def test_the_same_rev_id_written_by_two_runs_at_once(project: Project, tmp_path:
     written = [p for p in project.revision_files() if p.name.startswith("same_")]
     assert len(written) == 1
     assert errors[0].strip() == (
-        f"Error: Invalid revision id 'same': the revision file {written[0]} already has this id."
+        f"Error: Invalid revision id 'same': the revision file {written[0]} already has this "
+        "id; give another --rev-id, or none for a random id."
     )
     history = run(project, "db", "history")
     assert history.returncode == 0 and history.stdout.startswith("first -> same (head), ")

@@ -39,6 +39,17 @@ def one_error(result: Result) -> str:
     return lines[0]
 
 
+def usage_error(result: Result) -> str:
+    """The one ``Error:`` line of a usage error (exit status 2, after click's usage lines)."""
+    assert result.returncode == 2, result.output
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("Usage: "), result.stderr
+    errors = [line for line in lines if line.startswith("Error: ")]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     proj = make_project(tmp_path / "proj", f"sqlite:///{tmp_path / 'app.db'}")
@@ -76,7 +87,7 @@ def test_hostile_messages_are_kept_shown_and_never_run(project: Project, tmp_pat
 
 
 def test_a_message_that_is_not_utf8_is_refused_and_nothing_is_written(project: Project) -> None:
-    line = one_error(run(project, "db", "revision", "-m", b"caf\xe9 au lait"))
+    line = usage_error(run(project, "db", "revision", "-m", b"caf\xe9 au lait"))
     assert line == (
         "Error: The revision message cannot be used because it is not valid text (the byte "
         "0xe9 at position 4 is not UTF-8); type it again in UTF-8, or set a UTF-8 locale "
@@ -97,6 +108,6 @@ def test_unusable_ids_and_labels_end_in_one_line(project: Project) -> None:
         ("--branch-label", b"head", "Error: Invalid branch label 'head': 'head' is a reserved"),
     ]
     for option, value, expected in cases:
-        line = one_error(run(project, "db", "revision", "-m", "m", option, value))
+        line = usage_error(run(project, "db", "revision", "-m", "m", option, value))
         assert line.startswith(expected), line
     assert project.revision_files() == []

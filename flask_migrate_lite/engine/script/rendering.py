@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidBranchLabel, InvalidMessage, TemplateError
+from ..errors import InvalidBranchLabel, InvalidMessage, MalformedMessage, TemplateError
 
 __all__ = [
     "EMPTY_MESSAGE",
@@ -134,13 +134,13 @@ def message_text(message: object) -> str:
     """The message to store for ``message`` (``-m``): itself, or :data:`EMPTY_MESSAGE`.
 
     ``None``, an empty message and one of only white space become :data:`EMPTY_MESSAGE`.
-    Raises :class:`InvalidMessage` for a message that is not text: lone surrogates are what
+    Raises :class:`MalformedMessage` for a message that is not text: lone surrogates are what
     Python makes of command-line bytes that are not valid in the locale's encoding.
     """
     if message is None:
         return EMPTY_MESSAGE
     if not isinstance(message, str):
-        raise InvalidMessage(f"it is not text but of type {type(message).__name__}")
+        raise MalformedMessage(f"it is not text but of type {type(message).__name__}")
     for position, ch in enumerate(message):
         if "\ud800" <= ch <= "\udfff":
             # What Python makes of an undecodable byte of the command line (surrogateescape).
@@ -149,7 +149,7 @@ def message_text(message: object) -> str:
                 if "\udc80" <= ch <= "\udcff"
                 else f"the code point U+{ord(ch):04X}"
             )
-            raise InvalidMessage(
+            raise MalformedMessage(
                 f"it is not valid text ({what} at position {position + 1} is not UTF-8); "
                 "type it again in UTF-8, or set a UTF-8 locale (LANG=C.UTF-8)"
             )
