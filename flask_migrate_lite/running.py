@@ -288,7 +288,11 @@ def _run(
                 echo(f"Running {step.describe()}")
 
             result.steps = context.run(plan, lambda rev: scripts.load_module(rev.revision), on_step)
-            result.heads_after = context.current_heads()
+            # What the run committed under the lock: no second read that a dropped
+            # connection could turn into an error after the work is done.
+            result.heads_after = (
+                result.steps[-1].heads_after if result.steps else result.heads_before
+            )
         if not result.steps:
             echo(
                 f"Nothing to {direction}: the database is at "
@@ -448,7 +452,7 @@ def stamp(
                     return plan_stamp(graph, found, targets, purge)
 
                 changes = context.stamp(plan)
-                result.heads_after = context.current_heads()
+                result.heads_after = heads_after(result.heads_before, changes)
             echo(
                 f"Stamped {database.url} at {', '.join(result.heads_after) or 'base'}"
                 + (" (no change)" if not changes else "")
