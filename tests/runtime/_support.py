@@ -25,6 +25,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from flask_migrate_lite import Migrate, commands
 from flask_migrate_lite.engine.script.folder import init_folder
+from tests.cli_runner import invoke
 from tests.conftest import reset_mysql, reset_postgresql
 from tests.project import Project
 
@@ -262,7 +263,7 @@ class App:
 
     def cli(self, *args: str, code: int = 0) -> Result:
         """Run ``flask db <args>`` in-process; stdout and stderr are kept apart."""
-        result = self.flask.test_cli_runner().invoke(args=["db", *args])
+        result = invoke(self.flask, ["db", *args])
         assert result.exit_code == code, (args, result.output, result.exception)
         return result
 
