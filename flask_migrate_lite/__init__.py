@@ -2,7 +2,8 @@
 
 ``Migrate(app, db)`` adds the ``flask db`` commands; ``op`` is the handle migration scripts
 use; the command functions (``upgrade``, ``downgrade``, ...) run the same commands from
-Python inside an application context.
+Python inside an application context, and ``current_revisions()`` reads the revision the
+database is at.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
         MissingParent,
         MultipleHeads,
         NoMigrationsFolder,
+        OptionError,
         RelativeOutOfRange,
         RevisionError,
         ScriptError,
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         UnknownRevision,
     )
     from .engine.operations.api import op
+    from .revisions import current_revisions
     from .settings import MigrateConfig
 
 # Everything but the extension is imported on first use, so that an app's start-up (and
@@ -88,6 +91,7 @@ _LAZY = {
             "MissingParent",
             "MultipleHeads",
             "NoMigrationsFolder",
+            "OptionError",
             "RelativeOutOfRange",
             "RevisionError",
             "ScriptError",
@@ -97,6 +101,7 @@ _LAZY = {
     },
     "op": ".engine.operations.api",
     "MigrateConfig": ".settings",
+    "current_revisions": ".revisions",
 }
 
 
@@ -130,6 +135,7 @@ __all__ = [
     "MissingParent",
     "MultipleHeads",
     "NoMigrationsFolder",
+    "OptionError",
     "RelativeOutOfRange",
     "RevisionError",
     "ScriptError",
@@ -138,6 +144,7 @@ __all__ = [
     "branches",
     "check",
     "current",
+    "current_revisions",
     "downgrade",
     "edit",
     "heads",

@@ -18,6 +18,8 @@ from flask import current_app
 
 from .engine.config import RunOptions
 from .engine.errors import CommandError, DatabaseUnavailable, MigrateError
+from .engine.urls import mask_text, mask_url
+from .options import MigrateOptions
 from .settings import MigrateConfig
 
 if TYPE_CHECKING:
@@ -42,11 +44,8 @@ class ExtensionMissing(MigrateError):
 
 
 def hide_password(url: Any) -> str:
-    """Render an engine URL with its password masked."""
-    render = getattr(url, "render_as_string", None)
-    if render is not None:
-        return str(render(hide_password=True))
-    return str(url)
+    """Render an engine URL with every credential masked (see :func:`.engine.urls.mask_url`)."""
+    return mask_url(url)
 
 
 @dataclass(frozen=True)
@@ -59,8 +58,8 @@ class Database:
 
     @property
     def url(self) -> str:
-        """The URL with the password hidden, for messages."""
-        return hide_password(self.engine.url)
+        """The URL with its password and every other credential hidden, for messages."""
+        return mask_url(self.engine.url)
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -70,9 +69,11 @@ class Database:
         try:
             connection = self.engine.connect()
         except NoSuchModuleError as exc:
-            raise DatabaseUnavailable(self.url, f"the driver is not installed ({exc})") from exc
+            reason = mask_text(f"the driver is not installed ({exc})", self.engine.url)
+            raise DatabaseUnavailable(self.url, reason) from exc
         except DBAPIError as exc:
-            raise DatabaseUnavailable(self.url, _first_line(exc.orig or exc)) from exc
+            reason = mask_text(_first_line(exc.orig or exc), self.engine.url)
+            raise DatabaseUnavailable(self.url, reason) from exc
         except ModuleNotFoundError as exc:
             raise DatabaseUnavailable(
                 self.url, f"its driver '{exc.name}' is not installed; pip install it"
@@ -101,18 +102,23 @@ class AppState:
         """The migrations folder for this run."""
         return self.config.directory
 
+    @functools.cached_property
+    def options(self) -> MigrateOptions:
+        """The ``Migrate(...)`` options of this run (after the configure callbacks)."""
+        return MigrateOptions.from_args(self.config.configure_args)
+
     def run_options(self, *, sql: bool = False, tag: str | None = None) -> RunOptions:
         """The engine's run options from ``Migrate(...)`` arguments and ``-x`` values."""
-        args = self.config.configure_args
+        options = self.options
         return RunOptions(
-            version_table=str(args.get("version_table", "alembic_version")),
-            version_table_schema=args.get("version_table_schema"),
-            transaction_per_migration=bool(args.get("transaction_per_migration", True)),
+            version_table=options.version_table,
+            version_table_schema=options.version_table_schema,
+            transaction_per_migration=options.transaction_per_migration,
             as_sql=sql,
             tag=tag,
             x_args=self.config.x_args,
             lock_timeout=self.lock_timeout,
-            render_as_batch=bool(args.get("render_as_batch", True)),
+            render_as_batch=options.render_as_batch,
         )
 
     def databases(self) -> list[Database]:
@@ -142,10 +148,12 @@ class AppState:
         return ScriptDirectory.from_path(self.directory, config=self.config.script_config())
 
     def template_args(self) -> dict[str, object]:
-        """What script.py.mako needs beyond the revision: the bind names of a multidb folder."""
-        if not self.multidb:
-            return {}
-        return {"bind_names": [database.name for database in self.databases() if database.name]}
+        """What script.py.mako gets beyond the revision: ``Migrate(template_args=...)``, and
+        the bind names of a multidb folder."""
+        args: dict[str, object] = dict(self.options.template_args or {})
+        if self.multidb:
+            args["bind_names"] = [database.name for database in self.databases() if database.name]
+        return args
 
     @functools.cached_property
     def multidb(self) -> bool:
@@ -202,7 +210,7 @@ def app_state(
     )
     config = MigrateConfig(folder, x_args=list(x_arg or ()), configure_args=state.configure_args)
     config = state.migrate.call_configure_callbacks(config)
-    timeout = current_app.config.get(
-        "MIGRATE_LOCK_TIMEOUT", config.configure_args.get("lock_timeout", 60.0)
-    )
-    return AppState(state=state, config=config, lock_timeout=float(timeout))
+    result = AppState(state=state, config=config)
+    timeout = current_app.config.get("MIGRATE_LOCK_TIMEOUT", result.options.lock_timeout)
+    result.lock_timeout = float(timeout)
+    return result

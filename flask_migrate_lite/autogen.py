@@ -20,7 +20,7 @@ from types import SimpleNamespace
 from .appstate import AppState, Database
 from .engine.autogenerate.compare import CompareOptions, Comparison, compare_metadata
 from .engine.autogenerate.model import MigrationScript
-from .engine.errors import CommandError, TargetNotUpToDate
+from .engine.errors import CommandError
 from .engine.script.graph import Revision
 
 __all__ = ["CheckResult", "autogenerate_revision", "check_models"]
@@ -41,16 +41,15 @@ class CheckResult:
 
 
 def _compare_options(state: AppState) -> CompareOptions:
-    args = state.config.configure_args
-    options = state.run_options()
+    args = state.options
     return CompareOptions(
-        compare_type=args.get("compare_type", True),
-        compare_server_default=args.get("compare_server_default", False),
-        include_object=args.get("include_object"),
-        include_name=args.get("include_name"),
-        include_schemas=bool(args.get("include_schemas", False)),
-        version_table=options.version_table,
-        version_table_schema=options.version_table_schema,
+        compare_type=args.compare_type,
+        compare_server_default=args.compare_server_default,
+        include_object=args.include_object,
+        include_name=args.include_name,
+        include_schemas=args.include_schemas,
+        version_table=args.version_table,
+        version_table_schema=args.version_table_schema,
     )
 
 
@@ -68,20 +67,24 @@ def _compare_all(state: AppState) -> list[_Compared]:
     reported (or written) for a project with migrations still to run.
     """
     from .engine.runtime.version import read_heads, version_table
+    from .running import check_known, not_up_to_date
 
-    heads = set(state.scripts.graph().heads)
+    graph = state.scripts.graph()
     run = state.run_options()
     table = version_table(run.version_table, run.version_table_schema)
     options = _compare_options(state)
     databases = state.target_databases()
+    multidb = state.multidb
     with ExitStack() as stack:
         connections = [stack.enter_context(database.connect()) for database in databases]
-        for connection in connections:
+        for database, connection in zip(databases, connections, strict=True):
             current = read_heads(connection, table)
             if connection.in_transaction():
                 connection.rollback()
-            if set(current) != heads:
-                raise TargetNotUpToDate()
+            check_known(graph, current, database, state)
+            behind = not_up_to_date(graph, current, _label(database) if multidb else None)
+            if behind is not None:
+                raise behind
         results = []
         for database, connection in zip(databases, connections, strict=True):
             comparison = compare_metadata(connection, database.metadata, options)
@@ -157,7 +160,7 @@ def autogenerate_revision(
         ),
     )
     directives: list[MigrationScript] = [script]
-    hook = args.get("process_revision_directives")
+    hook = state.options.process_revision_directives
     if hook is not None:
         # What Alembic's hooks read: the configuration with the command's options
         # (``config.cmd_opts.autogenerate``...), the dialect, and (as ``revision``) the
@@ -192,9 +195,9 @@ def autogenerate_revision(
     ):
         dialect_name = compared[min(position, len(compared) - 1)].dialect_name
         options = RenderOptions(
-            as_batch=bool(args.get("render_as_batch", True)),
-            user_module_prefix=args.get("user_module_prefix"),
-            render_item=args.get("render_item"),
+            as_batch=state.options.render_as_batch,
+            user_module_prefix=state.options.user_module_prefix,
+            render_item=state.options.render_item,
             dialect_name=dialect_name,
         )
         up = render_upgrade(upgrade_ops, options, imports).removeprefix("    ")
@@ -219,6 +222,9 @@ def autogenerate_revision(
             template_args=template_args,
         )
     except TypeError as exc:  # pragma: no cover - a hook that broke the script object
-        raise CommandError(f"process_revision_directives left an unusable script: {exc}") from exc
+        raise CommandError(
+            f"process_revision_directives left an unusable script ({exc}); the hook must "
+            "leave a MigrationScript in directives[0], or empty the list to write nothing."
+        ) from exc
     report(f"Generating {created.path} ...  done")
     return created

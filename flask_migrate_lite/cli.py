@@ -2,7 +2,9 @@
 
 Each command parses its options, calls the function of the same name in
 :mod:`flask_migrate_lite.commands` and prints the result. Errors a user can cause become one
-line on stderr and exit status 1; ``--traceback`` (or ``FLASK_DB_TRACEBACK=1``) shows the
+line on stderr and exit status 1; a command called wrongly (a
+:class:`~flask_migrate_lite.engine.errors.UsageError`) exits with status 2 and its usage
+line, as click's own usage errors do. ``--traceback`` (or ``FLASK_DB_TRACEBACK=1``) shows the
 full traceback instead. Progress lines go to stderr, results (ids, history, SQL) to stdout.
 """
 
@@ -11,14 +13,27 @@ from __future__ import annotations
 import functools
 import gc
 import os
-import re
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from flask.cli import AppGroup
 
-from .engine.errors import MigrateError
+from .cli_options import (
+    StepArgumentCommand,
+    bind_option,
+    directory_option,
+    message_option,
+    placement_options,
+    plan_option,
+    x_arg_option,
+)
+from .cli_options import group_directory as _group_directory
+from .cli_options import group_x_args as _group_x_args
+from .engine.errors import MigrateError, UsageError
+
+if TYPE_CHECKING:
+    from .status import PlanResult, StatusResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,48 +73,15 @@ def _errors(f: F) -> F:
         except MigrateError as exc:
             if _show_traceback():
                 raise
+            if isinstance(exc, UsageError):
+                ctx = click.get_current_context(silent=True)
+                raise click.UsageError(str(exc), ctx) from exc
             raise MigrateCommandError(str(exc)) from exc
         finally:
             if freeze:
                 gc.unfreeze()
 
     return wrapper  # type: ignore[return-value]
-
-
-def _group_directory(directory: str | None) -> str | None:
-    """``-d`` on the command wins over ``-d`` on the group."""
-    if directory is not None:
-        return directory
-    ctx = click.get_current_context(silent=True)
-    while ctx is not None:
-        value = ctx.meta.get("flask_migrate_lite.directory")
-        if value is not None:
-            return str(value)
-        ctx = ctx.parent
-    return None
-
-
-def _group_x_args(x_arg: tuple[str, ...]) -> list[str]:
-    ctx = click.get_current_context(silent=True)
-    found: list[str] = []
-    while ctx is not None:
-        found = list(ctx.meta.get("flask_migrate_lite.x_arg", ())) + found
-        ctx = ctx.parent
-    return found + list(x_arg)
-
-
-directory_option = click.option(
-    "-d",
-    "--directory",
-    default=None,
-    help="The migrations folder to use (default: the one Migrate was given, else 'migrations').",
-)
-x_arg_option = click.option(
-    "-x",
-    "--x-arg",
-    multiple=True,
-    help="A key=value argument that migration scripts can read (repeatable).",
-)
 
 
 @click.group(cls=AppGroup)
@@ -167,41 +149,6 @@ def init_command(directory: str | None, multidb: bool, template: str | None, pac
     from . import commands
 
     commands.init(_group_directory(directory), multidb, template, package, report=_progress)
-
-
-message_option = click.option(
-    "-m", "--message", default=None, help="A one-line description, also used in the file name."
-)
-
-
-def placement_options(f: F) -> F:
-    """Where a new revision goes: --head, --splice, --branch-label, --version-path, --rev-id."""
-    options = [
-        click.option(
-            "--head",
-            default="head",
-            help="The revision to build on: head (default), a label@head, or an id.",
-        ),
-        click.option(
-            "--splice",
-            is_flag=True,
-            help="Allow --head to name a revision that is not a head (starts a branch).",
-        ),
-        click.option(
-            "--branch-label", default=None, help="Give the new revision this branch label."
-        ),
-        click.option(
-            "--version-path",
-            default=None,
-            help="Write the file into this one of the version_locations folders.",
-        ),
-        click.option(
-            "--rev-id", default=None, help="Use this revision id rather than a random one."
-        ),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
 
 
 @db.command("revision")
@@ -343,47 +290,36 @@ def merge_command(
     )
 
 
-_STEP = re.compile(r"-\d+")
-
-
-class StepArgumentCommand(click.Command):
-    """A command whose REVISION may be a negative step such as ``-1``, not an option."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if "--" not in args and any(_STEP.fullmatch(arg) for arg in args):
-            steps = [arg for arg in args if _STEP.fullmatch(arg)]
-            args = [arg for arg in args if not _STEP.fullmatch(arg)] + ["--", *steps]
-        return super().parse_args(ctx, args)
-
-
-bind_option = click.option(
-    "--bind",
-    default=None,
-    help="Multi-database folders: only this bind ('' for the default database).",
-)
-plan_option = click.option(
-    "--plan", is_flag=True, help="Only print the migrations that would run, in order."
-)
-
-
 def _print_plan(
     directory: str | None,
     revision: str,
     upgrade: bool,
     x_arg: tuple[str, ...],
     bind: str | None,
+    sql: bool,
 ) -> None:
     from .status import plan
 
-    for result in plan(
+    if sql:
+        raise UsageError("--plan reads the database and --sql does not; leave out one of them.")
+    results = plan(
         _group_directory(directory),
         revision,
         upgrade=upgrade,
         bind=bind,
         x_arg=_group_x_args(x_arg),
-    ):
+    )
+    _print_and_check(results)
+
+
+def _print_and_check(results: Sequence[PlanResult | StatusResult]) -> None:
+    """Print the results, then fail with the first revision file that does not load."""
+    for result in results:
         for line in result.lines():
             click.echo(line)
+    for result in results:
+        if result.broken:  # each such file is also marked "(cannot be loaded)" above
+            raise result.broken[0]
 
 
 @db.command("upgrade", cls=StepArgumentCommand)
@@ -406,7 +342,7 @@ def upgrade_command(
 ) -> None:
     """Apply migrations up to REVISION (default: head)."""
     if plan:
-        _print_plan(directory, revision, True, x_arg, bind)
+        _print_plan(directory, revision, True, x_arg, bind, sql)
         return
     from . import commands
 
@@ -441,7 +377,7 @@ def downgrade_command(
 ) -> None:
     """Revert migrations down to REVISION (default: -1, one step)."""
     if plan:
-        _print_plan(directory, revision, False, x_arg, bind)
+        _print_plan(directory, revision, False, x_arg, bind, sql)
         return
     from . import commands
 
@@ -468,9 +404,7 @@ def status_command(directory: str | None, check: bool, bind: str | None) -> None
     from .status import status
 
     results = status(_group_directory(directory), bind)
-    for result in results:
-        for line in result.lines():
-            click.echo(line)
+    _print_and_check(results)
     pending = sum(len(result.pending) for result in results)
     if check and pending:
         raise MigrateCommandError(

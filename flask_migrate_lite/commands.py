@@ -8,25 +8,42 @@ exiting. Progress lines (``Running upgrade ...``) go to ``report`` when given, e
 
 from __future__ import annotations
 
-import functools
-import logging
 import os
 import shlex
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .appstate import AppState, Database, app_state
-from .engine.errors import CommandError, MultipleHeads
+from .engine.errors import (
+    CommandError,
+    InvalidRevisionId,
+    MalformedRevisionId,
+    RangeNotAllowed,
+    UsageError,
+)
+from .running import (
+    Directory,
+    Report,
+    RunResult,
+    check_known,
+    database_heads,
+    database_label,
+    downgrade,
+    not_up_to_date,
+    reporter,
+    stamp,
+    upgrade,
+)
 
 if TYPE_CHECKING:
     from .autogen import CheckResult
-    from .engine.runtime.plan import Step, VersionChange
-    from .engine.script.graph import Revision, RevisionGraph
+    from .engine.script.graph import Revision
 
 __all__ = [
+    "CurrentResult",
     "Report",
     "RunResult",
     "branches",
@@ -46,14 +63,35 @@ __all__ = [
     "upgrade",
 ]
 
-Report = Callable[[str], None]
-Directory = str | os.PathLike[str] | None
 
-logger = logging.getLogger("flask_migrate_lite")
+def _one_revision(identifier: str, what: str) -> None:
+    """Refuse a range ``a:b`` where the command takes a single revision."""
+    if ":" in identifier:
+        raise RangeNotAllowed(
+            identifier, f"{what} takes a revision, not a range start:end; name one revision"
+        )
 
 
-def _reporter(report: Report | None) -> Report:
-    return report if report is not None else logger.info
+def _check_rev_id(rev_id: str | None) -> None:
+    """Refuse a ``--rev-id`` of a form that is not allowed, before anything is read."""
+    if rev_id is None:
+        return
+    from .engine.script.directory import validate_rev_id
+
+    try:
+        validate_rev_id(rev_id)
+    except InvalidRevisionId as exc:
+        raise MalformedRevisionId(exc.rev_id, exc.reason) from exc
+
+
+def _check_placement(
+    head: str, rev_id: str | None, depends_on: str | Sequence[str] | None = None
+) -> None:
+    """Refuse, before anything is read, a new revision's placement of the wrong form."""
+    _one_revision(head, "--head")
+    _check_rev_id(rev_id)
+    for dep in [depends_on] if isinstance(depends_on, str) else depends_on or ():
+        _one_revision(dep, "--depends-on")
 
 
 # --- folder commands -----------------------------------------------------------------------
@@ -80,7 +118,7 @@ def init(
     state = app_state(directory)
     name: str | os.PathLike[str] = template or ("flask-multidb" if multidb else "flask")
     created = init_folder(state.directory, template=name, package=package)
-    echo = _reporter(report)
+    echo = reporter(report)
     for path in created:
         kind = "directory" if path.is_dir() else "file"
         verb = "Creating" if kind == "directory" else "Generating"
@@ -111,6 +149,9 @@ def revision(
     With ``autogenerate``, the file holds the operations that bring the database to the
     models, and ``None`` is returned when there are none (no file is written).
     """
+    if autogenerate:
+        _refuse_sql("revision --autogenerate", sql)
+    _check_placement(head, rev_id, depends_on)
     state = app_state(directory)
     if autogenerate:
         return _autogenerate(
@@ -137,7 +178,7 @@ def revision(
         depends_on=depends_on,
         template_args=state.template_args(),
     )
-    _reporter(report)(f"Generating {created.path} ...  done")
+    reporter(report)(f"Generating {created.path} ...  done")
     return created
 
 
@@ -159,6 +200,8 @@ def migrate(
     Returns ``None``, writing nothing, when the models and the database agree; raises
     :class:`TargetNotUpToDate` when the database is not at the head revisions.
     """
+    _refuse_sql("migrate", sql)
+    _check_placement(head, rev_id)
     return _autogenerate(
         app_state(directory, x_arg),
         "migrate",
@@ -174,16 +217,20 @@ def migrate(
     )
 
 
+def _refuse_sql(command: str, sql: bool) -> None:
+    if sql:
+        raise UsageError(
+            f"{command} compares with a live database and cannot use --sql; leave out --sql."
+        )
+
+
 def _autogenerate(
     state: AppState, command: str, sql: bool, report: Report | None, **placement: Any
 ) -> Revision | None:
     from .autogen import autogenerate_revision
 
-    if sql:
-        raise CommandError(
-            f"{command} compares with a live database and cannot use --sql; leave out --sql."
-        )
-    return autogenerate_revision(state, report=_reporter(report), **placement)
+    _refuse_sql(command, sql)
+    return autogenerate_revision(state, report=reporter(report), **placement)
 
 
 def check(directory: Directory = None, *, report: Report | None = None) -> CheckResult:
@@ -206,10 +253,13 @@ def merge(
     report: Report | None = None,
 ) -> Revision:
     """Write a revision that merges ``revisions`` (default: all heads) into one."""
-    state = app_state(directory)
-    scripts = state.scripts
     names = [revisions] if isinstance(revisions, str) else list(revisions)
     names = [name for name in names if name] or ["heads"]
+    for name in names:
+        _one_revision(name, "merge")
+    _check_rev_id(rev_id)
+    state = app_state(directory)
+    scripts = state.scripts
     graph = scripts.graph()
     parents = {rev_id for name in names for rev_id in graph.resolve(name)}
     if len(parents) < 2:
@@ -224,21 +274,25 @@ def merge(
         rev_id=rev_id,
         template_args=state.template_args(),
     )
-    _reporter(report)(f"Generating {created.path} ...  done")
+    reporter(report)(f"Generating {created.path} ...  done")
     return created
 
 
 def edit(directory: Directory = None, revision: str = "head") -> list[Path]:
     """Open the revision file(s) in ``$EDITOR`` (or ``$VISUAL``); no shell is involved."""
+    _one_revision(revision, "edit")
     state = app_state(directory)
     scripts = state.scripts
     graph = scripts.graph()
     current_heads: tuple[str, ...] = ()
-    if revision == "current" or "current" in revision:
-        current_heads = _read_heads(state, state.default_database())
+    if "current" in revision:
+        current_heads = database_heads(state, state.default_database())
     ids = graph.resolve(revision, current_heads)
     if not ids:
-        raise CommandError("There is no revision file to edit at 'base'.")
+        raise CommandError(
+            f"'{revision}' names base, which has no revision file; name a revision to edit "
+            "(for example 'flask db edit head')."
+        )
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise CommandError("Set the EDITOR environment variable to the editor to open.")
@@ -250,7 +304,8 @@ def edit(directory: Directory = None, revision: str = "head") -> list[Path]:
             raise CommandError(f"The editor '{editor}' was not found; check $EDITOR.") from exc
         except subprocess.CalledProcessError as exc:
             raise CommandError(
-                f"The editor '{editor}' exited with status {exc.returncode}."
+                f"The editor '{editor}' exited with status {exc.returncode} on {path}; "
+                "check $EDITOR, or edit the file with another editor."
             ) from exc
     return paths
 
@@ -258,27 +313,23 @@ def edit(directory: Directory = None, revision: str = "head") -> list[Path]:
 # --- views of the history ------------------------------------------------------------------
 
 
-def _views(
-    graph: RevisionGraph, revisions: Sequence[Revision], current: Sequence[str] = ()
-) -> list[str]:
-    from .engine.script.formatting import RevisionView
-
-    return [RevisionView(graph, rev, current).entry() for rev in revisions]
-
-
 def show(directory: Directory = None, revision: str = "head") -> list[str]:
     """The full description of the given revision(s)."""
     from .engine.script.formatting import RevisionView
 
+    _one_revision(revision, "show")
     state = app_state(directory)
     scripts = state.scripts
     graph = scripts.graph()
     current_heads: tuple[str, ...] = ()
     if "current" in revision:
-        current_heads = _read_heads(state, state.default_database())
+        current_heads = database_heads(state, state.default_database())
     ids = graph.resolve(revision, current_heads)
     if not ids:
-        raise CommandError("'base' is not a revision; name a revision to show.")
+        raise CommandError(
+            f"'{revision}' names base, which is not a revision; name a revision to show "
+            "(for example 'flask db show head')."
+        )
     return [
         RevisionView(graph, graph.get(rev_id), current_heads).entry(scripts.longdoc(rev_id))
         for rev_id in ids
@@ -301,7 +352,7 @@ def history(
     lower, upper = parse_range(rev_range) if rev_range else (None, None)
     current_heads: tuple[str, ...] = ()
     if indicate_current or "current" in (lower, upper):
-        current_heads = _read_heads(state, state.default_database())
+        current_heads = database_heads(state, state.default_database())
     revisions = graph.history(lower, upper, current_heads)
     lines = []
     for rev in revisions:
@@ -388,343 +439,33 @@ def current(
     graph = scripts.graph()
     multidb = state.multidb
     result: CurrentResult | None = None
+    behind: TargetNotUpToDate | None = None
     for database in state.target_databases(bind):
-        found = _read_heads(state, database)
+        found = database_heads(state, database)
         if result is None:
             result = CurrentResult(url=database.url, heads=found)
         if multidb:
-            result.lines.append(f"Database: {_label(database, multidb)}")
+            result.lines.append(f"Database: {database_label(database, multidb)}")
         if verbose:
             result.lines.append(f"Current revision(s) for {database.url}:")
         for rev_id in found:
             if rev_id in graph:
                 view = RevisionView(graph, graph.get(rev_id))
-                result.lines.append(view.line_or_entry(verbose, branches=True))
+                # -v shows the whole docstring, as 'history -v' and 'show' do.
+                longdoc = scripts.longdoc(rev_id) if verbose else None
+                result.lines.append(view.entry(longdoc) if verbose else view.line(branches=True))
             else:
                 result.lines.append(f"{rev_id} (unknown: no revision file has this id)")
-        result.heads_match = result.heads_match and set(found) == set(graph.heads)
+        if check_heads:
+            check_known(graph, found, database, state)
+        error = not_up_to_date(graph, found, _bind_label(database) if multidb else None)
+        result.heads_match = result.heads_match and error is None
+        behind = behind or error
     assert result is not None  # target_databases() never returns an empty list
-    if check_heads and not result.heads_match:
-        raise TargetNotUpToDate()
+    if check_heads and behind is not None:
+        raise behind
     return result
 
 
-# --- running migrations --------------------------------------------------------------------
-
-
-@dataclass
-class RunResult:
-    """What ``upgrade``/``downgrade``/``stamp`` did, per database."""
-
-    database: str
-    steps: list[Step] = field(default_factory=list)
-    heads_before: tuple[str, ...] = ()
-    heads_after: tuple[str, ...] = ()
-
-
-def _check_known(
-    graph: RevisionGraph, found: tuple[str, ...], database: Database, state: AppState
-) -> None:
-    """Refuse to plan from a version table naming revisions the folder does not have."""
-    from .engine.errors import UnknownDatabaseRevision
-
-    unknown = [rev_id for rev_id in found if rev_id not in graph]
-    if unknown:
-        raise UnknownDatabaseRevision(database.url, unknown, state.directory)
-
-
-def _label(database: Database, multidb: bool) -> str:
-    """The database in messages: its URL, and the bind name in multi-database projects."""
-    if not multidb:
-        return database.url
-    return f"{database.url} ({'bind ' + repr(database.name) if database.name else 'default'})"
-
-
-def _read_heads(state: AppState, database: Database) -> tuple[str, ...]:
-    from .engine.runtime.version import read_heads, version_table
-
-    options = state.run_options()
-    table = version_table(options.version_table, options.version_table_schema)
-    with database.connect() as connection:
-        return read_heads(connection, table)
-
-
-def _run(
-    state: AppState,
-    planner: Callable[[RevisionGraph, tuple[str, ...]], list[Step]],
-    *,
-    direction: str,
-    tag: str | None,
-    report: Report | None,
-    bind: str | None = None,
-) -> list[RunResult]:
-    from .engine.runtime.context import MigrationContext
-
-    scripts = state.scripts
-    graph = scripts.graph()
-    options = state.run_options(tag=tag)
-    echo = _reporter(report)
-    results = []
-    multidb = state.multidb
-    for database in state.target_databases(bind):
-        result = RunResult(database=database.url)
-        with database.connect() as connection:
-            context = MigrationContext(
-                connection,
-                options,
-                url=database.url,
-                bind=database.name if multidb else None,
-            )
-            echo(f"Database: {_label(database, multidb)}")
-
-            def plan(
-                found: tuple[str, ...], result: RunResult = result, database: Database = database
-            ) -> list[Step]:
-                result.heads_before = found
-                _check_known(graph, found, database, state)
-                return planner(graph, found)
-
-            def on_step(step: Step) -> None:
-                echo(f"Running {step.describe()}")
-
-            result.steps = context.run(plan, lambda rev: scripts.load_module(rev.revision), on_step)
-            result.heads_after = context.current_heads()
-        if not result.steps:
-            echo(
-                f"Nothing to {direction}: the database is at "
-                f"{', '.join(result.heads_after) or 'base'}."
-            )
-        results.append(result)
-    return results
-
-
-def upgrade(
-    directory: Directory = None,
-    revision: str = "head",
-    sql: bool = False,
-    tag: str | None = None,
-    x_arg: Sequence[str] | None = None,
-    *,
-    report: Report | None = None,
-    bind: str | None = None,
-) -> list[RunResult]:
-    """Apply migrations up to ``revision`` (default ``head``)."""
-    state = app_state(directory, x_arg)
-    return _move(state, revision, upgrade=True, sql=sql, tag=tag, report=report, bind=bind)
-
-
-def downgrade(
-    directory: Directory = None,
-    revision: str = "-1",
-    sql: bool = False,
-    tag: str | None = None,
-    x_arg: Sequence[str] | None = None,
-    *,
-    report: Report | None = None,
-    bind: str | None = None,
-) -> list[RunResult]:
-    """Revert migrations down to ``revision`` (default ``-1``: one step back)."""
-    state = app_state(directory, x_arg)
-    return _move(state, revision, upgrade=False, sql=sql, tag=tag, report=report, bind=bind)
-
-
-def _move(
-    state: AppState,
-    revision: str,
-    *,
-    upgrade: bool,
-    sql: bool,
-    tag: str | None,
-    report: Report | None,
-    bind: str | None,
-) -> list[RunResult]:
-    """``upgrade`` or ``downgrade`` to ``revision``, online or (``sql``) as a script."""
-    from .engine.runtime.plan import plan_downgrade, plan_upgrade
-
-    if sql:
-        return _offline(state, revision, upgrade=upgrade, tag=tag, report=report, bind=bind)
-    planner = plan_upgrade if upgrade else plan_downgrade
-    return _run(
-        state,
-        lambda graph, found: planner(graph, found, revision),
-        direction="upgrade" if upgrade else "downgrade",
-        tag=tag,
-        report=report,
-        bind=bind,
-    )
-
-
-def stamp(
-    directory: Directory = None,
-    revision: str | Sequence[str] = "head",
-    sql: bool = False,
-    tag: str | None = None,
-    purge: bool = False,
-    *,
-    report: Report | None = None,
-    bind: str | None = None,
-) -> list[RunResult]:
-    """Set the version table to ``revision`` without running any migration.
-
-    With ``sql`` the statements are written to standard output instead; a revision may then
-    be ``start:end`` to write the changes from ``start`` (which must be the same for every
-    revision) rather than from an empty version table.
-    """
-    from .engine.runtime.context import MigrationContext
-    from .engine.runtime.plan import plan_stamp
-    from .engine.runtime.version import heads_after
-
-    targets = [revision] if isinstance(revision, str) else list(revision) or ["head"]
-    state = app_state(directory)
-    scripts = state.scripts
-    graph = scripts.graph()
-    options = state.run_options(sql=sql, tag=tag)
-    echo = _reporter(report)
-    multidb = state.multidb
-    if sql and purge:
-        raise CommandError(
-            "stamp --purge empties the version table it reads from the database, so it "
-            "cannot be combined with --sql; leave out one of them."
-        )
-    results = []
-    for database in state.target_databases(bind):
-        result = RunResult(database=database.url)
-        results.append(result)
-        if sql:
-            import sys
-
-            start, ends = _stamp_range(graph, targets)
-            context = MigrationContext(
-                None,
-                options,
-                dialect=database.engine.dialect,
-                output=sys.stdout,
-                url=database.url,
-                bind=database.name if multidb else None,
-            )
-            echo(f"Offline SQL for {_label(database, multidb)} ({database.engine.dialect.name})")
-            changes = context.stamp(
-                functools.partial(_plan_stamp_offline, graph, ends), offline_heads=start
-            )
-            result.heads_before = start
-            result.heads_after = heads_after(start, changes)
-            continue
-        with database.connect() as connection:
-            context = MigrationContext(connection, options, url=database.url)
-            echo(f"Database: {_label(database, multidb)}")
-
-            def plan(
-                found: tuple[str, ...], result: RunResult = result, database: Database = database
-            ) -> list[VersionChange]:
-                result.heads_before = found
-                if not purge:
-                    _check_known(graph, found, database, state)
-                return plan_stamp(graph, found, targets, purge)
-
-            changes = context.stamp(plan)
-            result.heads_after = context.current_heads()
-        echo(
-            f"Stamped {database.url} at {', '.join(result.heads_after) or 'base'}"
-            + (" (no change)" if not changes else "")
-            + "."
-        )
-    return results
-
-
-def _plan_stamp_offline(
-    graph: RevisionGraph, ends: list[str], found: tuple[str, ...]
-) -> list[VersionChange]:
-    from .engine.runtime.plan import plan_stamp
-
-    return plan_stamp(graph, found, ends, purge=False)
-
-
-def _stamp_range(graph: RevisionGraph, targets: list[str]) -> tuple[tuple[str, ...], list[str]]:
-    """Split offline stamp targets ``start:end`` into the start heads and the ends."""
-    starts = {name.partition(":")[0].strip() for name in targets if ":" in name}
-    if len(starts) > 1:
-        raise CommandError(
-            f"stamp --sql writes the changes from one starting revision, but several are "
-            f"given ({', '.join(sorted(starts))}); run it once per starting revision."
-        )
-    ends = [name.partition(":")[2] if ":" in name else name for name in targets]
-    start = graph.resolve(starts.pop() or "base") if starts else ()
-    return tuple(start), [end.strip() or "head" for end in ends]
-
-
-def _offline(
-    state: AppState,
-    revision: str,
-    *,
-    upgrade: bool,
-    tag: str | None,
-    report: Report | None,
-    bind: str | None = None,
-) -> list[RunResult]:
-    """Write the SQL of an upgrade or downgrade to standard output, without connecting.
-
-    ``revision`` may be ``start:end``; without a start, an upgrade starts from base. A
-    downgrade needs the start, since nothing is read from the database.
-    """
-    import sys
-
-    from .engine.errors import TargetIsNotAncestor
-    from .engine.runtime.context import MigrationContext
-    from .engine.runtime.plan import plan_downgrade, plan_upgrade
-
-    scripts = state.scripts
-    graph = scripts.graph()
-    if ":" in revision:
-        start_text, _, target = revision.partition(":")
-        start = graph.resolve(start_text.strip() or "base")
-        target = target.strip() or ("head" if upgrade else "base")
-    elif upgrade:
-        start, target = (), revision
-    else:
-        raise CommandError(
-            f"A downgrade with --sql needs the revision to start from: write "
-            f"'flask db downgrade --sql <from>:{revision}' (for example head:{revision})."
-        )
-    try:
-        if upgrade:
-            plan = plan_upgrade(graph, start, target)
-        else:
-            plan = plan_downgrade(graph, start, target)
-    except TargetIsNotAncestor as exc:
-        # The engine's wording speaks of the database's current revision; offline there is
-        # only the starting revision of the range.
-        direction, other = ("upgrade", "downgrade") if upgrade else ("downgrade", "upgrade")
-        begin = ", ".join(start) or "base"
-        raise CommandError(
-            f"Cannot {direction} from {begin} to '{target}' because it is not in that "
-            f"direction; did you mean 'flask db {other} --sql {begin}:{target}'?"
-        ) from exc
-    options = state.run_options(sql=True, tag=tag)
-    echo = _reporter(report)
-    multidb = state.multidb
-    results = []
-    for database in state.target_databases(bind):
-        echo(f"Offline SQL for {_label(database, multidb)} ({database.engine.dialect.name})")
-        context = MigrationContext(
-            None,
-            options,
-            dialect=database.engine.dialect,
-            output=sys.stdout,
-            url=database.url,
-            bind=database.name if multidb else None,
-        )
-        result = RunResult(database=database.url, heads_before=start)
-        result.steps = context.run_offline(
-            plan,
-            lambda rev: scripts.load_module(rev.revision),
-            lambda step: echo(f"Generating {step.describe()}"),
-        )
-        result.heads_after = plan[-1].heads_after if plan else start
-        results.append(result)
-    return results
-
-
-def _single_head(graph: RevisionGraph) -> str:
-    if len(graph.heads) > 1:
-        raise MultipleHeads("head", graph.heads)
-    return graph.heads[0]
+def _bind_label(database: Database) -> str:
+    return f"bind '{database.name}'" if database.name else "the default database"

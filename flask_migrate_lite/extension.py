@@ -58,8 +58,10 @@ class Migrate:
     ``directory`` is the migrations folder (``FLASK_DB_DIRECTORY`` in the environment and
     ``--directory`` on the command line override it), ``command`` the name of the command
     group. ``compare_type`` and ``render_as_batch`` are on by default, as in Flask-Migrate;
-    any other keyword argument (``include_object``, ``compare_server_default``, ...) is kept
-    in ``configure_args`` and read by the commands that use it.
+    the other keyword arguments (``include_object``, ``compare_server_default``, ...) are
+    those of :class:`~flask_migrate_lite.options.MigrateOptions`, kept in
+    ``configure_args``. A misspelt or unimplemented option, or a value of the wrong type,
+    raises :class:`~flask_migrate_lite.engine.errors.OptionError` at once.
     """
 
     def __init__(
@@ -72,6 +74,12 @@ class Migrate:
         render_as_batch: bool = True,
         **kwargs: Any,
     ) -> None:
+        from .options import check_options
+
+        check_options(
+            {"compare_type": compare_type, "render_as_batch": render_as_batch, **kwargs},
+            "Migrate() got",
+        )
         self.configure_callbacks: list[Callable[[MigrateConfig], MigrateConfig | None]] = []
         self.db = db
         self.command = command
@@ -102,12 +110,15 @@ class Migrate:
                 "Migrate needs the Flask-SQLAlchemy object: pass it as "
                 "Migrate(app, db) or migrate.init_app(app, db)."
             )
-        args = dict(self.configure_args)
-        args.update(kwargs)
+        from .options import check_options
+
+        given = dict(kwargs)
         if compare_type is not None:
-            args["compare_type"] = compare_type
+            given["compare_type"] = compare_type
         if render_as_batch is not None:
-            args["render_as_batch"] = render_as_batch
+            given["render_as_batch"] = render_as_batch
+        check_options(given, "migrate.init_app() got")
+        args = {**self.configure_args, **given}
         folder = os.fspath(directory) if directory is not None else self.directory
         app.extensions["migrate"] = MigrateState(self, db, folder, **args)
 
@@ -135,9 +146,23 @@ class Migrate:
         return f
 
     def call_configure_callbacks(self, config: MigrateConfig) -> MigrateConfig:
-        """Run the ``@configure`` callbacks in order and return the resulting config."""
+        """Run the ``@configure`` callbacks in order and return the resulting config.
+
+        The options a callback leaves in ``config.configure_args`` are checked as those of
+        ``Migrate(...)`` are, and a callback must return the config (or ``None``).
+        """
+        from .options import callback_name, check_callback_result, check_options
+        from .settings import MigrateConfig
+
+        check_options(config.configure_args, "app.extensions['migrate'].configure_args has")
         for callback in self.configure_callbacks:
             result = callback(config)
+            check_callback_result(callback, result, MigrateConfig)
             if result is not None:
                 config = result
+            check_options(
+                config.configure_args,
+                "In config.configure_args, the @migrate.configure callback "
+                f"'{callback_name(callback)}' set",
+            )
         return config

@@ -3,6 +3,9 @@
 ``status`` lists every revision from the oldest with ``[X]`` (applied) or ``[ ]`` (pending);
 ``plan`` says which migrations an upgrade or downgrade would run, in order. Neither takes
 the migration lock nor changes anything.
+
+Both load the revision files an upgrade (or, for ``plan``, the downgrade) would run, as the
+run itself does before it starts, and report each file that does not load in ``broken``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .appstate import app_state
+from .engine.errors import RevisionNotLoadable
 from .engine.runtime.plan import Step
+from .running import check_target, database_heads, unloadable
 
 __all__ = ["PlanResult", "StatusResult", "StatusRow", "plan", "status"]
 
@@ -43,6 +48,7 @@ class StatusResult:
     database: str
     rows: list[StatusRow] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    broken: list[RevisionNotLoadable] = field(default_factory=list)
 
     @property
     def pending(self) -> list[StatusRow]:
@@ -71,17 +77,25 @@ class StatusResult:
         return out
 
 
-def status(directory: Directory = None, bind: str | None = None) -> list[StatusResult]:
-    """Every revision, oldest first, marked applied or pending, for each database."""
-    from .commands import _read_heads
+def _outcome(command: str) -> str:
+    return f"'flask db {command}' would stop before running any migration; fix or remove the file"
 
+
+def status(directory: Directory = None, bind: str | None = None) -> list[StatusResult]:
+    """Every revision, oldest first, marked applied or pending, for each database.
+
+    The files of the pending revisions are loaded: those that do not load are marked
+    ``cannot be loaded`` and listed in :attr:`StatusResult.broken`.
+    """
     state = app_state(directory)
-    graph = state.scripts.graph()
+    scripts = state.scripts
+    graph = scripts.graph()
     order = list(reversed(graph.history(None, None)))
     heads = set(graph.heads)
+    multidb = state.multidb
     results = []
     for database in state.target_databases(bind):
-        found = _read_heads(state, database)
+        found = database_heads(state, database)
         known = [rev_id for rev_id in found if rev_id in graph]
         applied = graph.ancestors(known)
         result = StatusResult(database.url, unknown=[r for r in found if r not in graph])
@@ -97,6 +111,13 @@ def status(directory: Directory = None, bind: str | None = None) -> list[StatusR
                 marks.append("current")
             marks.extend(sorted(rev.branch_labels))
             result.rows.append(StatusRow(rev.revision, rev.doc, rev.revision in applied, marks))
+        pending = [rev for rev in order if rev.revision not in applied]
+        bind_name = database.name if multidb else None
+        result.broken = unloadable(scripts, pending, True, bind_name, _outcome("upgrade"))
+        failed = {error.revision for error in result.broken}
+        for row in result.rows:
+            if row.revision in failed:
+                row.marks.append("cannot be loaded")
         results.append(result)
     return results
 
@@ -108,13 +129,19 @@ class PlanResult:
     database: str
     heads: tuple[str, ...]
     steps: list[Step]
+    broken: list[RevisionNotLoadable] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """What ``--plan`` prints for this database."""
         out = [f"Database: {self.database} (at {', '.join(self.heads) or 'base'})"]
         if not self.steps:
             out.append("Nothing to do.")
-        out.extend(f"Would run {step.describe()}" for step in self.steps)
+        failed = {error.revision for error in self.broken}
+        out.extend(
+            f"Would run {step.describe()}"
+            + (" (cannot be loaded)" if step.revision.revision in failed else "")
+            for step in self.steps
+        )
         return out
 
 
@@ -126,15 +153,30 @@ def plan(
     bind: str | None = None,
     x_arg: Sequence[str] | None = None,
 ) -> list[PlanResult]:
-    """The migrations ``upgrade``/``downgrade revision`` would run, without running them."""
-    from .commands import _read_heads
+    """The migrations ``upgrade``/``downgrade revision`` would run, without running them.
+
+    Their files are loaded, as the run itself does before it starts; those that do not load
+    are listed in :attr:`PlanResult.broken`.
+    """
     from .engine.runtime.plan import plan_downgrade, plan_upgrade
 
+    check_target(revision, upgrade=upgrade, sql=False)
     state = app_state(directory, x_arg)
-    graph = state.scripts.graph()
+    scripts = state.scripts
+    graph = scripts.graph()
+    multidb = state.multidb
+    outcome = _outcome("upgrade" if upgrade else "downgrade")
     results = []
     for database in state.target_databases(bind):
-        found = _read_heads(state, database)
+        found = database_heads(state, database)
         planner = plan_upgrade if upgrade else plan_downgrade
-        results.append(PlanResult(database.url, found, planner(graph, found, revision)))
+        steps = planner(graph, found, revision)
+        broken = unloadable(
+            scripts,
+            [step.revision for step in steps],
+            upgrade,
+            database.name if multidb else None,
+            outcome,
+        )
+        results.append(PlanResult(database.url, found, steps, broken))
     return results

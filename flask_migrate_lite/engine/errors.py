@@ -3,6 +3,12 @@
 Every error a user can cause is a :class:`MigrateError`. Each carries structured fields (the
 revision, the candidates, the path ...) and a message that is one sentence naming the thing
 and the fix, so that the command line can print ``str(error)`` as it is.
+
+Errors that say the command itself was called wrongly, whatever the migrations folder and the
+database hold (options that cannot go together, a range where one revision is needed, a
+revision id of a form that is not allowed), are :class:`UsageError` subclasses: the command
+line exits with status 2 for them, as for the options click rejects itself, and with status 1
+for every other error.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ class MigrateError(Exception):
     """Base class of every error a user can cause.
 
     ``message`` is the one sentence the command line prints after ``Error:``; it exits with
-    status 1 (status 2 is left to click, for options it rejects itself).
+    status 1, or 2 for a :class:`UsageError`.
     """
 
     def __init__(self, message: str) -> None:
@@ -27,6 +33,35 @@ class MigrateError(Exception):
 
 class CommandError(MigrateError):
     """A command cannot do what was asked (a generic, message-only error)."""
+
+
+class OptionError(MigrateError):
+    """An option given to ``Migrate(...)``/``init_app(...)``, or set by a configure callback,
+    is misspelt, not implemented by this engine, or of the wrong type.
+
+    ``problems`` holds, for each, what was given and what to do; ``names`` the options.
+    """
+
+    def __init__(
+        self, head: str, problems: Sequence[tuple[str, str]], names: Sequence[str]
+    ) -> None:
+        if len(problems) == 1:
+            given, fix = problems[0]
+            end = "" if fix.endswith("?") else "."
+            message = f"{head} {given}; {fix}{end}"
+        else:
+            parts = [f"{given} ({fix})" for given, fix in problems]
+            message = f"{head} {', '.join(parts[:-1])} and {parts[-1]}."
+        super().__init__(message)
+        self.names = tuple(names)
+        self.problems = tuple(problems)
+
+
+class UsageError(CommandError):
+    """The command was called wrongly: options that cannot go together, a value missing or
+    of a form the command does not take. Found from the arguments alone, before the folder
+    or the database is consulted; the command line exits with status 2.
+    """
 
 
 # --- the migrations folder and its scripts ---------------------------------------------
@@ -78,13 +113,35 @@ class ScriptError(MigrateError):
         self.problem = problem
 
 
+class RevisionNotLoadable(ScriptError):
+    """A revision file a command needs does not load (a syntax error, an exception at module
+    level, no ``upgrade()``/``downgrade()``), found before anything ran.
+
+    ``outcome`` says what that means for the command (nothing applied, no SQL written ...).
+    """
+
+    def __init__(self, error: ScriptError, outcome: str, revision: str | None = None) -> None:
+        super().__init__(error.path, error.problem, error.lineno)
+        where = f"{error.path}, line {error.lineno}" if error.lineno is not None else error.path
+        self.message = f"Cannot load the revision file {where}: {error.problem}; {outcome}."
+        self.args = (self.message,)
+        self.outcome = outcome
+        self.revision = revision
+
+
 class InvalidRevisionId(MigrateError):
-    """A revision id given with ``--rev-id`` is not usable."""
+    """A revision id given with ``--rev-id`` is not usable (its form, or a file has it)."""
 
     def __init__(self, rev_id: str, reason: str) -> None:
-        super().__init__(f"Invalid revision id '{rev_id}': {reason}.")
+        # The reason may already say what to do ("...; use only letters ...").
+        fix = "" if ";" in reason else "; give another --rev-id, or none for a random id"
+        super().__init__(f"Invalid revision id '{rev_id}': {reason}{fix}.")
         self.rev_id = rev_id
         self.reason = reason
+
+
+class MalformedRevisionId(InvalidRevisionId, UsageError):
+    """A revision id given with ``--rev-id`` has a form that is not allowed (exit status 2)."""
 
 
 # --- the revision graph ------------------------------------------------------------------
@@ -177,7 +234,7 @@ class DuplicateBranchLabel(RevisionError):
     def __init__(self, label: str, revisions: Sequence[str]) -> None:
         super().__init__(
             f"The branch label '{label}' is used by more than one revision "
-            f"({', '.join(revisions)}); labels must be unique."
+            f"({', '.join(revisions)}); labels must be unique, so choose another one."
         )
         self.label = label
         self.revisions = tuple(revisions)
@@ -208,8 +265,8 @@ class CycleDetected(RevisionError):
         self.revisions = tuple(revisions)
 
 
-class RangeNotAllowed(RevisionError):
-    """A range ``a:b`` was given where a single target is needed (or the reverse)."""
+class RangeNotAllowed(RevisionError, UsageError):
+    """A range ``a:b`` was given where a single target is needed, or a range is malformed."""
 
     def __init__(self, identifier: str, context: str) -> None:
         super().__init__(f"'{identifier}': {context}.")
@@ -221,11 +278,13 @@ class TargetIsNotAncestor(RevisionError):
 
     def __init__(self, target: str, direction: str, current: Sequence[str]) -> None:
         now = ", ".join(current) or "base"
-        other = "upgrade" if direction == "downgrade" else "downgrade"
-        super().__init__(
-            f"Cannot {direction} to '{target}' from the current revision ({now}) because "
-            f"it is not in that direction; did you mean 'flask db {other} {target}'?"
-        )
+        if direction == "upgrade":
+            where = f"it is below the current revision ({now}), which already includes it"
+            fix = f"to go back to it, run 'flask db downgrade {target}'"
+        else:
+            where = f"it is not below the current revision ({now})"
+            fix = f"to go up to it, run 'flask db upgrade {target}'"
+        super().__init__(f"Cannot {direction} to '{target}': {where}; {fix}.")
         self.target = target
         self.direction = direction
         self.current = tuple(current)
@@ -274,10 +333,51 @@ class MigrationFailed(MigrateError):
 
 
 class TargetNotUpToDate(MigrateError):
-    """Autogenerate needs the database at the head revisions."""
+    """The database is not at the head revisions (``migrate``, ``check`` need it there;
+    ``current --check-heads`` tests it).
 
-    def __init__(self) -> None:
-        super().__init__("Target database is not up to date.")
+    ``pending`` lists the revisions an upgrade would apply, oldest first; ``database`` names
+    the database in a multi-database project.
+    """
+
+    _LISTED = 5
+
+    def __init__(
+        self,
+        pending: Sequence[str] = (),
+        current: Sequence[str] = (),
+        heads: Sequence[str] = (),
+        database: str | None = None,
+    ) -> None:
+        where = f" on {database}" if database else ""
+        count = len(pending)
+        if count == 1:
+            detail = f"revision {pending[0]} is pending{where}; run 'flask db upgrade' to apply it"
+        elif count:
+            shown = ", ".join(pending[: self._LISTED])
+            if count > self._LISTED:
+                shown += f" and {count - self._LISTED} more"
+            detail = (
+                f"{count} revisions are pending{where} ({shown}); "
+                "run 'flask db upgrade' to apply them"
+            )
+        elif heads or current:
+            detail = (
+                f"the version table{where} holds {', '.join(current) or 'nothing'} rather than "
+                f"the head revisions {', '.join(heads) or 'base'}; if it was edited by hand, "
+                "set it with 'flask db stamp --purge heads'"
+            )
+        else:
+            detail = ""
+        super().__init__(
+            f"Target database is not up to date: {detail}."
+            if detail
+            else "Target database is not up to date."
+        )
+        self.pending = tuple(pending)
+        self.current = tuple(current)
+        self.heads = tuple(heads)
+        self.database = database
 
 
 class LockTimeout(MigrateError):
@@ -290,6 +390,62 @@ class LockTimeout(MigrateError):
             "another process is migrating it; wait and retry, or raise MIGRATE_LOCK_TIMEOUT."
         )
         self.url = url
+        self.seconds = seconds
+
+
+class DatabaseFault(MigrateError):
+    """The database stopped serving a run: its connection dropped, or SQLite would not write.
+
+    ``doing`` is what the run was doing (``"running upgrade a1 -> b2 \\"add users\\""``),
+    ``state`` what it left behind, both as they appear in the message.
+    """
+
+    def __init__(self, message: str, url: str, doing: str, state: str) -> None:
+        super().__init__(message)
+        self.url = url
+        self.doing = doing
+        self.state = state
+
+
+class ConnectionLost(DatabaseFault):
+    """The connection dropped (server restart, ``pg_terminate_backend``, ``KILL``) in a run."""
+
+    def __init__(self, url: str, doing: str, reason: str, state: str, fix: str) -> None:
+        super().__init__(
+            f"Lost the connection to the database {url} while {doing} ({reason}); {state}; {fix}.",
+            url,
+            doing,
+            state,
+        )
+        self.reason = reason
+
+
+class DatabaseReadOnly(DatabaseFault):
+    """SQLite cannot write the database file or create its journal next to it."""
+
+    def __init__(self, url: str, doing: str, reason: str, state: str, fix: str) -> None:
+        super().__init__(
+            f"Cannot write to the SQLite database {url} while {doing} because {reason}; "
+            f"{state}; {fix}.",
+            url,
+            doing,
+            state,
+        )
+        self.reason = reason
+
+
+class DatabaseLocked(DatabaseFault):
+    """Another connection kept a SQLite database locked (a reader at ``COMMIT``) too long."""
+
+    def __init__(self, url: str, doing: str, seconds: float, state: str, fix: str) -> None:
+        super().__init__(
+            f"Could not write to the SQLite database {url} while {doing} because another "
+            f"connection kept reading it for more than {seconds:g} "
+            f"second{'' if seconds == 1 else 's'} (database is locked); {state}; {fix}.",
+            url,
+            doing,
+            state,
+        )
         self.seconds = seconds
 
 

@@ -91,8 +91,20 @@ def test_revision_options(cli: Cli) -> None:
 
 
 def test_revision_rejects_a_bad_rev_id(cli: Cli) -> None:
-    result = cli("revision", "-m", "x", "--rev-id", "bad:id", code=1)
-    assert "Invalid revision id 'bad:id'" in result.output
+    # The id's form is wrong whatever the folder holds: a usage error (exit 2).
+    result = cli("revision", "-m", "x", "--rev-id", "bad:id", code=2)
+    assert result.output.splitlines()[-1] == (
+        "Error: Invalid revision id 'bad:id': it contains ':'; use only letters, digits and '_'."
+    )
+    assert list((cli.folder / "versions").iterdir()) == []
+    # An id another file has is a fact about the folder: exit 1.
+    taken = cli.new("-m", "x")
+    result = cli("revision", "-m", "y", "--rev-id", taken, code=1)
+    path = next((cli.folder / "versions").glob(f"{taken}_*.py"))
+    assert result.output.splitlines() == [
+        f"Error: Invalid revision id '{taken}': the revision file {path} already has this id; "
+        "give another --rev-id, or none for a random id."
+    ]
 
 
 def test_revision_version_path(cli: Cli, tmp_path: Path) -> None:
@@ -120,7 +132,10 @@ def test_current_and_check_heads(cli: Cli) -> None:
     cli("upgrade", first)
     assert cli("current").output.splitlines() == [first]
     failed = cli("current", "--check-heads", code=1)
-    assert "Target database is not up to date." in failed.output
+    assert failed.output.splitlines() == [
+        f"Error: Target database is not up to date: revision {second} is pending; "
+        "run 'flask db upgrade' to apply it."
+    ]
     cli("upgrade")
     assert cli("current", "--check-heads").output.splitlines() == [f"{second} (head)"]
     verbose = cli("current", "-v").output

@@ -1,4 +1,5 @@
-"""Errors a user can cause: one sentence on stderr, exit status 1, nothing changed."""
+"""Errors a user can cause: one sentence on stderr, exit status 1 (2 for a command called
+wrongly), nothing changed."""
 
 from __future__ import annotations
 
@@ -167,3 +168,28 @@ def test_merge_with_a_single_head(project: Project) -> None:
         "merge needs two heads or more."
     )
     assert len(project.revision_files()) == 1
+
+
+def test_usage_errors_exit_2_from_the_flask_command(project: Project) -> None:
+    _write_revision(project, "eeee00000001", None)
+    for args, message in [
+        (
+            ("upgrade", "eeee00000001:head"),
+            "Error: 'eeee00000001:head': upgrade takes one revision, not a range (a range "
+            "start:end is for --sql, which does not read the database); run "
+            "'flask db upgrade head'.",
+        ),
+        (
+            ("downgrade", "--sql"),
+            "Error: A downgrade with --sql needs the revision to start from: write "
+            "'flask db downgrade --sql <from>:-1' (for example head:-1).",
+        ),
+    ]:
+        result = project.run("db", *args, check=False)
+        assert result.returncode == 2, result.output
+        assert result.stdout == ""
+        lines = result.stderr.splitlines()
+        assert lines[0].startswith("Usage: ") and f" db {args[0]} [OPTIONS]" in lines[0]
+        assert [line for line in lines if line.startswith("Error:")] == [message]
+        assert "Traceback" not in result.stderr
+    assert project.versions() == []

@@ -8,7 +8,7 @@ real ``flask db ...`` subprocesses (:class:`tests.project.Project`).
 
 from __future__ import annotations
 
-import sqlite3
+import os
 import subprocess
 import sys
 import textwrap
@@ -128,8 +128,12 @@ def write_revision(
     branch_labels: Sequence[str] | None = None,
     depends_on: Sequence[str] | None = None,
     header: str = "",
+    slug: str | None = None,
 ) -> Path:
-    """Write a revision file with a fixed id and the given function bodies."""
+    """Write a revision file with a fixed id and the given function bodies.
+
+    The file is named after the message unless ``slug`` is given.
+    """
     doc = message or f"revision {rev_id}"
     revises = ", ".join(down) if isinstance(down, tuple) else (down or "")
     body_up = textwrap.indent(textwrap.dedent(upgrade).strip("\n"), "    ")
@@ -147,7 +151,7 @@ def write_revision(
         f"def upgrade():\n{body_up}\n\n\n"
         f"def downgrade():\n{body_down}\n"
     )
-    path = migrations / "versions" / f"{rev_id}_{doc.replace(' ', '_')}.py"
+    path = migrations / "versions" / f"{rev_id}_{slug or doc.replace(' ', '_')}.py"
     path.write_text(source, encoding="utf-8")
     return path
 
@@ -198,26 +202,29 @@ def error_lines(stderr: str) -> list[str]:
 
 
 def run_script(url: str, sql: str) -> None:
-    """Run ``sql`` with the database's own client."""
+    """Run ``sql`` with the database's own command-line client, stopping at the first error.
+
+    The clients run with a default encoding that is not UTF-8 (LATIN1 for ``psql``, the C
+    locale's for ``mariadb``), so a script must say what encoding it is written in.
+    """
     parsed = sa.make_url(url)
     dialect = dialect_of(url)
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PGCLIENTENCODING": "LATIN1"}
     if dialect == "sqlite":
         assert parsed.database
-        connection = sqlite3.connect(parsed.database)
-        try:
-            connection.executescript(sql)
-        finally:
-            connection.close()
-        return
-    if dialect == "postgresql":
-        command = ["psql", "-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)]
+        command = ["sqlite3", "-bail", parsed.database]
+    elif dialect == "postgresql":
+        command = ["psql", "-X", "-h", parsed.host or "127.0.0.1", "-p", str(parsed.port or 5432)]
         command += ["-U", parsed.username or "postgres", "-d", str(parsed.database)]
         command += ["-v", "ON_ERROR_STOP=1", "-q"]
     else:
         command = ["mariadb", "-h", parsed.host or "127.0.0.1", "-P", str(parsed.port or 3306)]
         command += ["-u", parsed.username or "root", str(parsed.database)]
-    done = subprocess.run(command, input=sql, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr + "\n" + sql
+    done = subprocess.run(
+        command, input=sql.encode("utf-8"), capture_output=True, env=env, timeout=60
+    )
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 0 and not stderr.strip(), stderr + "\n" + sql
 
 
 # --- in-process runs -----------------------------------------------------------------------

@@ -150,7 +150,7 @@ def test_upgrade_sql_command(tmp_path: Path, database_url: str) -> None:
     assert version_rows(database_url) == [R3]
 
     failed = project.run("db", "downgrade", "--sql", check=False)
-    assert failed.returncode == 1
+    assert failed.returncode == 2  # the start of the range is missing: a usage error
     assert failed.stdout == ""
     assert "Traceback" not in failed.stderr
     lines = error_lines(failed.stderr)
@@ -267,11 +267,11 @@ def test_stamp_sql(tmp_path: Path, sqlite_url: str) -> None:
         )
         assert _count(moved, update) == 1
 
-        purge = migrate.cli("stamp", "--sql", "--purge", "head", code=1)
+        purge = migrate.cli("stamp", "--sql", "--purge", "head", code=2)
         assert purge.stdout == ""
         assert "--purge" in purge.stderr and "--sql" in purge.stderr
 
-        several = migrate.cli("stamp", "--sql", f"{R1}:{R2}", f"{R2}:{R3}", code=1)
+        several = migrate.cli("stamp", "--sql", f"{R1}:{R2}", f"{R2}:{R3}", code=2)
         assert "one starting revision" in several.stderr
     # Offline commands never touch the database.
     assert snapshot(sqlite_url) == {}
@@ -284,14 +284,14 @@ def test_range_in_the_wrong_direction(tmp_path: Path, sqlite_url: str) -> None:
         down = migrate.cli("downgrade", "--sql", f"{R1}:{R3}", code=1)
         assert down.stdout == ""
         assert error_lines(down.stderr) == [
-            f"Error: Cannot downgrade from {R1} to '{R3}' because it is not in that direction; "
-            f"did you mean 'flask db upgrade --sql {R1}:{R3}'?"
+            f"Error: Cannot downgrade from {R1} to '{R3}': it is not below {R1}; "
+            f"run 'flask db upgrade --sql {R1}:{R3}' instead."
         ]
         up = migrate.cli("upgrade", "--sql", f"{R3}:{R2}", code=1)
         assert up.stdout == ""
         assert error_lines(up.stderr) == [
-            f"Error: Cannot upgrade from {R3} to '{R2}' because it is not in that direction; "
-            f"did you mean 'flask db downgrade --sql {R3}:{R2}'?"
+            f"Error: Cannot upgrade from {R3} to '{R2}': it is below {R3}; "
+            f"run 'flask db downgrade --sql {R3}:{R2}' instead."
         ]
         # A relative target counts from the start of the range.
         back = migrate.cli("downgrade", "--sql", "head:-1").stdout

@@ -251,3 +251,31 @@ def test_stamp_with_purge(branches: RevisionGraph) -> None:
     assert plan_stamp(branches, ["bbb2"], ["base"], purge=True) == [delete("bbb2")]
     with pytest.raises(UnknownRevision):
         plan_stamp(branches, ["feedfacecafe"], ["ddd4"], purge=False)
+
+
+def test_upgrade_to_base_or_a_step_below_is_refused(
+    linear: RevisionGraph, branches: RevisionGraph
+) -> None:
+    from flask_migrate_lite.engine.errors import TargetIsNotAncestor
+
+    for target in ("base", f"{USERS}-2", "-2"):
+        with pytest.raises(TargetIsNotAncestor) as info:
+            plan_upgrade(linear, [USERS], target)
+        assert info.value.direction == "upgrade" and info.value.target == target
+    # From base, upgrading to base is nothing to do.
+    assert plan_upgrade(linear, [], "base") == []
+    # A branch's base is below the database only when that branch has revisions applied.
+    assert plan_upgrade(branches, ["ddd4"], "net@base") == []
+    with pytest.raises(TargetIsNotAncestor):
+        plan_upgrade(branches, ["ddd4", "xxx2"], "net@base")
+
+
+def test_pending_revisions_oldest_first(branches: RevisionGraph) -> None:
+    from flask_migrate_lite.engine.runtime.plan import pending_revisions
+
+    # In the order an upgrade applies them, parents before children.
+    pending = pending_revisions(branches, ["bbb2"])
+    assert pending == [step.revision.revision for step in plan_upgrade(branches, ["bbb2"], "heads")]
+    assert sorted(pending) == ["ccc3", "ddd4", "xxx1", "xxx2"]
+    assert pending.index("ccc3") < pending.index("ddd4")
+    assert pending_revisions(branches, ["ddd4", "xxx2"]) == []

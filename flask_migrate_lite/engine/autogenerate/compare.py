@@ -53,6 +53,7 @@ from ..operations.ops import (
 from . import sqlite_reflect
 from .defaults import model_default_text, normalise_default
 from .facts import TableFacts
+from .keys import compare_primary_key, creation_order, nullability_compared
 from .model import Directive, EnumTypeOp, ModifyTableOps, TableOp, UpgradeOps
 from .types import types_differ
 
@@ -342,7 +343,7 @@ class _Comparer:
                 if not changes.is_empty():
                     modified.append(changes)
         directives.extend(self._enum_directives(compared, created))
-        order, deferred = _creation_order(created)
+        order, deferred = creation_order(created, defer_use_alter=self.dialect.supports_alter)
         for table in order:
             self.result.messages.append(
                 f"Detected added table '{_label(table.schema, table.name)}'"
@@ -523,6 +524,7 @@ class _Comparer:
             self._reflected_table(item).columns if self._hooks_see_objects() else _NoObjects()
         )
         parents = self._parents(schema, name)
+        database_key = item.pk.get("constrained_columns") or ()
         for column in table.columns:
             if not self._name_ok(column.name, "column", parents):
                 continue
@@ -534,7 +536,8 @@ class _Comparer:
                 self.result.messages.append(f"Detected added column '{label}.{column.name}'")
                 adds_columns.append(AddColumnOp(name, _copy_column(column), schema))
                 continue
-            alter = self._compare_column(table, column, found, theirs[column.name], label)
+            keyed = not nullability_compared(column.primary_key, database_key, column.name)
+            alter = self._compare_column(table, column, found, theirs[column.name], label, keyed)
             if alter is not None:
                 alters.append(alter)
         model_names = set(table.columns.keys())
@@ -554,7 +557,7 @@ class _Comparer:
         fk_drops: list[TableOp] = []
         restore: list[TableOp] = []
         dropped = {col["name"] for col in removed}
-        self._compare_primary_key(table, item, label)
+        self._compare_primary_key(table, item, label, creates)
         self._compare_indexes_and_uniques(table, item, label, drops, creates, dropped, restore)
         self._compare_foreign_keys(table, item, label, fk_drops, creates, dropped, restore)
         self._compare_checks(table, item, label, drops, creates)
@@ -585,7 +588,10 @@ class _Comparer:
         found: dict[str, Any],
         reflected: Column[Any] | None,
         label: str,
+        keyed: bool = False,
     ) -> AlterColumnOp | None:
+        """The change to one column; ``keyed``: a primary-key column in both (see
+        :func:`.keys.nullability_compared`), whose nullability is not compared."""
         where = f"'{label}.{column.name}'"
         reflected_type = found["type"]
         reflected_default = found.get("default")
@@ -598,7 +604,7 @@ class _Comparer:
                 f"Detected type change from {reflected_type!r} to {column.type!r} on {where}"
             )
             changes["modify_type"] = column.type
-        if not column.primary_key and bool(found["nullable"]) != bool(column.nullable):
+        if not keyed and bool(found["nullable"]) != bool(column.nullable):
             word = "NULL" if column.nullable else "NOT NULL"
             self.result.messages.append(f"Detected {word} on column {where}")
             changes["modify_nullable"] = bool(column.nullable)
@@ -669,15 +675,18 @@ class _Comparer:
         )
         return normalise_default(ours, self.dialect, boolean=boolean) != theirs
 
-    def _compare_primary_key(self, table: Table, item: _Reflected, label: str) -> None:
-        ours = [c.name for c in table.primary_key.columns]
-        theirs = list(item.pk.get("constrained_columns") or [])
-        if ours and theirs and ours != theirs:
-            self.result.warnings.append(
-                f"The primary key of '{label}' changed from ({', '.join(theirs)}) to "
-                f"({', '.join(ours)}); autogenerate does not write that change, add "
-                "op.drop_constraint()/op.create_primary_key() by hand."
-            )
+    def _compare_primary_key(
+        self, table: Table, item: _Reflected, label: str, creates: list[TableOp]
+    ) -> None:
+        theirs = item.pk.get("constrained_columns") or ()
+        name = _name(table.primary_key, self.dialect)
+        change = compare_primary_key(table, theirs, label, item.schema, name)
+        if change.message is not None:
+            self.result.messages.append(change.message)
+        if change.warning is not None:
+            self.result.warnings.append(change.warning)
+        if change.operation is not None:
+            creates.append(change.operation)
 
     def _plain_indexes(
         self, item: _Reflected, declared: frozenset[str] = frozenset()
@@ -1336,7 +1345,11 @@ def _table_constraints(
     table: Table, dialect: Dialect | None = None, skip: Sequence[Any] = ()
 ) -> list[SchemaItem]:
     """Copies of the table's primary key, foreign keys, unique and named check constraints
-    (but those in ``skip``)."""
+    (but those in ``skip``).
+
+    Foreign keys are copied without ``use_alter``: inline in a ``create_table`` the flag
+    would make PostgreSQL and MySQL leave the key out (the keys that must wait are in
+    ``skip`` and created apart)."""
     items: list[SchemaItem] = []
     pk = table.primary_key
     if pk is not None and len(pk.columns):
@@ -1356,7 +1369,6 @@ def _table_constraints(
                     onupdate=constraint.onupdate,
                     deferrable=constraint.deferrable,
                     initially=constraint.initially,
-                    use_alter=constraint.use_alter,
                 )
             )
         elif isinstance(constraint, UniqueConstraint):
@@ -1368,40 +1380,6 @@ def _table_constraints(
         ):
             items.append(CheckConstraint(constraint.sqltext, name=_name(constraint, dialect)))
     return items
-
-
-def _creation_order(tables: list[Table]) -> tuple[list[Table], list[ForeignKeyConstraint]]:
-    """Tables ordered so that each comes after the tables its foreign keys point at.
-
-    Foreign keys that close a cycle (a -> b -> a) cannot be created with their table; they
-    are returned apart, to be added once every table exists.
-    """
-    by_key = {(t.schema, t.name): t for t in tables}
-    order: list[Table] = []
-    deferred: list[ForeignKeyConstraint] = []
-    state: dict[tuple[str | None, str], int] = {}
-
-    def visit(key: tuple[str | None, str]) -> None:
-        if state.get(key):
-            return
-        state[key] = 1
-        table = by_key[key]
-        for fk in sorted(table.foreign_keys, key=lambda f: f.target_fullname):
-            parts = fk.target_fullname.split(".")
-            target = (".".join(parts[:-2]) or None, parts[-2])
-            if target not in by_key or target == key:
-                continue
-            if state.get(target) == 1:
-                if fk.constraint is not None and fk.constraint not in deferred:
-                    deferred.append(fk.constraint)  # closes a cycle
-                continue
-            visit(target)
-        state[key] = 2
-        order.append(table)
-
-    for key in sorted(by_key, key=lambda k: (k[0] or "", k[1])):
-        visit(key)
-    return order, deferred
 
 
 def _reflected_order(items: list[_Reflected]) -> list[_Reflected]:

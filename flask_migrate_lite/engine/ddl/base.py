@@ -6,9 +6,9 @@ Each element has a standard-SQL rendering here; ``sqlite.py``, ``postgresql.py``
 ``mysql.py`` register dialect renderings with ``@compiles`` and subclass :class:`DefaultImpl`
 where a database needs a different statement or cannot do the operation at all.
 
-Online, statements run on the connection. Offline (``as_sql``), they are written to
-``output`` with literal values inlined, each followed by the terminator, the way a DBA would
-run them.
+Online, statements run on the connection. Offline (``as_sql``), they are compiled for the
+database's command-line client (see :mod:`.offline`) and written to ``output`` with literal
+values inlined, each followed by the terminator, the way a DBA would run them.
 """
 
 from __future__ import annotations
@@ -40,10 +40,11 @@ from sqlalchemy.schema import (
 from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnElement, TextClause
-from sqlalchemy.sql.expression import Executable, Insert, TableClause, Update
+from sqlalchemy.sql.expression import Executable, TableClause
 from sqlalchemy.types import NULLTYPE, TypeEngine
 
 from ..errors import CommandError, UnsupportedOperation
+from .offline import ScriptWriter, render_sql, script_dialect
 
 __all__ = [
     "AddColumn",
@@ -323,7 +324,7 @@ class DefaultImpl:
     ) -> None:
         if not as_sql and connection is None:
             raise CommandError("Running migrations online needs a connection; pass one.")
-        self.dialect = dialect
+        self.dialect = script_dialect(dialect) if as_sql else dialect
         self.connection = connection
         self.as_sql = as_sql
         self.output: TextIO = output if output is not None else sys.stdout
@@ -331,6 +332,7 @@ class DefaultImpl:
         # read it (the runtime passes it through from its options).
         self.literal_binds = literal_binds
         self.terminator = terminator
+        self._script = ScriptWriter(self.dialect, self.output, terminator) if as_sql else None
 
     # -- running statements -----------------------------------------------------------------
 
@@ -346,7 +348,7 @@ class DefaultImpl:
         Offline, ``params`` are rendered into the statement as literals.
         """
         if self.as_sql:
-            self.static_output(self.to_sql(construct, params) + self.terminator)
+            self._writer().statement(self.to_sql(construct, params))
             return None
         assert self.connection is not None  # checked in __init__
         statement = text(construct) if isinstance(construct, str) else construct
@@ -360,32 +362,20 @@ class DefaultImpl:
 
     def to_sql(self, construct: Construct, params: Params | None = None) -> str:
         """The SQL text of ``construct`` for this dialect, values inlined."""
-        if isinstance(construct, str):
-            if not params:
-                return construct.strip()
-            construct = text(construct)
-        if params:
-            if isinstance(params, Sequence):
-                raise CommandError(
-                    "Offline (--sql) mode cannot render several parameter sets in one "
-                    "statement; use op.bulk_insert() or one op.execute() per row."
-                )
-            construct = _bind(construct, params)
-        if not isinstance(construct, ClauseElement):
-            raise CommandError(f"Cannot render {type(construct).__name__} as SQL.")
-        compiled = construct.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
-        sql = str(compiled).strip()
-        if isinstance(construct, CreateTable):
-            # SQLAlchemy lays CREATE TABLE out with tabs and ", " line ends; a script reads
-            # better with spaces and no trailing blanks.
-            sql = sql.replace("\t", "    ").replace(", \n", ",\n")
-        return sql
+        return render_sql(construct, params, self.dialect)
+
+    def _writer(self) -> ScriptWriter:
+        if self._script is None:
+            raise CommandError("Writing SQL to a script is for offline (--sql) mode only.")
+        return self._script
 
     def static_output(self, text: str) -> None:
         """Write ``text`` and a blank line to the offline script."""
-        if not self.as_sql:
-            raise CommandError("static_output() is for offline (--sql) mode only.")
-        self.output.write(text + "\n\n")
+        self._writer().write(text)
+
+    def comment_sql(self, text: str) -> None:
+        """Offline, write ``text`` as comment lines (every line of it commented)."""
+        self._writer().comment(text)
 
     def begin_transaction_sql(self) -> None:
         """Offline, open the script's transaction (databases with transactional DDL only)."""
@@ -585,14 +575,3 @@ class DefaultImpl:
 
 def _has_expression(row: Mapping[str, Any]) -> bool:
     return any(isinstance(value, ClauseElement) for value in row.values())
-
-
-def _bind(construct: Executable | ClauseElement, params: Mapping[str, Any]) -> ClauseElement:
-    # Offline, values must be part of the statement itself before it is compiled.
-    if isinstance(construct, TextClause):
-        return construct.bindparams(**params)
-    if isinstance(construct, Insert | Update):
-        return construct.values(dict(params))
-    if isinstance(construct, ClauseElement):
-        return construct.params(dict(params))
-    raise CommandError(f"Cannot render {type(construct).__name__} with parameters offline.")

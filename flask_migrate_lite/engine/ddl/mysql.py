@@ -1,12 +1,15 @@
 """MySQL and MariaDB: CHANGE/MODIFY COLUMN with the full column definition.
 
 MySQL changes a column's type, nullability or comment only by restating the whole column
-(``MODIFY COLUMN c <type> [NOT] NULL DEFAULT ... COMMENT ...``), so ``alter_column`` needs
-``existing_type`` and ``existing_nullable`` for the parts it does not change; without them
-the column would silently lose its NOT NULL. A default alone changes with ``ALTER COLUMN ...
-SET/DROP DEFAULT`` and a name alone with ``RENAME COLUMN``. Dropping a constraint needs its
-kind (``DROP FOREIGN KEY``, ``DROP INDEX``, ``DROP CHECK``; MariaDB ``DROP CONSTRAINT``).
-DDL commits implicitly, so ``transactional_ddl`` is false.
+(``MODIFY COLUMN c <type> [NOT] NULL DEFAULT ... COMMENT ...``). Online, ``alter_column``
+reads the column's current definition (:mod:`.mysql_columns`) and restates what the call
+does not give: type, nullability, default (with its ``ON UPDATE``), comment,
+``AUTO_INCREMENT``, and the column's own character set and collation. Offline nothing can be
+read, so ``existing_type`` and ``existing_nullable`` are required for the parts the call
+does not change; without them the column would silently lose its NOT NULL. A default alone
+changes with ``ALTER COLUMN ... SET/DROP DEFAULT`` and a name alone with ``RENAME COLUMN``.
+Dropping a constraint needs its kind (``DROP FOREIGN KEY``, ``DROP INDEX``, ``DROP CHECK``;
+MariaDB ``DROP CONSTRAINT``). DDL commits implicitly, so ``transactional_ddl`` is false.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Literal
 
+from sqlalchemy import literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import Constraint, Index
 from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.types import String, TypeEngine
 
-from ..errors import UnsupportedOperation
+from ..errors import CommandError, UnsupportedOperation
 from .base import (
     AlterColumnDefault,
     AlterTable,
@@ -33,6 +37,7 @@ from .base import (
     format_table_name,
     render_server_default,
 )
+from .mysql_columns import CurrentColumn, read_column
 
 __all__ = ["MySQLChangeColumn", "MySQLImpl"]
 
@@ -52,6 +57,9 @@ class MySQLChangeColumn(AlterTable):
         autoincrement: bool,
         comment: str | None,
         schema: str | None = None,
+        charset: str | None = None,
+        collation: str | None = None,
+        check: str | None = None,
     ) -> None:
         super().__init__(table_name, schema)
         self.column_name = column_name
@@ -61,6 +69,11 @@ class MySQLChangeColumn(AlterTable):
         self.default = default
         self.autoincrement = autoincrement
         self.comment = comment
+        #: Restated after a character type that does not name its own.
+        self.charset = charset
+        self.collation = collation
+        #: A column-level CHECK condition (MariaDB keeps those in the column definition).
+        self.check = check
 
 
 def _mysql_default(compiler: DDLCompiler, default: ServerDefault) -> str | None:
@@ -78,6 +91,37 @@ def _mysql_default(compiler: DDLCompiler, default: ServerDefault) -> str | None:
     return rendered
 
 
+# What the server writes after a default that is refreshed on update.
+_ON_UPDATE = re.compile(r"^(?P<default>[^'\"]\S*)\s+(?P<on_update>ON\s+UPDATE\s+.+)$", re.I | re.S)
+
+
+def _default_clause(compiler: DDLCompiler, default: ServerDefault) -> str | None:
+    """``DEFAULT x``, with an ``ON UPDATE ...`` the default's SQL carries kept after it."""
+    rendered = render_server_default(compiler, default)
+    if rendered is None:
+        return None
+    split = _ON_UPDATE.match(rendered.strip())
+    if split is None:
+        return f"DEFAULT {_mysql_default(compiler, default)}"
+    value = _mysql_default(compiler, literal_column(split["default"]))
+    return f"DEFAULT {value} {split['on_update']}"
+
+
+def _character_set(element: MySQLChangeColumn, type_sql: str) -> list[str]:
+    """The column's character set and collation, for a character type naming neither."""
+    upper = f" {type_sql.upper()} "
+    if not isinstance(element.type_, String) or any(
+        word in upper for word in (" CHARACTER SET ", " COLLATE ", " NATIONAL ", " BINARY ")
+    ):
+        return []
+    parts = []
+    if element.charset:
+        parts.append(f"CHARACTER SET {element.charset}")
+    if element.collation:
+        parts.append(f"COLLATE {element.collation}")
+    return parts
+
+
 @compiles(MySQLChangeColumn)
 def _change_column(element: MySQLChangeColumn, compiler: Any, **kw: Any) -> str:
     ddl = _compiler(compiler)
@@ -86,15 +130,18 @@ def _change_column(element: MySQLChangeColumn, compiler: Any, **kw: Any) -> str:
         head = f"CHANGE COLUMN {old} {format_column_name(ddl, element.new_name)}"
     else:
         head = f"MODIFY {old}"
-    parts = [head, ddl.dialect.type_compiler_instance.process(element.type_)]
+    type_sql = ddl.dialect.type_compiler_instance.process(element.type_)
+    parts = [head, type_sql, *_character_set(element, type_sql)]
     parts.append("NULL" if element.nullable else "NOT NULL")
-    default = _mysql_default(ddl, element.default)
+    default = _default_clause(ddl, element.default)
     if default is not None:
-        parts.append(f"DEFAULT {default}")
+        parts.append(default)
     if element.autoincrement:
         parts.append("AUTO_INCREMENT")
     if element.comment is not None:
         parts.append("COMMENT " + ddl.sql_compiler.render_literal_value(element.comment, String()))
+    if element.check is not None:
+        parts.append(f"CHECK ({element.check})")
     return f"{_alter(ddl, element)} {' '.join(parts)}"
 
 
@@ -115,6 +162,24 @@ def _mysql_rename_table(element: RenameTable, compiler: Any, **kw: Any) -> str:
     # An unqualified new name would move the table into the connection's default database.
     new = format_table_name(ddl, element.new_table_name, element.schema)
     return f"{_alter(ddl, element)} RENAME {new}"
+
+
+def _kept_check(
+    check: str | None, column_name: str, new_name: str | None, type_: TypeEngine[Any] | None
+) -> str | None:
+    """The column's own CHECK condition as the restated column keeps it.
+
+    A renamed column's condition names it by its new name. A JSON column's ``json_valid``
+    check goes with a new type (a new JSON type brings its own).
+    """
+    if check is None:
+        return None
+    quoted = f"`{column_name.replace('`', '``')}`"
+    if type_ is not None and check == f"json_valid({quoted})":
+        return None
+    if new_name is not None:
+        check = check.replace(quoted, f"`{new_name.replace('`', '``')}`")
+    return check
 
 
 class MySQLImpl(DefaultImpl):
@@ -142,7 +207,9 @@ class MySQLImpl(DefaultImpl):
     ) -> None:
         """Restate the column with MODIFY/CHANGE when its definition changes.
 
-        A server default that is not changed is kept only when ``existing_server_default``
+        What the call does not give is restated as the column is now (read online); offline
+        ``existing_type`` and ``existing_nullable`` are required where not changed, and a
+        server default that is not changed is kept only when ``existing_server_default``
         is given, since MySQL drops what the statement does not restate.
         """
         if type_ is None and nullable is None and comment is False:
@@ -151,6 +218,17 @@ class MySQLImpl(DefaultImpl):
             if name is not None:
                 self.execute(RenameColumn(table_name, column_name, name, schema))
             return
+        now = self._current_column(table_name, column_name, schema)
+        if now is not None:
+            existing_type = existing_type if existing_type is not None else now.type_
+            if existing_nullable is None:
+                existing_nullable = now.nullable
+            if existing_server_default is False:
+                existing_server_default = now.default
+            if existing_comment is None:
+                existing_comment = now.comment
+            if "autoincrement" not in kw and "existing_autoincrement" not in kw:
+                kw = {**kw, "existing_autoincrement": now.autoincrement}
         full_type = type_ if type_ is not None else existing_type
         full_nullable = nullable if nullable is not None else existing_nullable
         missing = [
@@ -180,8 +258,31 @@ class MySQLImpl(DefaultImpl):
                 autoincrement=bool(kw.get("autoincrement", kw.get("existing_autoincrement"))),
                 comment=comment if comment is not False else existing_comment,
                 schema=schema,
+                charset=None if now is None else now.charset,
+                collation=None if now is None else now.collation,
+                check=None if now is None else _kept_check(now.check, column_name, name, type_),
             )
         )
+
+    def _current_column(
+        self, table_name: str, column_name: str, schema: str | None
+    ) -> CurrentColumn | None:
+        """The column as it is now; ``None`` offline, where there is nothing to read."""
+        if self.as_sql or self.connection is None:
+            return None
+        now = read_column(self.connection, table_name, column_name, schema)
+        if now is None:
+            raise CommandError(
+                f"Table '{table_name}' has no column '{column_name}' to alter; "
+                "check the names given to alter_column."
+            )
+        if now.generated:
+            raise self.unsupported(
+                f"change the generated column '{column_name}' of table '{table_name}' with "
+                "MODIFY COLUMN",
+                "drop the column and add it again with its new definition",
+            )
+        return now
 
     def unsupported(self, operation: str, fix: str) -> UnsupportedOperation:
         """An :class:`UnsupportedOperation` naming MySQL or MariaDB, whichever this is."""

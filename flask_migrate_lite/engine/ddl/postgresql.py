@@ -8,7 +8,8 @@ Indexes take SQLAlchemy's ``postgresql_*`` options (``postgresql_concurrently=Tr
 
 A table or column using a named :class:`~sqlalchemy.Enum` needs its type first: creating the
 table (or adding the column) creates the type when it does not exist yet, online by looking
-it up and offline with a guarded ``DO`` block, so scripts written for Alembic run unchanged.
+it up and offline with a guarded ``DO`` block (quoted with a dollar tag that none of the
+labels contains), so scripts written for Alembic run unchanged.
 The type goes in the schema SQLAlchemy gives it (its own ``schema=``, else the metadata's,
 else the default schema) — the one the column's type is written with — not necessarily the
 table's.
@@ -21,13 +22,42 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from sqlalchemy import Column, Enum, Table, text
+from sqlalchemy.dialects.postgresql import CreateEnumType
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.sql.elements import TextClause
 
 from ..errors import CommandError
 from .base import DefaultImpl, column_table
 
-__all__ = ["PostgresqlImpl"]
+__all__ = ["GuardedCreateType", "PostgresqlImpl"]
+
+
+class GuardedCreateType(ExecutableDDLElement):
+    """``CREATE TYPE`` in a ``DO`` block that does nothing when the type already exists."""
+
+    inherit_cache = False
+
+    def __init__(self, create: CreateEnumType) -> None:
+        self.create = create
+
+
+def dollar_tag(body: str) -> str:
+    """A dollar-quote tag (``$$``, ``$fml$``, ``$fml1$``...) that ``body`` does not contain."""
+    tag, number = "$$", 0
+    while tag in body:
+        tag = f"$fml{number or ''}$"
+        number += 1
+    return tag
+
+
+@compiles(GuardedCreateType, "postgresql")
+def _guarded_create_type(element: GuardedCreateType, compiler: Any, **kw: Any) -> str:
+    create = compiler.process(element.create, **kw)
+    body = f"BEGIN {create}; EXCEPTION WHEN duplicate_object THEN NULL; END"
+    tag = dollar_tag(body)
+    return f"DO {tag} {body} {tag}"
 
 
 class PostgresqlImpl(DefaultImpl):
@@ -85,16 +115,11 @@ class PostgresqlImpl(DefaultImpl):
             if key in seen:
                 continue
             seen.add(key)
-            preparer = self.dialect.identifier_preparer
-            name = preparer.quote(type_.name)
-            if type_schema:
-                name = f"{preparer.quote_schema(type_schema)}.{name}"
-            values = ", ".join("'" + value.replace("'", "''") + "'" for value in type_.enums)
-            create = f"CREATE TYPE {name} AS ENUM ({values})"
+            # Labels are literals compiled by the dialect, so they are escaped as the
+            # connection or the script needs (quotes, backslashes, percent signs).
+            create = CreateEnumType(type_)
             if self.as_sql:
-                self.execute(
-                    f"DO $$ BEGIN {create}; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-                )
+                self.execute(GuardedCreateType(create))
                 continue
             assert self.connection is not None
             exists = self.connection.execute(

@@ -231,8 +231,9 @@ class Operations:
     ) -> None:
         """Change a column's type, nullability, server default, comment or name.
 
-        Name only what changes; ``existing_*`` describe what stays, which MySQL needs (it
-        restates the whole column) and which makes the change reversible::
+        Name only what changes; ``existing_*`` describe what stays, which makes the change
+        reversible. MySQL restates the whole column: online it reads what the call does not
+        give, offline (``--sql``) it needs ``existing_type`` and ``existing_nullable``::
 
             op.alter_column(
                 "account", "name",

@@ -4,8 +4,8 @@
 the migration lock, re-reads the version table after taking it, plans with what it read and
 runs each step in a transaction together with the step's version-table change (see
 :mod:`.transactions`). Offline (``as_sql``), it writes each step's DDL and version-table
-statements, with ``-- Running upgrade X -> Y`` comments and ``BEGIN;``/``COMMIT;`` where the
-database has transactional DDL.
+statements, with ``-- Running upgrade X -> Y`` comments (every line of a message
+commented) and ``BEGIN;``/``COMMIT;`` where the database has transactional DDL.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ from ..ddl import DefaultImpl, impl_for
 from ..errors import MigrateError, MigrationFailed, ScriptError
 from ..operations.api import Operations, running
 from ..script.graph import Revision
+from ..urls import mask_url
+from .faults import Progress, Unit, fault_error, fault_of, step_label
 from .plan import Step, VersionChange
 from .transactions import Transactions, transactions_for
-from .version import apply_changes, ensure_version_table, read_heads, version_table
+from .version import apply_changes, ensure_version_table, heads_after, read_heads, version_table
 
 __all__ = ["MigrationContext", "Planner", "Loader", "Reporter"]
 
@@ -65,7 +67,7 @@ class MigrationContext:
         self.connection = connection
         self.options = options
         self.dialect = dialect
-        self.url = url or (str(connection.engine.url) if connection is not None else "")
+        self.url = url or (mask_url(connection.engine.url) if connection is not None else "")
         self.bind = bind
         self.table = version_table(options.version_table, options.version_table_schema)
         self._impl = impl_for(
@@ -75,10 +77,14 @@ class MigrationContext:
             output=output if output is not None else sys.stdout,
             literal_binds=options.as_sql,
         )
+        # Offline, the implementation compiles with a copy of the dialect made for scripts.
+        self.dialect = self._impl.dialect
         self._tx: Transactions | None = None
         self._table_ready = False
         # Whether the running step has committed part of itself in an autocommit_block().
         self._step_autocommitted = False
+        # Where the online run is, to say what a dropped connection left behind.
+        self._progress = Progress()
 
     # -- what Operations needs (MigrationHandle) -------------------------------------------
 
@@ -115,7 +121,7 @@ class MigrationContext:
             return
         if self._tx is None:
             raise MigrateError("autocommit_block() can only be used while a migration runs.")
-        self._step_autocommitted = True
+        self._step_autocommitted = self._progress.partial = True
         with self._tx.autocommit():
             yield
 
@@ -153,23 +159,34 @@ class MigrationContext:
             return self.run_offline(plan(()), load, report)
         connection = self._connection()
         tx = self._transactions()
+        progress = self._progress = Progress.starting(connection)
         done: list[Step] = []
-        with tx.run(self.table.name, self.table.schema):
-            self._tx = tx
-            try:
-                heads = read_heads(connection, self.table)
-                steps = plan(heads)
-                if not steps:
-                    tx.begin_step()
-                    self._ensure_table(connection)
-                    tx.commit_step()
-                for step in steps:
-                    if report is not None:
-                        report(step)
-                    self._run_step(tx, step, load, heads_at_start=heads)
-                    done.append(step)
-            finally:
-                self._tx = None
+        try:
+            with tx.run(self.table.name, self.table.schema):
+                self._tx = tx
+                try:
+                    progress.doing = "reading the version table"
+                    heads = progress.start = read_heads(connection, self.table)
+                    steps = plan(heads)
+                    if not steps:
+                        progress.doing = "creating the version table"
+                        tx.begin_step()
+                        self._ensure_table(connection)
+                        tx.commit_step()
+                    for step in steps:
+                        if report is not None:
+                            report(step)
+                        self._run_step(tx, step, load, heads_at_start=heads)
+                        done.append(step)
+                    if steps:
+                        progress.doing = "committing the migrations of this run"
+                finally:
+                    self._tx = None
+        except Exception as exc:
+            fault = fault_error(exc, connection, tx, progress, self.url)
+            if fault is None:
+                raise
+            raise fault from exc
         return done
 
     def _ensure_table(self, connection: Connection) -> None:
@@ -183,6 +200,9 @@ class MigrationContext:
         self, tx: Transactions, step: Step, load: Loader, *, heads_at_start: tuple[str, ...]
     ) -> None:
         connection = self._connection()
+        label = step_label(step)
+        direction = "upgrade" if step.is_upgrade else "downgrade"
+        self._progress.begin(Unit(label, direction, step.heads_after))
         tx.begin_step()
         self._step_autocommitted = False
         try:
@@ -191,8 +211,11 @@ class MigrationContext:
             if function is not None:
                 with running(Operations(self)):
                     function()
+            self._progress.doing = f"updating the version table for {label}"
             apply_changes(self._impl, self.table, step.changes)
+            self._progress.doing = f"committing {label}"
             tx.commit_step()
+            self._progress.complete()
         except ScriptError:
             self._table_ready = False
             tx.rollback_step()
@@ -203,8 +226,8 @@ class MigrationContext:
                 tx.rollback_step()
             except DBAPIError:
                 pass  # the connection is gone; the database rolled the step back itself
-            if not isinstance(exc, Exception):
-                raise
+            if not isinstance(exc, Exception) or connection.invalidated or fault_of(exc):
+                raise  # not the script's doing: run() says what happened
             raise self._failure(tx, step, exc, heads_at_start) from exc
 
     def _failure(
@@ -278,18 +301,31 @@ class MigrationContext:
             return changes
         connection = self._connection()
         tx = self._transactions()
-        with tx.run(self.table.name, self.table.schema):
-            heads = read_heads(connection, self.table)
-            changes = plan(heads)
-            tx.begin_step()
-            try:
-                self._ensure_table(connection)
-                apply_changes(self._impl, self.table, changes)
-                tx.commit_step()
-            except BaseException:
-                self._table_ready = False
-                tx.rollback_step()
+        progress = self._progress = Progress.starting(connection, "stamp")
+        try:
+            with tx.run(self.table.name, self.table.schema):
+                progress.doing = "reading the version table"
+                heads = progress.start = read_heads(connection, self.table)
+                changes = plan(heads)
+                progress.begin(Unit("stamp", "stamp", heads_after(heads, changes), migration=False))
+                tx.begin_step()
+                try:
+                    self._ensure_table(connection)
+                    apply_changes(self._impl, self.table, changes)
+                    # Still the unit under way until the lock is given up: on SQLite the
+                    # commit comes then.
+                    progress.doing = "committing the version table change"
+                    tx.commit_step()
+                except BaseException:
+                    self._table_ready = False
+                    if not connection.invalidated:
+                        tx.rollback_step()
+                    raise
+        except Exception as exc:
+            fault = fault_error(exc, connection, tx, progress, self.url)
+            if fault is None:
                 raise
+            raise fault from exc
         return changes
 
     # -- offline -----------------------------------------------------------------------------
@@ -309,7 +345,7 @@ class MigrationContext:
                 impl.begin_transaction_sql()
             if step.is_upgrade and not step.heads_before:
                 impl.create_table(self.table)
-            impl.static_output(f"-- Running {step.describe()}")
+            impl.comment_sql(f"Running {step.describe()}")
             function = self._function(load(step.revision), step)
             if function is not None:
                 with running(Operations(self)):

@@ -3,7 +3,7 @@
 Only one process migrates a database at a time; the others wait, then re-read the version
 table. PostgreSQL uses a session advisory lock (polled, so the wait has a deadline) and
 MySQL/MariaDB ``GET_LOCK``. SQLite needs neither: its write transaction is the lock (see
-:mod:`.sqlite_tx`).
+:mod:`.transactions`).
 """
 
 from __future__ import annotations
@@ -91,6 +91,10 @@ def _poll(
 
 
 def _release(connection: Connection, statement: object, params: dict[str, object]) -> None:
+    if connection.invalidated:
+        # The connection dropped: its session, and the lock with it, are gone. Running the
+        # statement would only open a new connection (or wait for a server that is down).
+        return
     try:
         if connection.in_transaction():
             connection.rollback()

@@ -25,12 +25,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..errors import AmbiguousStep
+from ..errors import AmbiguousStep, TargetIsNotAncestor
 from ..script.graph import Revision, RevisionGraph
 
 _STEPS_BACK = re.compile(r"-(\d+)")
 
-__all__ = ["Step", "VersionChange", "plan_downgrade", "plan_stamp", "plan_upgrade"]
+__all__ = [
+    "Step",
+    "VersionChange",
+    "pending_revisions",
+    "plan_downgrade",
+    "plan_stamp",
+    "plan_upgrade",
+]
 
 
 @dataclass(frozen=True)
@@ -175,8 +182,25 @@ def _steps(
 
 
 def plan_upgrade(graph: RevisionGraph, current_heads: Sequence[str], target: str) -> list[Step]:
-    """The steps that upgrade a database at ``current_heads`` to ``target``."""
-    return _steps(graph, current_heads, graph.upgrade_path(current_heads, target), True)
+    """The steps that upgrade a database at ``current_heads`` to ``target``.
+
+    A target below the current revisions is refused (:class:`TargetIsNotAncestor`, which
+    names ``downgrade``), base included: base, or a step down to it, is never an upgrade of a
+    database that has revisions applied.
+    """
+    path = graph.upgrade_path(current_heads, target)
+    if not path and current_heads and not graph.resolve(target, current_heads):
+        text = target.strip()
+        label = text.split("@", 1)[0] if text.endswith("@base") else None
+        # 'label@base' is below the database only when that branch has revisions applied.
+        if label is None or graph.resolve(f"{label}@current", current_heads):
+            raise TargetIsNotAncestor(text, "upgrade", current_heads)
+    return _steps(graph, current_heads, path, True)
+
+
+def pending_revisions(graph: RevisionGraph, current_heads: Sequence[str]) -> list[str]:
+    """The revisions an upgrade to every head would apply, oldest first."""
+    return [rev.revision for rev in graph.upgrade_path(current_heads, "heads")]
 
 
 def plan_downgrade(graph: RevisionGraph, current_heads: Sequence[str], target: str) -> list[Step]:

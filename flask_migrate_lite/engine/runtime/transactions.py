@@ -50,6 +50,12 @@ class Transactions:
         self.per_migration = per_migration
         self.lock_timeout = lock_timeout
         self.url = url
+        #: Steps of this run completed (made part of the run), and how many of them are
+        #: committed in the database: what a dropped connection keeps.
+        self.completed = 0
+        self.committed = 0
+        #: Whether a COMMIT is under way (its outcome is unknown if the connection drops).
+        self.committing = False
 
     @contextmanager
     def run(self, table_name: str, schema: str | None) -> Iterator[None]:
@@ -111,7 +117,10 @@ class DriverTransactions(Transactions):
             finally:
                 run_tx, self._run_tx = self._run_tx, None
             if run_tx.is_active:
+                self.committing = True
                 run_tx.commit()
+                self.committing = False
+                self.committed = self.completed
 
     def begin_step(self) -> None:
         if self._run_tx is None:
@@ -120,9 +129,13 @@ class DriverTransactions(Transactions):
             self._step_tx = self.connection.begin()
 
     def commit_step(self) -> None:
+        self.completed += 1
         if self._step_tx is not None:
             step_tx, self._step_tx = self._step_tx, None
+            self.committing = True
             step_tx.commit()
+            self.committing = False
+            self.committed = self.completed
 
     def rollback_step(self) -> None:
         if self._step_tx is not None:
@@ -137,6 +150,7 @@ class DriverTransactions(Transactions):
         connection = self.connection
         if connection.in_transaction():
             connection.commit()
+            self.committed = self.completed
         self._step_tx = None
         level = connection.get_isolation_level()
         connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -224,8 +238,29 @@ class SQLiteTransactions(Transactions):
         return bool(getattr(driver, "in_transaction", True))
 
     def _finish(self, *, commit: bool) -> None:
-        if self._driver_in_transaction():
-            self._sql("COMMIT" if commit else "ROLLBACK")
+        if not self._driver_in_transaction():
+            return
+        if commit:
+            self._commit()
+        else:
+            self._sql("ROLLBACK")
+
+    def _commit(self) -> None:
+        """``COMMIT``; when it fails (a reader keeps its lock), roll back instead.
+
+        SQLite leaves the transaction open after a ``COMMIT`` that could not get its lock;
+        rolling it back gives the write lock up at once rather than when the connection
+        closes, and leaves the database as the last commit left it.
+        """
+        self.committing = True
+        try:
+            self._sql("COMMIT")
+        except OperationalError:
+            if self._driver_in_transaction():
+                self._sql("ROLLBACK")
+            raise
+        self.committing = False
+        self.committed = self.completed
 
     def begin_step(self) -> None:
         self._sql(f"SAVEPOINT {_SAVEPOINT}")
@@ -257,6 +292,7 @@ class SQLiteTransactions(Transactions):
         self._check_foreign_keys()
         self._sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
         self._step_open = False
+        self.completed += 1
 
     def rollback_step(self) -> None:
         self._sql(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
@@ -269,8 +305,8 @@ class SQLiteTransactions(Transactions):
         # until the block ends; what the step did so far must pass the foreign key check.
         self._check_foreign_keys()
         self._sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
-        self._sql("COMMIT")
         self._step_open = False
+        self._commit()
         try:
             yield
         finally:

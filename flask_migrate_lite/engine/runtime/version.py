@@ -56,6 +56,8 @@ def read_heads(connection: Connection, table: Table) -> tuple[str, ...]:
     try:
         rows = connection.execute(select(table.c.version_num)).scalars().all()
     except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise  # not the table's fault: the run reports the dropped connection
         raise VersionTableError(
             f"Cannot read the version table {_label(table)}: {_first_line(exc)}; "
             "it should have one column version_num VARCHAR(32)."

@@ -1,0 +1,536 @@
+"""Running migrations: ``upgrade``, ``downgrade`` and ``stamp``, on the database or as SQL.
+
+Before the first migration of a run is applied (or its first SQL line written), every
+revision file the run needs is loaded and checked for the function the run calls, so that a
+file that does not compile, raises while it loads, or lacks ``upgrade()``/``downgrade()``
+stops the run with nothing applied rather than halfway through it.
+
+The functions are re-exported by :mod:`flask_migrate_lite.commands`, with the other commands.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import sys
+import types
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .appstate import AppState, Database, app_state
+from .engine.errors import (
+    CommandError,
+    RangeNotAllowed,
+    RevisionNotLoadable,
+    ScriptError,
+    UsageError,
+)
+
+if TYPE_CHECKING:
+    from .engine.errors import TargetNotUpToDate
+    from .engine.runtime.plan import Step, VersionChange
+    from .engine.script.directory import ScriptDirectory
+    from .engine.script.graph import Revision, RevisionGraph
+
+__all__ = ["Report", "RunResult", "downgrade", "stamp", "upgrade"]
+
+Report = Callable[[str], None]
+Directory = str | os.PathLike[str] | None
+
+logger = logging.getLogger("flask_migrate_lite")
+
+_STEP = re.compile(r"([+-])(\d+)")
+_CURRENT = re.compile(r"(?:.+@)?current(?:[+-]\d+)?")
+
+
+def reporter(report: Report | None) -> Report:
+    """Where progress lines go: ``report``, else the ``flask_migrate_lite`` logger."""
+    return report if report is not None else logger.info
+
+
+@dataclass
+class RunResult:
+    """What ``upgrade``/``downgrade``/``stamp`` did, per database."""
+
+    database: str
+    steps: list[Step] = field(default_factory=list)
+    heads_before: tuple[str, ...] = ()
+    heads_after: tuple[str, ...] = ()
+
+
+def check_known(
+    graph: RevisionGraph, found: tuple[str, ...], database: Database, state: AppState
+) -> None:
+    """Refuse to plan from a version table naming revisions the folder does not have."""
+    from .engine.errors import UnknownDatabaseRevision
+
+    unknown = [rev_id for rev_id in found if rev_id not in graph]
+    if unknown:
+        raise UnknownDatabaseRevision(database.url, unknown, state.directory)
+
+
+def database_label(database: Database, multidb: bool) -> str:
+    """The database in messages: its URL, and the bind name in multi-database projects."""
+    if not multidb:
+        return database.url
+    return f"{database.url} ({'bind ' + repr(database.name) if database.name else 'default'})"
+
+
+def database_heads(state: AppState, database: Database) -> tuple[str, ...]:
+    """The revisions the database is at (its version table's rows), read without the lock."""
+    from .engine.runtime.version import read_heads, version_table
+
+    options = state.run_options()
+    table = version_table(options.version_table, options.version_table_schema)
+    with database.connect() as connection:
+        return read_heads(connection, table)
+
+
+def not_up_to_date(
+    graph: RevisionGraph, found: Sequence[str], database: str | None = None
+) -> TargetNotUpToDate | None:
+    """The error saying what is pending, when a database at ``found`` is not at the heads.
+
+    ``database`` names the database in the message (a bind of a multi-database project).
+    """
+    from .engine.errors import TargetNotUpToDate
+    from .engine.runtime.plan import pending_revisions
+
+    if set(found) == set(graph.heads):
+        return None
+    known = all(rev_id in graph for rev_id in found)
+    pending = pending_revisions(graph, found) if known else []
+    return TargetNotUpToDate(pending, found, graph.heads, database)
+
+
+# --- what the command line may ask ---------------------------------------------------------
+
+
+def check_target(revision: str, *, upgrade: bool, sql: bool) -> None:
+    """Refuse a target ``upgrade``/``downgrade`` cannot take, from its text alone.
+
+    Raises :class:`RangeNotAllowed` for a range without ``--sql``, and :class:`UsageError`
+    for a step in the other command's direction (``upgrade -1``), ``current`` with
+    ``--sql`` (nothing is read from the database) and a ``--sql`` downgrade without its
+    starting revision.
+    """
+    command, other = ("upgrade", "downgrade") if upgrade else ("downgrade", "upgrade")
+    text = revision.strip()
+    if ":" in text and not sql:
+        end = text.rpartition(":")[2].strip() or ("head" if upgrade else "base")
+        raise RangeNotAllowed(
+            text,
+            f"{command} takes one revision, not a range (a range start:end is for --sql, "
+            f"which does not read the database); run 'flask db {command} {end}'",
+        )
+    if sql:
+        if any(_CURRENT.fullmatch(part.strip()) for part in text.split(":")):
+            end = text.rpartition(":")[2].strip() if ":" in text else ""
+            if not end or _CURRENT.fullmatch(end):
+                end = "head" if upgrade else "base"
+            raise UsageError(
+                f"'{text}' names the current revision, which --sql cannot know since it does "
+                f"not read the database; write the revision the database is at instead "
+                f"('flask db {command} --sql <revision>:{end}')."
+            )
+        if ":" not in text and not upgrade:
+            raise UsageError(
+                f"A downgrade with --sql needs the revision to start from: write "
+                f"'flask db downgrade --sql <from>:{text}' (for example head:{text})."
+            )
+    target = text.rpartition(":")[2].strip()
+    step = _STEP.fullmatch(target)
+    if step and int(step[2]) and (step[1] == "-") == upgrade:
+        way = "down" if upgrade else "up"
+        option = "--sql " if sql else ""
+        raise UsageError(
+            f"'{target}' is a step {way}, and {command} only goes "
+            f"{'up' if upgrade else 'down'}; run 'flask db {other} {option}{text}' instead."
+        )
+
+
+# --- loading the files a run needs ---------------------------------------------------------
+
+
+def _require_function(
+    module: types.ModuleType, rev: Revision, is_upgrade: bool, bind: str | None
+) -> None:
+    """Raise :class:`ScriptError` when the module lacks the function a run will call.
+
+    The same rule as when the migration runs: a named bind of a multi-database folder calls
+    ``upgrade_<bind>()`` when the file has it (and nothing otherwise); the default database
+    calls ``upgrade_()`` or ``upgrade()``; a single database, ``upgrade()``.
+    """
+    name = "upgrade" if is_upgrade else "downgrade"
+    if bind is not None and (callable(getattr(module, f"{name}_{bind}", None)) or bind):
+        return
+    if not callable(getattr(module, name, None)):
+        raise ScriptError(rev.path or rev.revision, f"it has no {name}() function")
+
+
+def unloadable(
+    scripts: ScriptDirectory,
+    revisions: Iterable[Revision],
+    is_upgrade: bool,
+    bind: str | None,
+    outcome: str,
+) -> list[RevisionNotLoadable]:
+    """Load each revision's file (once) and check its function; the files that fail.
+
+    Loaded modules stay cached in ``scripts``, so a run that follows does not load them
+    again. ``outcome`` says, in each error, what the failure means for the command.
+    """
+    failed = []
+    for rev in revisions:
+        try:
+            _require_function(scripts.load_module(rev.revision), rev, is_upgrade, bind)
+        except ScriptError as exc:
+            error = RevisionNotLoadable(exc, outcome, rev.revision)
+            error.__cause__ = exc
+            failed.append(error)
+    return failed
+
+
+def load_steps(
+    scripts: ScriptDirectory, steps: Sequence[Step], bind: str | None, outcome: str
+) -> None:
+    """Load the file of every step before any runs; raise :class:`RevisionNotLoadable`
+    for the first that fails."""
+    for step in steps:
+        failed = unloadable(scripts, [step.revision], step.is_upgrade, bind, outcome)
+        if failed:
+            raise failed[0]
+
+
+def _nothing_applied(heads: Sequence[str]) -> str:
+    return (
+        f"no migration was run and the database is still at {', '.join(heads) or 'base'}; "
+        "fix or remove the file and run the command again"
+    )
+
+
+# --- running on the database ---------------------------------------------------------------
+
+
+def _run(
+    state: AppState,
+    planner: Callable[[RevisionGraph, tuple[str, ...]], list[Step]],
+    *,
+    direction: str,
+    tag: str | None,
+    report: Report | None,
+    bind: str | None = None,
+) -> list[RunResult]:
+    from .engine.runtime.context import MigrationContext
+
+    scripts = state.scripts
+    graph = scripts.graph()
+    options = state.run_options(tag=tag)
+    echo = reporter(report)
+    results = []
+    multidb = state.multidb
+    databases = state.target_databases(bind)
+    if len(databases) > 1:
+        # A file only a later database needs must not stop the run after the first one
+        # was migrated: plan every database first (without the lock) and load those files.
+        for database in databases:
+            found = database_heads(state, database)
+            check_known(graph, found, database, state)
+            load_steps(
+                scripts,
+                planner(graph, found),
+                database.name,
+                "no migration was run on any database; fix or remove the file and run the "
+                "command again",
+            )
+    for database in databases:
+        result = RunResult(database=database.url)
+        run_bind = database.name if multidb else None
+        with database.connect() as connection:
+            context = MigrationContext(connection, options, url=database.url, bind=run_bind)
+            echo(f"Database: {database_label(database, multidb)}")
+
+            def plan(
+                found: tuple[str, ...],
+                result: RunResult = result,
+                database: Database = database,
+                run_bind: str | None = run_bind,
+            ) -> list[Step]:
+                result.heads_before = found
+                check_known(graph, found, database, state)
+                steps = planner(graph, found)
+                load_steps(scripts, steps, run_bind, _nothing_applied(found))
+                return steps
+
+            def on_step(step: Step) -> None:
+                echo(f"Running {step.describe()}")
+
+            result.steps = context.run(plan, lambda rev: scripts.load_module(rev.revision), on_step)
+            result.heads_after = context.current_heads()
+        if not result.steps:
+            echo(
+                f"Nothing to {direction}: the database is at "
+                f"{', '.join(result.heads_after) or 'base'}."
+            )
+        results.append(result)
+    return results
+
+
+def upgrade(
+    directory: Directory = None,
+    revision: str = "head",
+    sql: bool = False,
+    tag: str | None = None,
+    x_arg: Sequence[str] | None = None,
+    *,
+    report: Report | None = None,
+    bind: str | None = None,
+) -> list[RunResult]:
+    """Apply migrations up to ``revision`` (default ``head``).
+
+    Every revision file the upgrade needs is loaded before the first one runs: one that
+    does not load raises :class:`~flask_migrate_lite.engine.errors.RevisionNotLoadable`
+    with nothing applied.
+    """
+    check_target(revision, upgrade=True, sql=sql)
+    state = app_state(directory, x_arg)
+    return _move(state, revision, upgrade=True, sql=sql, tag=tag, report=report, bind=bind)
+
+
+def downgrade(
+    directory: Directory = None,
+    revision: str = "-1",
+    sql: bool = False,
+    tag: str | None = None,
+    x_arg: Sequence[str] | None = None,
+    *,
+    report: Report | None = None,
+    bind: str | None = None,
+) -> list[RunResult]:
+    """Revert migrations down to ``revision`` (default ``-1``: one step back).
+
+    As for :func:`upgrade`, every file needed is loaded before the first one runs.
+    """
+    check_target(revision, upgrade=False, sql=sql)
+    state = app_state(directory, x_arg)
+    return _move(state, revision, upgrade=False, sql=sql, tag=tag, report=report, bind=bind)
+
+
+def _move(
+    state: AppState,
+    revision: str,
+    *,
+    upgrade: bool,
+    sql: bool,
+    tag: str | None,
+    report: Report | None,
+    bind: str | None,
+) -> list[RunResult]:
+    """``upgrade`` or ``downgrade`` to ``revision``, online or (``sql``) as a script."""
+    from .engine.runtime.plan import plan_downgrade, plan_upgrade
+
+    if sql:
+        return _offline(state, revision, upgrade=upgrade, tag=tag, report=report, bind=bind)
+    planner = plan_upgrade if upgrade else plan_downgrade
+    return _run(
+        state,
+        lambda graph, found: planner(graph, found, revision),
+        direction="upgrade" if upgrade else "downgrade",
+        tag=tag,
+        report=report,
+        bind=bind,
+    )
+
+
+# --- stamp ---------------------------------------------------------------------------------
+
+
+def stamp(
+    directory: Directory = None,
+    revision: str | Sequence[str] = "head",
+    sql: bool = False,
+    tag: str | None = None,
+    purge: bool = False,
+    *,
+    report: Report | None = None,
+    bind: str | None = None,
+) -> list[RunResult]:
+    """Set the version table to ``revision`` without running any migration.
+
+    With ``sql`` the statements are written to standard output instead; a revision may then
+    be ``start:end`` to write the changes from ``start`` (which must be the same for every
+    revision) rather than from an empty version table.
+    """
+    from .engine.runtime.context import MigrationContext
+    from .engine.runtime.plan import plan_stamp
+    from .engine.runtime.version import heads_after
+
+    targets = [revision] if isinstance(revision, str) else list(revision) or ["head"]
+    if sql and purge:
+        raise UsageError(
+            "stamp --purge empties the version table it reads from the database, so it "
+            "cannot be combined with --sql; leave out one of them."
+        )
+    if not sql:
+        for name in targets:
+            if ":" in name:
+                raise RangeNotAllowed(
+                    name,
+                    "stamp takes revisions, not a range (a range start:end is for --sql, "
+                    "which does not read the database); run 'flask db stamp "
+                    f"{name.rpartition(':')[2].strip() or 'head'}'",
+                )
+    state = app_state(directory)
+    scripts = state.scripts
+    graph = scripts.graph()
+    options = state.run_options(sql=sql, tag=tag)
+    echo = reporter(report)
+    multidb = state.multidb
+    results = []
+    for database in state.target_databases(bind):
+        result = RunResult(database=database.url)
+        results.append(result)
+        if sql:
+            start, ends = _stamp_range(graph, targets)
+            context = MigrationContext(
+                None,
+                options,
+                dialect=database.engine.dialect,
+                output=sys.stdout,
+                url=database.url,
+                bind=database.name if multidb else None,
+            )
+            echo(
+                f"Offline SQL for {database_label(database, multidb)} "
+                f"({database.engine.dialect.name})"
+            )
+            changes = context.stamp(
+                functools.partial(_plan_stamp_offline, graph, ends), offline_heads=start
+            )
+            result.heads_before = start
+            result.heads_after = heads_after(start, changes)
+            continue
+        with database.connect() as connection:
+            context = MigrationContext(connection, options, url=database.url)
+            echo(f"Database: {database_label(database, multidb)}")
+
+            def plan(
+                found: tuple[str, ...], result: RunResult = result, database: Database = database
+            ) -> list[VersionChange]:
+                result.heads_before = found
+                if not purge:
+                    check_known(graph, found, database, state)
+                return plan_stamp(graph, found, targets, purge)
+
+            changes = context.stamp(plan)
+            result.heads_after = context.current_heads()
+        echo(
+            f"Stamped {database.url} at {', '.join(result.heads_after) or 'base'}"
+            + (" (no change)" if not changes else "")
+            + "."
+        )
+    return results
+
+
+def _plan_stamp_offline(
+    graph: RevisionGraph, ends: list[str], found: tuple[str, ...]
+) -> list[VersionChange]:
+    from .engine.runtime.plan import plan_stamp
+
+    return plan_stamp(graph, found, ends, purge=False)
+
+
+def _stamp_range(graph: RevisionGraph, targets: list[str]) -> tuple[tuple[str, ...], list[str]]:
+    """Split offline stamp targets ``start:end`` into the start heads and the ends."""
+    starts = {name.partition(":")[0].strip() for name in targets if ":" in name}
+    if len(starts) > 1:
+        raise UsageError(
+            f"stamp --sql writes the changes from one starting revision, but several are "
+            f"given ({', '.join(sorted(starts))}); run it once per starting revision."
+        )
+    ends = [name.partition(":")[2] if ":" in name else name for name in targets]
+    start = graph.resolve(starts.pop() or "base") if starts else ()
+    return tuple(start), [end.strip() or "head" for end in ends]
+
+
+# --- offline -------------------------------------------------------------------------------
+
+
+def _offline(
+    state: AppState,
+    revision: str,
+    *,
+    upgrade: bool,
+    tag: str | None,
+    report: Report | None,
+    bind: str | None = None,
+) -> list[RunResult]:
+    """Write the SQL of an upgrade or downgrade to standard output, without connecting.
+
+    ``revision`` may be ``start:end``; without a start, an upgrade starts from base. A
+    downgrade needs the start, since nothing is read from the database (see
+    :func:`check_target`).
+    """
+    from .engine.errors import TargetIsNotAncestor
+    from .engine.runtime.context import MigrationContext
+    from .engine.runtime.plan import plan_downgrade, plan_upgrade
+
+    scripts = state.scripts
+    graph = scripts.graph()
+    if ":" in revision:
+        start_text, _, target = revision.partition(":")
+        start = graph.resolve(start_text.strip() or "base")
+        target = target.strip() or ("head" if upgrade else "base")
+    else:
+        start, target = (), revision
+    try:
+        if upgrade:
+            plan = plan_upgrade(graph, start, target)
+        else:
+            plan = plan_downgrade(graph, start, target)
+    except TargetIsNotAncestor as exc:
+        # The engine's wording speaks of the database's current revision; offline there is
+        # only the starting revision of the range.
+        direction, other = ("upgrade", "downgrade") if upgrade else ("downgrade", "upgrade")
+        begin = ", ".join(start) or "base"
+        where = "below" if upgrade else "not below"
+        raise CommandError(
+            f"Cannot {direction} from {begin} to '{target}': it is {where} {begin}; "
+            f"run 'flask db {other} --sql {begin}:{target}' instead."
+        ) from exc
+    multidb = state.multidb
+    databases = state.target_databases(bind)
+    for database in databases:
+        load_steps(
+            scripts,
+            plan,
+            database.name if multidb else None,
+            "no SQL was written; fix or remove the file and run the command again",
+        )
+    options = state.run_options(sql=True, tag=tag)
+    echo = reporter(report)
+    results = []
+    for database in databases:
+        echo(
+            f"Offline SQL for {database_label(database, multidb)} ({database.engine.dialect.name})"
+        )
+        context = MigrationContext(
+            None,
+            options,
+            dialect=database.engine.dialect,
+            output=sys.stdout,
+            url=database.url,
+            bind=database.name if multidb else None,
+        )
+        result = RunResult(database=database.url, heads_before=start)
+        result.steps = context.run_offline(
+            plan,
+            lambda rev: scripts.load_module(rev.revision),
+            lambda step: echo(f"Generating {step.describe()}"),
+        )
+        result.heads_after = plan[-1].heads_after if plan else start
+        results.append(result)
+    return results
