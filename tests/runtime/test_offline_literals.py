@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from tests.project import HANG
 from tests.runtime._support import (
     App,
     app,
@@ -338,7 +339,7 @@ def test_script_written_by_the_flask_command(tmp_path: Path, database_url: str) 
         cwd=project.path,
         env=project.env(),
         capture_output=True,
-        timeout=120,
+        timeout=HANG,
     )
     assert done.returncode == 0, done.stderr
     run_script(database_url, done.stdout.decode("utf-8"))
