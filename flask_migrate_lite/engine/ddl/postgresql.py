@@ -23,7 +23,6 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Column, Enum, Table, text
 from sqlalchemy.dialects.postgresql import CreateEnumType
-from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.sql.elements import TextClause
@@ -65,14 +64,6 @@ class PostgresqlImpl(DefaultImpl):
 
     display_name: ClassVar[str] = "PostgreSQL"
     transactional_ddl: ClassVar[bool] = True
-
-    def __init__(self, dialect: Dialect, connection: Connection | None, **kw: Any) -> None:
-        if connection is None and "_backslash_escapes" not in vars(dialect):
-            # Offline nothing says whether the server reads a backslash in '...' as an
-            # escape. It does not by default (standard_conforming_strings, on since 9.1), as
-            # SQLAlchemy 2.1 assumes; 2.0 assumed it does and doubled each backslash.
-            dialect._backslash_escapes = False  # type: ignore[attr-defined]
-        super().__init__(dialect, connection, **kw)
 
     def type_using(self, kw: Mapping[str, Any]) -> str | TextClause | None:
         """``postgresql_using=`` of ``op.alter_column``: how old values convert."""
