@@ -87,7 +87,9 @@ def _logged(url: str) -> list[str]:
 
 
 def test_many_processes_upgrade_at_once(tmp_path: Path, database_url: str) -> None:
-    project = _project(tmp_path / "proj", database_url)
+    # The processes queue on the lock one after another: on a busy machine that can take
+    # longer than the default minute, which is not what this test is about.
+    project = _project(tmp_path / "proj", database_url, MIGRATE_LOCK_TIMEOUT=HANG)
     processes = start_together(project, tmp_path / "barrier", PROCESSES, "db", "upgrade")
     outputs = [process.communicate(timeout=HANG) for process in processes]
     for process, (stdout, stderr) in zip(processes, outputs, strict=True):
