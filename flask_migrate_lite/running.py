@@ -10,15 +10,17 @@ The functions are re-exported by :mod:`flask_migrate_lite.commands`, with the ot
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import logging
 import os
 import re
 import sys
 import types
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from .appstate import AppState, Database, app_state
 from .engine.errors import (
@@ -44,6 +46,23 @@ logger = logging.getLogger("flask_migrate_lite")
 
 _STEP = re.compile(r"([+-])(\d+)")
 _CURRENT = re.compile(r"(?:.+@)?current(?:[+-]\d+)?")
+
+
+@contextlib.contextmanager
+def sql_output() -> Iterator[TextIO]:
+    """Standard output for a SQL script: UTF-8 with bare line feeds whatever the locale or
+    platform, since the script's bytes go to a database client, not to a terminal."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a stream without bytes underneath (replaced by the caller)
+        yield sys.stdout
+        return
+    sys.stdout.flush()
+    stream = io.TextIOWrapper(buffer, encoding="utf-8", newline="\n", write_through=True)
+    try:
+        yield stream
+    finally:
+        stream.flush()
+        stream.detach()  # leaves sys.stdout's buffer open
 
 
 def reporter(report: Report | None) -> Report:
@@ -269,7 +288,11 @@ def _run(
                 echo(f"Running {step.describe()}")
 
             result.steps = context.run(plan, lambda rev: scripts.load_module(rev.revision), on_step)
-            result.heads_after = context.current_heads()
+            # What the run committed under the lock: no second read that a dropped
+            # connection could turn into an error after the work is done.
+            result.heads_after = (
+                result.steps[-1].heads_after if result.steps else result.heads_before
+            )
         if not result.steps:
             echo(
                 f"Nothing to {direction}: the database is at "
@@ -390,48 +413,51 @@ def stamp(
     echo = reporter(report)
     multidb = state.multidb
     results = []
-    for database in state.target_databases(bind):
-        result = RunResult(database=database.url)
-        results.append(result)
-        if sql:
-            start, ends = _stamp_range(graph, targets)
-            context = MigrationContext(
-                None,
-                options,
-                dialect=database.engine.dialect,
-                output=sys.stdout,
-                url=database.url,
-                bind=database.name if multidb else None,
-            )
+    with sql_output() if sql else contextlib.nullcontext(sys.stdout) as output:
+        for database in state.target_databases(bind):
+            result = RunResult(database=database.url)
+            results.append(result)
+            if sql:
+                start, ends = _stamp_range(graph, targets)
+                context = MigrationContext(
+                    None,
+                    options,
+                    dialect=database.engine.dialect,
+                    output=output,
+                    url=database.url,
+                    bind=database.name if multidb else None,
+                )
+                echo(
+                    f"Offline SQL for {database_label(database, multidb)} "
+                    f"({database.engine.dialect.name})"
+                )
+                changes = context.stamp(
+                    functools.partial(_plan_stamp_offline, graph, ends), offline_heads=start
+                )
+                result.heads_before = start
+                result.heads_after = heads_after(start, changes)
+                continue
+            with database.connect() as connection:
+                context = MigrationContext(connection, options, url=database.url)
+                echo(f"Database: {database_label(database, multidb)}")
+
+                def plan(
+                    found: tuple[str, ...],
+                    result: RunResult = result,
+                    database: Database = database,
+                ) -> list[VersionChange]:
+                    result.heads_before = found
+                    if not purge:
+                        check_known(graph, found, database, state)
+                    return plan_stamp(graph, found, targets, purge)
+
+                changes = context.stamp(plan)
+                result.heads_after = heads_after(result.heads_before, changes)
             echo(
-                f"Offline SQL for {database_label(database, multidb)} "
-                f"({database.engine.dialect.name})"
+                f"Stamped {database.url} at {', '.join(result.heads_after) or 'base'}"
+                + (" (no change)" if not changes else "")
+                + "."
             )
-            changes = context.stamp(
-                functools.partial(_plan_stamp_offline, graph, ends), offline_heads=start
-            )
-            result.heads_before = start
-            result.heads_after = heads_after(start, changes)
-            continue
-        with database.connect() as connection:
-            context = MigrationContext(connection, options, url=database.url)
-            echo(f"Database: {database_label(database, multidb)}")
-
-            def plan(
-                found: tuple[str, ...], result: RunResult = result, database: Database = database
-            ) -> list[VersionChange]:
-                result.heads_before = found
-                if not purge:
-                    check_known(graph, found, database, state)
-                return plan_stamp(graph, found, targets, purge)
-
-            changes = context.stamp(plan)
-            result.heads_after = context.current_heads()
-        echo(
-            f"Stamped {database.url} at {', '.join(result.heads_after) or 'base'}"
-            + (" (no change)" if not changes else "")
-            + "."
-        )
     return results
 
 
@@ -503,34 +529,34 @@ def _offline(
         ) from exc
     multidb = state.multidb
     databases = state.target_databases(bind)
-    for database in databases:
-        load_steps(
-            scripts,
-            plan,
-            database.name if multidb else None,
-            "no SQL was written; fix or remove the file and run the command again",
-        )
-    options = state.run_options(sql=True, tag=tag)
-    echo = reporter(report)
-    results = []
-    for database in databases:
-        echo(
-            f"Offline SQL for {database_label(database, multidb)} ({database.engine.dialect.name})"
-        )
-        context = MigrationContext(
-            None,
-            options,
-            dialect=database.engine.dialect,
-            output=sys.stdout,
-            url=database.url,
-            bind=database.name if multidb else None,
-        )
-        result = RunResult(database=database.url, heads_before=start)
-        result.steps = context.run_offline(
-            plan,
-            lambda rev: scripts.load_module(rev.revision),
-            lambda step: echo(f"Generating {step.describe()}"),
-        )
-        result.heads_after = plan[-1].heads_after if plan else start
-        results.append(result)
+    with sql_output() as output:
+        for database in databases:
+            load_steps(
+                scripts,
+                plan,
+                database.name if multidb else None,
+                "no SQL was written; fix or remove the file and run the command again",
+            )
+        options = state.run_options(sql=True, tag=tag)
+        echo = reporter(report)
+        results = []
+        for database in databases:
+            label = database_label(database, multidb)
+            echo(f"Offline SQL for {label} ({database.engine.dialect.name})")
+            context = MigrationContext(
+                None,
+                options,
+                dialect=database.engine.dialect,
+                output=output,
+                url=database.url,
+                bind=database.name if multidb else None,
+            )
+            result = RunResult(database=database.url, heads_before=start)
+            result.steps = context.run_offline(
+                plan,
+                lambda rev: scripts.load_module(rev.revision),
+                lambda step: echo(f"Generating {step.describe()}"),
+            )
+            result.heads_after = plan[-1].heads_after if plan else start
+            results.append(result)
     return results

@@ -330,14 +330,18 @@ def test_hostile_literals_offline_match_online(tmp_path: Path, database_url: str
 
 
 @pytest.mark.e2e
-def test_script_written_by_the_flask_command(tmp_path: Path, database_url: str) -> None:
-    # The bytes the real command writes to its standard output, newlines untouched.
+@pytest.mark.parametrize("stdout_encoding", ["", "latin-1"])
+def test_script_written_by_the_flask_command(
+    tmp_path: Path, database_url: str, stdout_encoding: str
+) -> None:
+    # The bytes the real command writes to its standard output, newlines untouched, and
+    # UTF-8 whatever encoding the terminal's locale would give standard output.
     _folder(tmp_path)
     project = write_app(tmp_path, database_url)
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade", "--sql"],
         cwd=project.path,
-        env=project.env(),
+        env=project.env(PYTHONIOENCODING=stdout_encoding),
         capture_output=True,
         timeout=HANG,
     )

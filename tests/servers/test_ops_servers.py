@@ -815,3 +815,24 @@ def test_postgresql_enums_in_schemas(pg_engine: sa.Engine) -> None:
         ("fml_zoo", "shift", ["day", "night"]),
         ("public", "mood", ["happy", "sad"]),
     ]
+
+
+def test_batch_rebuild_keeps_names_with_percent_and_colon(engine: sa.Engine) -> None:
+    # The copy of the rows names every column; '%' and ':' in names must reach the server once.
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text('CREATE TABLE "100%_done" ("id" INTEGER, "a:b%c" VARCHAR(10))')
+            if not is_mysql(engine)
+            else sa.text("CREATE TABLE `100%_done` (`id` INTEGER, `a:b%c` VARCHAR(10))")
+        )
+        connection.execute(
+            sa.table("100%_done", sa.column("id"), sa.column("a:b%c")).insert(),
+            [{"id": 1, "a:b%c": "x%y"}],
+        )
+    with migrating(engine) as ops:
+        with ops.batch_alter_table("100%_done", recreate="always") as batch:
+            batch.add_column(sa.Column("extra", sa.Integer(), nullable=True))
+    assert list(columns(engine, "100%_done")) == ["id", "a:b%c", "extra"]
+    table = sa.table("100%_done", sa.column("id"), sa.column("a:b%c"), sa.column("extra"))
+    with engine.connect() as connection:
+        assert [tuple(r) for r in connection.execute(sa.select(table))] == [(1, "x%y", None)]

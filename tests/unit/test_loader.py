@@ -7,6 +7,7 @@ import os
 import py_compile
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -158,7 +159,7 @@ def test_reassigned_name_takes_the_last_value(versions: Path) -> None:
 
 def test_non_literal_value_names_file_and_line(versions: Path) -> None:
     path = write(
-        versions, "n.py", '"""d"""\nPARENT = "x"\nrevision = "a"\ndown_revision = PARENT\n'
+        versions, "n.py", '"""d"""\nPARENT = "x"\nrevision = "a"\ndown_revision = PARENT.upper()\n'
     )
     with pytest.raises(errors.ScriptError) as info:
         loader.scan_file(path)
@@ -227,6 +228,27 @@ def test_sourceless_compiled_files(versions: Path, config: ScriptConfig) -> None
     [rev] = loader.scan_locations(sourceless, use_cache=False)
     assert (rev.revision, rev.down_revisions, rev.doc) == ("aaa", (), "compiled")
     assert rev.path == str(versions / "a_one.pyc")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("X = False\nif X:\n    down_revision = 'b'\n", ()),
+        ("try:\n    down_revision = 'b'\nexcept NameError:\n    pass\n", ("b",)),
+        ("del down_revision\ndown_revision = ('c', 'd')\n", ("c", "d")),
+        ("def f():\n    global down_revision\n    down_revision = 'x'\nf()\n", ("x",)),
+        ("for down_revision in ('e', 'f'):\n    pass\n", ("f",)),
+    ],
+)
+def test_compiled_files_with_more_than_constants_are_run(
+    versions: Path, config: ScriptConfig, body: str, expected: tuple[str, ...]
+) -> None:
+    source = write(versions, "a_one.py", "revision = 'a'\ndown_revision = None\n" + body)
+    py_compile.compile(str(source), cfile=str(versions / "a_one.pyc"), doraise=True)
+    source.unlink()
+    sourceless = ScriptConfig(directory=config.directory, sourceless=True)
+    [rev] = loader.scan_locations(sourceless, use_cache=False)
+    assert rev.down_revisions == expected
 
 
 # --- the cache ----------------------------------------------------------------------------
@@ -304,6 +326,42 @@ def test_emptied_folder_clears_the_cache(versions: Path, config: ScriptConfig) -
     a.unlink()
     assert loader.scan_locations(config) == []
     assert _cache(versions)["entries"] == {}
+
+
+@pytest.mark.usefixtures("settle_now")
+def test_cache_of_another_reader_or_python_is_not_trusted(
+    versions: Path, config: ScriptConfig
+) -> None:
+    path = versions / "a.py"
+    path.write_bytes(
+        "# -*- coding: latin-1 -*-\nrevision = 'Ã©'\ndown_revision = None\n".encode("latin-1")
+    )
+    assert [r.revision for r in loader.scan_locations(config)] == ["Ã©"]
+    cache = versions / "__pycache__" / loader.CACHE_NAME
+    data = _cache(versions)
+    entries = data["entries"]
+    assert isinstance(entries, dict) and entries["a.py"][4] == "Ã©"
+    # An entry as an earlier reader wrote it: the bytes taken for UTF-8.
+    entries["a.py"][4] = "é"
+    for stale in ({"format": 1}, {"python": "cpython-00"}, {"format": None}):
+        cache.write_text(json.dumps({**data, **stale}))
+        assert [r.revision for r in loader.scan_locations(config)] == ["Ã©"]
+    # The same entry under this reader's format and Python is trusted: the key is the file.
+    cache.write_text(json.dumps(data))
+    assert [r.revision for r in loader.scan_locations(config)] == ["é"]
+
+
+def test_fresh_files_are_not_cached_when_this_clock_runs_ahead(
+    versions: Path, config: ScriptConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A share whose clock is an hour behind this machine's: by this machine's clock the
+    # file just written is old, by the file system's it is not.
+    real = time.time_ns
+    monkeypatch.setattr(time, "time_ns", lambda: real() + 3600 * 10**9)
+    write(versions, "a.py", revision_text("aaa"))
+    assert [r.revision for r in loader.scan_locations(config)] == ["aaa"]
+    cache = versions / "__pycache__" / loader.CACHE_NAME
+    assert not cache.exists() or _cache(versions)["entries"] == {}
 
 
 # --- running a file -----------------------------------------------------------------------

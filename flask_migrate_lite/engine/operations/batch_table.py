@@ -36,6 +36,7 @@ from sqlalchemy.sql.elements import ClauseElement, TextClause, conv
 from sqlalchemy.types import NULLTYPE, SchemaType, TypeEngine
 
 from ..ddl.base import DefaultImpl, ServerDefault
+from ..ddl.offline import script_dialect
 from ..errors import CommandError
 
 __all__ = [
@@ -714,8 +715,10 @@ def _needs_cast(impl: DefaultImpl, old: TypeEngine[Any] | None, new: TypeEngine[
 
 def _one_line(impl: DefaultImpl, statement: ClauseElement) -> TextClause:
     # SQLAlchemy breaks INSERT ... SELECT before FROM; one line reads better in a script.
-    # The statement has no parameters, so colons in names are escaped rather than bound.
-    compiled = str(statement.compile(dialect=impl.dialect))
+    # The statement has no parameters, so colons in names are escaped rather than bound; it
+    # is compiled without doubling '%' (as for a script), since text() doubles it for the
+    # driver once when the statement runs.
+    compiled = str(statement.compile(dialect=script_dialect(impl.dialect)))
     return text(re.sub(r"\s*\n\s*", " ", compiled).strip().replace(":", "\\:"))
 
 

@@ -1,8 +1,9 @@
 """What ``alembic``, ``alembic.op`` and ``alembic.context`` mean inside a revision file.
 
 Revision files written by Flask-Migrate start with ``from alembic import op``. When the
-engine runs such a file (:func:`.loader.load_module`), that file's imports of ``alembic``
-come here instead, whether or not Alembic is installed: ``op`` is this engine's
+engine runs such a file (:func:`.modules.load_module`), that file's imports of ``alembic``
+come here instead, whether or not Alembic is installed, and so do those of the helper
+modules it imports from the migrations folder: ``op`` is this engine's
 :data:`~flask_migrate_lite.engine.operations.api.op` and ``context`` a small stand-in for
 the calls a revision file may make on Alembic's ``context`` while it runs. Nothing is added
 to ``sys.modules``: other code importing ``alembic`` gets the real one.

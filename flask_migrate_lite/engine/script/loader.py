@@ -1,43 +1,38 @@
-"""Reading revision files: their headers without running them, and their code to run it.
+"""Listing revision files and reading their headers, with a cache.
 
 Listing a history needs only what each file's header assigns (``revision``,
 ``down_revision``, ``branch_labels``, ``depends_on``) and its docstring, so
-:func:`scan_locations` reads those from the text: a quick line scan, with a full
-:func:`ast.parse` only when the quick scan cannot be sure. Nothing is executed, so a file
-whose body fails still shows in the history. The results are cached per version folder in
-``__pycache__/fml-revisions.json``, keyed on each file's name, size, inode, modification
-and change times; a file changed in any way is read again.
+:func:`scan_locations` reads those from the source without running anything (see
+:mod:`.header`), and a file whose body fails still shows in the history. The results are
+cached per version folder in ``__pycache__/fml-revisions.json``, keyed on each file's name,
+size, inode, modification and change times, and on the cache format and Python version; a
+file changed in any way is read again.
 
-:func:`load_module` executes one file for ``upgrade``/``downgrade``. Inside that file (and
-only there) ``import alembic``, ``from alembic import op`` and ``from alembic import
-context`` resolve to this engine, even when Alembic itself is installed, so revision files
-written by Flask-Migrate run unchanged.
+:func:`load_module` (from :mod:`.modules`) runs one file for ``upgrade``/``downgrade``.
 """
 
 from __future__ import annotations
 
-import ast
-import builtins
 import dis
 import importlib.util
-import io
 import itertools
 import json
 import marshal
 import os
 import re
+import sys
 import tempfile
 import time
-import tokenize
-import traceback
 import types
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..config import ScriptConfig
 from ..errors import ScriptError
 from .graph import Revision
+from .header import HEADER_NAMES, Values, read_docstring, read_header
+from .modules import load_module
 
 __all__ = [
     "CACHE_NAME",
@@ -52,29 +47,20 @@ __all__ = [
 CACHE_NAME = "fml-revisions.json"
 """File name of the header cache, kept in each version folder's ``__pycache__``."""
 
-_CACHE_FORMAT = 1
+# Raised whenever what the readers return for some file changes, so that entries written by
+# an older reader are not trusted.
+_CACHE_FORMAT = 2
+# Compiled code and the parser differ between Python versions: one cache per version.
+_CACHE_PYTHON = sys.implementation.cache_tag
 # A file changed less than this long ago is not cached: a second write within the same
 # timestamp tick would keep its size and times, so only settled files can be trusted.
 _SETTLE_NS = 2_000_000_000
-_MAX_VALUE_LINES = 200
 
-_KEYS = ("revision", "down_revision", "branch_labels", "depends_on")
-# A module-level assignment to one of the header names, optionally annotated
-# (``down_revision: Union[str, None] = ...``); ``==`` is a comparison, not an assignment.
-_ASSIGN = re.compile(
-    r"^(revision|down_revision|branch_labels|depends_on)[ \t]*(?::[^=\n]*)?=(?!=)[ \t]*",
-    re.MULTILINE,
-)
-# What headers nearly always assign: None or a plain quoted id, maybe with a comment. These
-# are read directly; anything else goes through ast.literal_eval.
-_SIMPLE_VALUE = re.compile(r"""(?:'([^'\\\n]*)'|"([^"\\\n]*)"|None)[ \t]*(?:#[^\n]*)?(?=\n|$)""")
 _CREATE_DATE = re.compile(r"^Create Date:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 _LEGACY_NAME = re.compile(r"([a-f0-9]+)\.py$")
 _MISSING = object()
-
-
-class _Undecided(Exception):
-    """The quick scan cannot be sure; the caller parses the whole file."""
+# Bytecode that is not straight-line module code (besides jumps and SETUP_ blocks).
+_NOT_STRAIGHT = frozenset({"FOR_ITER", "IMPORT_STAR", "SEND", "YIELD_VALUE"})
 
 
 # --- listing the files ---------------------------------------------------------------------
@@ -159,123 +145,8 @@ def list_revision_files(config: ScriptConfig) -> list[RevisionFile]:
 # --- reading a header ----------------------------------------------------------------------
 
 
-def _decode(data: bytes, path: str) -> str:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-            text = data.decode(encoding)
-        except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
-            raise ScriptError(path, f"it cannot be decoded ({exc})") from None
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text
-
-
-def _skip_preamble(text: str) -> int:
-    # Blank lines and comments (a shebang, a coding cookie) may precede the docstring.
-    pos = 0
-    while pos < len(text):
-        end = text.find("\n", pos)
-        end = len(text) if end < 0 else end
-        line = text[pos:end].strip()
-        if line and not line.startswith("#"):
-            return pos + (len(text[pos:end]) - len(text[pos:end].lstrip()))
-        pos = end + 1
-    return len(text)
-
-
-def _quick_docstring(text: str) -> tuple[str | None, int]:
-    """The module docstring and the offset just after it; :class:`_Undecided` if unsure."""
-    pos = _skip_preamble(text)
-    quote = text[pos : pos + 3]
-    if quote in ('"""', "'''"):
-        end = text.find(quote, pos + 3)
-        if end < 0:
-            raise _Undecided
-        body = text[pos + 3 : end]
-        if "\\" in body:
-            raise _Undecided  # escapes: let the parser interpret them
-        return body, end + 3
-    if text[pos : pos + 1] in ("'", '"') or re.match(r"[rRuUbBfF]{1,2}['\"]", text[pos : pos + 3]):
-        raise _Undecided
-    return None, pos
-
-
-def _quick_scan(text: str) -> tuple[dict[str, tuple[object, int | None]], str | None]:
-    """Header values by name with their line numbers, and the docstring, from the text."""
-    doc, start = _quick_docstring(text)
-    # Past another triple-quoted string a line that looks like an assignment may be inside
-    # that string, so matches after one are not trusted.
-    fences = [i for i in (text.find('"""', start), text.find("'''", start)) if i >= 0]
-    fence = min(fences) if fences else len(text)
-    values: dict[str, tuple[object, int | None]] = {}
-    for match in _ASSIGN.finditer(text, start):
-        if match.start() > fence:
-            raise _Undecided
-        if match.start() >= 2 and text[match.start() - 2] == "\\":
-            raise _Undecided  # a continued line: the match is not a statement start
-        name = match.group(1)
-        if name in values:
-            raise _Undecided  # assigned twice: the parser knows which one wins
-        lineno = text.count("\n", 0, match.start()) + 1
-        values[name] = (_literal_at(text, match.end()), lineno)
-    if "revision" not in values:
-        raise _Undecided
-    return values, doc
-
-
-def _literal_at(text: str, pos: int) -> object:
-    simple = _SIMPLE_VALUE.match(text, pos)
-    if simple:
-        if simple.group(1) is not None:
-            return simple.group(1)
-        return simple.group(2)  # None when the value is None
-    # The value may span several lines (a tuple); grow it a line at a time until it parses.
-    end = pos
-    for _ in range(_MAX_VALUE_LINES):
-        nl = text.find("\n", end)
-        end = len(text) if nl < 0 else nl
-        try:
-            return ast.literal_eval(text[pos:end])
-        except SyntaxError:
-            if nl < 0:
-                break
-            end = nl + 1
-        except (ValueError, TypeError, MemoryError, RecursionError):
-            break
-    raise _Undecided
-
-
-def _full_scan(text: str, path: str) -> tuple[dict[str, tuple[object, int | None]], str | None]:
-    try:
-        tree = ast.parse(text, filename=path)
-    except SyntaxError as exc:
-        raise ScriptError(path, exc.msg, exc.lineno) from None
-    values: dict[str, tuple[object, int | None]] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign):
-            targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets = [node.target.id] if isinstance(node.target, ast.Name) else []
-        else:
-            continue
-        value = node.value
-        assert value is not None
-        for name in targets:
-            if name not in _KEYS:
-                continue
-            try:
-                values[name] = (ast.literal_eval(value), node.lineno)
-            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                raise ScriptError(
-                    path,
-                    f"{name} must be written as a literal (a string, a tuple of strings "
-                    "or None) so that it can be read without running the file",
-                    node.lineno,
-                ) from None
-    return values, ast.get_docstring(tree, clean=False)
+class _Undecided(Exception):
+    """A compiled file's bytecode is not a plain header; the caller runs the file."""
 
 
 def _ids(path: str, name: str, entry: tuple[object, int | None] | None) -> tuple[str, ...]:
@@ -325,25 +196,50 @@ def _header(
     }
 
 
-def _scan_pyc(data: bytes, path: str) -> tuple[dict[str, tuple[object, int | None]], str | None]:
-    """Header values from a compiled file's bytecode: constants stored to the names."""
+def _binds_header_globally(code: types.CodeType) -> bool:
+    """Whether a function or class in ``code`` assigns a header name as a global."""
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            for ins in dis.get_instructions(const):
+                if ins.opname in ("STORE_GLOBAL", "DELETE_GLOBAL") and ins.argval in HEADER_NAMES:
+                    return True
+            if _binds_header_globally(const):
+                return True
+    return False
+
+
+def _scan_pyc(data: bytes, path: str) -> tuple[Values, str | None]:
+    """Header values from a compiled file's bytecode: constants stored to the names.
+
+    Only straight-line module code is read this way; a branch, loop or ``try``, an
+    ``import *``, a name stored from anything but a constant, deleted, or assigned as a
+    global by a function raises :class:`_Undecided`, and the file is run instead.
+    """
     if data[:4] != importlib.util.MAGIC_NUMBER or len(data) < 16:
         raise ScriptError(path, "it was compiled by another Python version")
     try:
         code = marshal.loads(data[16:])
     except (EOFError, ValueError, TypeError) as exc:
         raise ScriptError(path, f"its bytecode cannot be read ({exc})") from None
-    values: dict[str, tuple[object, int | None]] = {}
+    if not isinstance(code, types.CodeType):
+        raise ScriptError(path, "its bytecode is not a module")
+    if getattr(code, "co_exceptiontable", b"") or _binds_header_globally(code):
+        raise _Undecided
+    values: Values = {}
     doc: str | None = None
     last: object = _MISSING
     for ins in dis.get_instructions(code):
-        if ins.opname == "LOAD_CONST":
+        name = ins.opname
+        if name == "LOAD_CONST":
             last = ins.argval
             continue
-        if ins.opname == "STORE_NAME" and (ins.argval in _KEYS or ins.argval == "__doc__"):
-            if last is _MISSING:
-                raise _Undecided
-            if ins.argval == "__doc__":
+        if "JUMP" in name or name.startswith("SETUP_") or name in _NOT_STRAIGHT:
+            raise _Undecided
+        if ins.argval in HEADER_NAMES or ins.argval in ("__doc__", "__getattr__"):
+            if name != "STORE_NAME" or last is _MISSING or ins.argval == "__getattr__":
+                if name.startswith(("STORE_", "DELETE_")):
+                    raise _Undecided
+            elif ins.argval == "__doc__":
                 doc = last if isinstance(last, str) else None
             else:
                 values[ins.argval] = (last, None)
@@ -351,11 +247,11 @@ def _scan_pyc(data: bytes, path: str) -> tuple[dict[str, tuple[object, int | Non
     return values, doc
 
 
-def _scan_executed(path: str) -> tuple[dict[str, tuple[object, int | None]], str | None]:
+def _scan_executed(path: str) -> tuple[Values, str | None]:
     # Sourceless files whose bytecode is not a plain header: run them, as Alembic does.
     module = load_module(path)
-    values: dict[str, tuple[object, int | None]] = {
-        key: (getattr(module, key), None) for key in _KEYS if hasattr(module, key)
+    values: Values = {
+        key: (getattr(module, key), None) for key in HEADER_NAMES if hasattr(module, key)
     }
     return values, module.__doc__
 
@@ -372,11 +268,7 @@ def _read_header(path: Path) -> dict[str, Any]:
         except _Undecided:
             values, doc = _scan_executed(name)
         return _header(values, doc, name, path.name.split(".")[0] + ".py")
-    text = _decode(data, name)
-    try:
-        values, doc = _quick_scan(text)
-    except _Undecided:
-        values, doc = _full_scan(text, name)
+    values, doc = read_header(data, name)
     return _header(values, doc, name, path.name)
 
 
@@ -410,12 +302,11 @@ def read_longdoc(path: str | os.PathLike[str]) -> str:
     if file.suffix in (".pyc", ".pyo"):
         doc = load_module(name).__doc__
         return (doc or "").strip()
-    text = _decode(file.read_bytes(), name)
     try:
-        doc = _quick_docstring(text)[0]
-    except _Undecided:
-        doc = _full_scan(text, name)[1]
-    return (doc or "").strip()
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ScriptError(name, f"it cannot be read ({exc.strerror or exc})") from None
+    return (read_docstring(data, name) or "").strip()
 
 
 # --- the cache -----------------------------------------------------------------------------
@@ -431,15 +322,28 @@ def _load_cache(root: Path) -> dict[str, Any]:
             data = json.load(stream)
     except (OSError, ValueError):
         return {}
-    if not isinstance(data, dict) or data.get("format") != _CACHE_FORMAT:
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != _CACHE_FORMAT
+        or data.get("python") != _CACHE_PYTHON
+    ):
         return {}
     entries = data.get("entries")
     return entries if isinstance(entries, dict) else {}
 
 
-def _save_cache(root: Path, entries: Mapping[str, Any]) -> None:
-    # Written to a temporary file and renamed over the old one, so a reader never sees half
-    # a file; a folder that cannot be written just goes without a cache.
+def _save_cache(
+    root: Path,
+    kept: Mapping[str, Any],
+    fresh: Mapping[str, tuple[list[Any], int]],
+    cached: Mapping[str, Any],
+) -> None:
+    """Write the entries ``kept`` from the cache and those of ``fresh`` files (each with the
+    time it last changed) that have settled, unless that is what the cache holds already.
+
+    Written to a temporary file and renamed over the old one, so a reader never sees half a
+    file; a folder that cannot be written just goes without a cache.
+    """
     target = _cache_path(root)
     try:
         target.parent.mkdir(exist_ok=True)
@@ -448,7 +352,21 @@ def _save_cache(root: Path, entries: Mapping[str, Any]) -> None:
         return
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            json.dump({"format": _CACHE_FORMAT, "entries": entries}, stream, separators=(",", ":"))
+            # "Now" by the earlier of this machine's clock and the file system's (the time
+            # it gave the file just made): a network share's clock may lag behind.
+            settled = min(time.time_ns(), os.fstat(fd).st_mtime_ns) - _SETTLE_NS
+            entries = dict(kept)
+            entries.update(
+                (relpath, entry)
+                for relpath, (entry, changed) in fresh.items()
+                if changed <= settled
+            )
+            if entries == cached:
+                stream.close()
+                os.unlink(tmp)
+                return
+            document = {"format": _CACHE_FORMAT, "python": _CACHE_PYTHON, "entries": entries}
+            json.dump(document, stream, separators=(",", ":"))
         os.replace(tmp, target)
     except OSError:
         try:
@@ -484,25 +402,25 @@ def _from_entry(entry: Sequence[Any], path: str) -> Revision:
 
 def _scan_root(root: Path, files: Sequence[RevisionFile], use_cache: bool) -> list[Revision]:
     cached = _load_cache(root) if use_cache else {}
-    entries: dict[str, Any] = {}
+    kept: dict[str, Any] = {}
+    fresh: dict[str, tuple[list[Any], int]] = {}
     revisions = []
-    settled = time.time_ns() - _SETTLE_NS
     for item in files:
         key = item.key
         hit = cached.get(item.relpath)
         if isinstance(hit, list) and len(hit) == 10 and hit[:4] == key:
             try:
                 revisions.append(_from_entry(hit, item.path))
-                entries[item.relpath] = hit
+                kept[item.relpath] = hit
                 continue
             except TypeError:  # a damaged entry: read the file itself
                 pass
         header = _read_header(Path(item.path))
         revisions.append(_revision(header, item.path))
-        if max(item.stat.st_mtime_ns, item.stat.st_ctime_ns) < settled:
-            entries[item.relpath] = _entry(key, header)
-    if use_cache and entries != cached:
-        _save_cache(root, entries)
+        changed = max(item.stat.st_mtime_ns, item.stat.st_ctime_ns)
+        fresh[item.relpath] = (_entry(key, header), changed)
+    if use_cache and (fresh or kept.keys() != cached.keys()):
+        _save_cache(root, kept, fresh, cached)
     return revisions
 
 
@@ -518,81 +436,7 @@ def scan_locations(config: ScriptConfig, *, use_cache: bool = True) -> list[Revi
     for root in config.versions:
         if use_cache and root.is_dir() and not any(item.root == root for item in files):
             # An emptied folder: forget what the cache held about it.
-            if _load_cache(root):
-                _save_cache(root, {})
+            cached = _load_cache(root)
+            if cached:
+                _save_cache(root, {}, {}, cached)
     return revisions
-
-
-# --- running a file ------------------------------------------------------------------------
-
-_counter = itertools.count(1)
-
-
-def _shim_import(
-    real: Callable[..., types.ModuleType],
-) -> Callable[..., object]:
-    def import_(
-        name: str,
-        globals: Mapping[str, object] | None = None,
-        locals: Mapping[str, object] | None = None,
-        fromlist: Sequence[str] | None = (),
-        level: int = 0,
-    ) -> object:
-        if level == 0 and (name == "alembic" or name.startswith("alembic.")):
-            from . import alembic_shim
-
-            return alembic_shim.import_name(name, fromlist)
-        return real(name, globals, locals, fromlist, level)
-
-    return import_
-
-
-def _error_line(exc: BaseException, path: str) -> int | None:
-    # The innermost frame of the revision file itself: where its code raised.
-    found = None
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        if frame.f_code.co_filename == path:
-            found = lineno
-    return found
-
-
-def load_module(path: str | os.PathLike[str]) -> types.ModuleType:
-    """Execute a revision file as a new module object and return it.
-
-    The module gets a unique name and is not added to ``sys.modules``. Its own
-    ``__builtins__`` sends imports of ``alembic`` and ``alembic.*`` to this engine's shim
-    (:mod:`.alembic_shim`); every other import is the normal one and ``sys.modules`` is left
-    as it is. A syntax error raises :class:`ScriptError` with the file and line; any other
-    exception while the module runs, :class:`ScriptError` naming the file and the exception.
-    """
-    file = Path(path)
-    name = str(file)
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ScriptError(name, f"it cannot be read ({exc.strerror or exc})") from None
-    # A fresh name each time: two files (or two loads of one) never share a module.
-    stem = re.sub(r"\W", "_", file.stem)
-    module = types.ModuleType(f"fml_revision_{next(_counter)}_{stem}")
-    own_builtins = dict(builtins.__dict__)
-    own_builtins["__import__"] = _shim_import(builtins.__import__)
-    module.__dict__["__builtins__"] = own_builtins
-    module.__file__ = name
-    if file.suffix in (".pyc", ".pyo"):
-        if data[:4] != importlib.util.MAGIC_NUMBER:
-            raise ScriptError(name, "it was compiled by another Python version")
-        code = marshal.loads(data[16:])
-    else:
-        try:
-            code = compile(data, name, "exec", dont_inherit=True)
-        except SyntaxError as exc:
-            raise ScriptError(name, exc.msg, exc.lineno) from None
-        except ValueError as exc:  # null bytes
-            raise ScriptError(name, str(exc)) from None
-    try:
-        exec(code, module.__dict__)
-    except Exception as exc:
-        raise ScriptError(
-            name, f"running it raised {type(exc).__name__}: {exc}", _error_line(exc, name)
-        ) from exc
-    return module
