@@ -111,3 +111,16 @@ def test_unusable_ids_and_labels_end_in_one_line(project: Project) -> None:
         line = usage_error(run(project, "db", "revision", "-m", "m", option, value))
         assert line.startswith(expected), line
     assert project.revision_files() == []
+
+
+def test_migrate_refuses_a_bad_message_or_label_before_reading_the_database(
+    tmp_path: Path,
+) -> None:
+    # The database cannot even be opened: the usage error must come first, naming the value.
+    project = make_project(tmp_path / "proj", f"sqlite:///{tmp_path / 'missing' / 'app.db'}")
+    project.run("db", "init")
+    label = usage_error(run(project, "db", "migrate", "-m", "m", "--branch-label", "my branch"))
+    assert label.startswith("Error: Invalid branch label 'my branch': it contains"), label
+    message = usage_error(run(project, "db", "migrate", "-m", b"caf\xe9"))
+    assert message.startswith("Error: The revision message cannot be used because"), message
+    assert project.revision_files() == []
