@@ -143,9 +143,12 @@ class AppState:
     @functools.cached_property
     def scripts(self) -> ScriptDirectory:
         """The migrations folder's revisions (read once per command)."""
+        from .engine.runtime.modules import load_module
         from .engine.script.directory import ScriptDirectory
 
-        return ScriptDirectory.from_path(self.directory, config=self.config.script_config())
+        return ScriptDirectory.from_path(
+            self.directory, config=self.config.script_config(), run_file=load_module
+        )
 
     def template_args(self) -> dict[str, object]:
         """What script.py.mako gets beyond the revision: ``Migrate(template_args=...)``, and

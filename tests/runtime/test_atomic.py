@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask_migrate_lite.engine.config import RunOptions
 from flask_migrate_lite.engine.errors import MigrationFailed
 from flask_migrate_lite.engine.runtime.context import MigrationContext
+from flask_migrate_lite.engine.runtime.modules import load_module
 from flask_migrate_lite.engine.runtime.plan import Step, plan_upgrade
 from flask_migrate_lite.engine.script.directory import ScriptDirectory
 from tests.runtime._support import (
@@ -207,7 +208,7 @@ def _planner(scripts: ScriptDirectory, target: str) -> Any:
 def test_run_options_without_flask(tmp_path: Path, database_url: str) -> None:
     # The engine on plain SQLAlchemy: RunOptions decides the transaction policy.
     migrations = _folder(tmp_path)
-    scripts = ScriptDirectory.from_path(migrations)
+    scripts = ScriptDirectory.from_path(migrations, run_file=load_module)
     engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
     try:
         for per_migration, expected in [(False, None), (True, [FIRST])]:
@@ -554,7 +555,7 @@ def test_autocommit_block(tmp_path: Path, database_url: str) -> None:
 def test_interrupted_between_migrations(tmp_path: Path, database_url: str) -> None:
     # Ctrl-C between two migrations: the completed one stays, on every database alike.
     migrations = _folder(tmp_path)
-    scripts = ScriptDirectory.from_path(migrations)
+    scripts = ScriptDirectory.from_path(migrations, run_file=load_module)
     engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
 
     def report(step: Step) -> None:

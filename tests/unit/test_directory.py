@@ -12,6 +12,7 @@ import pytest
 
 from flask_migrate_lite.engine import errors
 from flask_migrate_lite.engine.config import ScriptConfig, read_script_config
+from flask_migrate_lite.engine.runtime.modules import load_module
 from flask_migrate_lite.engine.script.directory import (
     ScriptDirectory,
     create_date,
@@ -28,7 +29,7 @@ WHEN = datetime.datetime(2024, 3, 5, 7, 9, 11, 123456)
 @pytest.fixture
 def scripts(tmp_path: Path) -> ScriptDirectory:
     init_folder(tmp_path / "migrations")
-    return ScriptDirectory.from_path(tmp_path / "migrations")
+    return ScriptDirectory.from_path(tmp_path / "migrations", run_file=load_module)
 
 
 def _date(text: str) -> str:
@@ -303,7 +304,7 @@ def test_template_error_is_reported(scripts: ScriptDirectory) -> None:
 
 def test_multidb_template_has_a_pair_of_functions_per_bind(tmp_path: Path) -> None:
     init_folder(tmp_path / "m", template="flask-multidb")
-    scripts = ScriptDirectory.from_path(tmp_path / "m")
+    scripts = ScriptDirectory.from_path(tmp_path / "m", run_file=load_module)
     rev = scripts.generate_revision(
         message="multi",
         rev_id="abc",

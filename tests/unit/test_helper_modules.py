@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from flask_migrate_lite.engine.operations.api import op as engine_op
-from flask_migrate_lite.engine.script import alembic_shim, loader
+from flask_migrate_lite.engine.runtime import alembic_shim, modules
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_helper_next_to_the_versions_folder_gets_the_stand_in(
         """,
     )
     path = revision(migrations, f"import {helper} as helper\n")
-    module = loader.load_module(path)
+    module = modules.load_module(path)
     assert module.helper.op is engine_op
     assert module.helper.op_module is engine_op
     assert module.helper.alembic is alembic_shim.alembic
@@ -126,7 +126,7 @@ def test_helpers_in_a_package_imported_lazily_and_from_each_other(
             return current_op()
         """,
     )
-    module = loader.load_module(path)
+    module = modules.load_module(path)
     assert module.upgrade() == (engine_op, engine_op)
 
 
@@ -141,7 +141,7 @@ def test_helper_reached_through_the_migrations_package_path(
     migrations.rename(migrations.with_name(package))
     migrations = migrations.with_name(package)
     path = revision(migrations, f"from {package}.{helper} import op as helper_op\n")
-    assert loader.load_module(path).helper_op is engine_op
+    assert modules.load_module(path).helper_op is engine_op
 
 
 def test_modules_outside_the_migrations_folder_keep_the_real_alembic(
@@ -152,7 +152,7 @@ def test_modules_outside_the_migrations_folder_keep_the_real_alembic(
     outside = _name(names, "appcode")
     write(migrations.parent / f"{outside}.py", "import alembic\nfrom alembic import op\n")
     path = revision(migrations, f"import {outside} as appcode\n")
-    module = loader.load_module(path)
+    module = modules.load_module(path)
     assert module.appcode.alembic is alembic
     assert module.appcode.op is not engine_op
     # And a later import of a helper by code that is not a revision file is Python's own.
@@ -182,7 +182,7 @@ def test_folder_without_a_migrations_marker_still_covers_the_versions_folder(
         down_revision = None
         """,
     )
-    module = loader.load_module(path)
+    module = modules.load_module(path)
     assert module.in_versions.op is engine_op
     # No alembic.ini, env.py or script.py.mako above: only the file's own folder counts.
     assert module.above.op is not engine_op

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from flask_migrate_lite.engine import errors
+from flask_migrate_lite.engine.runtime.modules import load_module
 from flask_migrate_lite.engine.script import loader
 from flask_migrate_lite.engine.script.directory import ScriptDirectory
 from flask_migrate_lite.engine.script.folder import init_folder
@@ -175,7 +176,7 @@ def _folder(base: Path, name: str, template: str | None) -> ScriptDirectory:
     text = TEMPLATES[template] if template in TEMPLATES else None
     if text is not None:
         (folder / "script.py.mako").write_text(text, encoding="utf-8")
-    return ScriptDirectory.from_path(folder)
+    return ScriptDirectory.from_path(folder, run_file=load_module)
 
 
 def _check_written(scripts: ScriptDirectory, message: str, marker: Path, template: str) -> None:
@@ -308,7 +309,7 @@ def test_characters_the_output_encoding_cannot_hold_are_escaped(
     ini.write_text(
         ini.read_text().replace("[alembic]\n", f"[alembic]\noutput_encoding = {encoding}\n")
     )
-    scripts = ScriptDirectory.from_path(folder)
+    scripts = ScriptDirectory.from_path(folder, run_file=load_module)
     rev = scripts.generate_revision(message=message, rev_id="abc")
     data = Path(str(rev.path)).read_bytes()
     data.decode(encoding)

@@ -15,6 +15,7 @@ import pytest
 from flask_migrate_lite.engine import errors
 from flask_migrate_lite.engine.config import ScriptConfig
 from flask_migrate_lite.engine.operations.api import op as engine_op
+from flask_migrate_lite.engine.runtime import modules
 from flask_migrate_lite.engine.script import loader
 from flask_migrate_lite.engine.script.graph import Revision, RevisionGraph
 
@@ -247,7 +248,7 @@ def test_compiled_files_with_more_than_constants_are_run(
     py_compile.compile(str(source), cfile=str(versions / "a_one.pyc"), doraise=True)
     source.unlink()
     sourceless = ScriptConfig(directory=config.directory, sourceless=True)
-    [rev] = loader.scan_locations(sourceless, use_cache=False)
+    [rev] = loader.scan_locations(sourceless, use_cache=False, run_file=modules.load_module)
     assert rev.down_revisions == expected
 
 
@@ -392,7 +393,7 @@ def test_alembic_imports_resolve_to_this_engine(versions: Path) -> None:
             return inner
         ''',
     )
-    module = loader.load_module(path)
+    module = modules.load_module(path)
     assert module.op is engine_op
     assert module.alembic.op is engine_op
     assert module.alembic is not alembic
@@ -409,19 +410,19 @@ def test_alembic_imports_resolve_to_this_engine(versions: Path) -> None:
 def test_other_alembic_modules_are_refused(versions: Path) -> None:
     path = write(versions, "a.py", "from alembic.operations import ops\nrevision = 'a'\n")
     with pytest.raises(errors.ScriptError, match="ModuleNotFoundError: No module named"):
-        loader.load_module(path)
+        modules.load_module(path)
 
 
 def test_each_load_is_a_new_module(versions: Path) -> None:
     path = write(versions, "a.py", "revision = 'a'\ndown_revision = None\nitems = []\n")
-    first, second = loader.load_module(path), loader.load_module(path)
+    first, second = modules.load_module(path), modules.load_module(path)
     assert first is not second and first.__name__ != second.__name__
 
 
 def test_syntax_error_names_file_and_line(versions: Path) -> None:
     path = write(versions, "a.py", revision_text("a", body="def upgrade():\n    x = (\n"))
     with pytest.raises(errors.ScriptError) as info:
-        loader.load_module(path)
+        modules.load_module(path)
     assert info.value.path == str(path)
     assert info.value.lineno == 17
     assert f"{path}, line 17" in str(info.value)
@@ -430,6 +431,6 @@ def test_syntax_error_names_file_and_line(versions: Path) -> None:
 def test_error_while_running_names_file_exception_and_line(versions: Path) -> None:
     path = write(versions, "a.py", revision_text("a"))
     with pytest.raises(errors.ScriptError) as info:
-        loader.load_module(path)
+        modules.load_module(path)
     assert info.value.lineno == 16
     assert "RuntimeError: this file must not run" in str(info.value)

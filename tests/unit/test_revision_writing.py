@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from flask_migrate_lite.engine import errors
+from flask_migrate_lite.engine.runtime.modules import load_module
 from flask_migrate_lite.engine.script import loader, writing
 from flask_migrate_lite.engine.script.directory import ScriptDirectory
 from flask_migrate_lite.engine.script.folder import init_folder
@@ -22,7 +23,7 @@ from flask_migrate_lite.engine.script.formatting import RevisionView
 @pytest.fixture
 def scripts(tmp_path: Path) -> ScriptDirectory:
     init_folder(tmp_path / "migrations")
-    return ScriptDirectory.from_path(tmp_path / "migrations")
+    return ScriptDirectory.from_path(tmp_path / "migrations", run_file=load_module)
 
 
 def _files(scripts: ScriptDirectory) -> list[str]:

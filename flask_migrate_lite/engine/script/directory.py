@@ -199,18 +199,25 @@ class ScriptDirectory:
     """A migrations folder: reads its revisions, runs their files, writes new ones.
 
     The revisions are read from the files' headers once per object (see :meth:`graph`);
-    writing a revision through the object refreshes them.
+    writing a revision through the object refreshes them. Files are run with ``run_file``
+    (the runtime's ``load_module``), which only :meth:`load_module` and compiled files whose
+    header is more than constants need.
     """
 
-    def __init__(self, config: ScriptConfig) -> None:
+    def __init__(self, config: ScriptConfig, run_file: loader.RunFile | None = None) -> None:
         self.config = config
+        self._run_file = run_file
         self._revisions: list[Revision] | None = None
         self._graph: RevisionGraph | None = None
         self._modules: dict[str, types.ModuleType] = {}
 
     @classmethod
     def from_path(
-        cls, directory: str | os.PathLike[str], *, config: ScriptConfig | None = None
+        cls,
+        directory: str | os.PathLike[str],
+        *,
+        config: ScriptConfig | None = None,
+        run_file: loader.RunFile | None = None,
     ) -> ScriptDirectory:
         """The folder at ``directory``, with ``config`` or the settings of its ``alembic.ini``.
 
@@ -229,7 +236,7 @@ class ScriptDirectory:
                 f"(mkdir '{conf.directory / 'versions'}') or set version_locations in "
                 "alembic.ini."
             )
-        return cls(conf)
+        return cls(conf, run_file)
 
     @property
     def directory(self) -> Path:
@@ -247,7 +254,7 @@ class ScriptDirectory:
     def revisions(self) -> list[Revision]:
         """Every revision, in file order, read from the headers without running anything."""
         if self._revisions is None:
-            self._revisions = scanning.scan(self.config)
+            self._revisions = scanning.scan(self.config, self._run_file)
         return self._revisions
 
     def graph(self) -> RevisionGraph:
@@ -269,7 +276,7 @@ class ScriptDirectory:
         if not rev.path:
             return rev.doc
         try:
-            return loader.read_longdoc(rev.path)
+            return loader.read_longdoc(rev.path, self._run_file)
         except OSError as exc:
             raise scanning.read_fault(exc, rev.path) from None
         except (RecursionError, MemoryError):
@@ -283,7 +290,7 @@ class ScriptDirectory:
             if rev.path is None:
                 raise CommandError(f"Revision {rev_id} has no file to run.")
             try:
-                module = loader.load_module(rev.path)
+                module = loader.run(rev.path, self._run_file)
             except (RecursionError, MemoryError):
                 raise ScriptError(rev.path, "it is nested too deeply to be compiled") from None
             self._modules[rev_id] = module
@@ -505,7 +512,7 @@ class ScriptDirectory:
 
     def _check_still_free(self, rev_id: str, labels: Sequence[str]) -> None:
         known = {rev.path for rev in self.revisions() if rev.path is not None}
-        for rev in scanning.scan_added(self.config, known):
+        for rev in scanning.scan_added(self.config, known, self._run_file):
             if rev.revision == rev_id:
                 raise InvalidRevisionId(rev_id, f"the revision file {rev.path} already has this id")
             for label in labels:

@@ -8,7 +8,9 @@ cached per version folder in ``__pycache__/fml-revisions.json``, keyed on each f
 size, inode, modification and change times, and on the cache format and Python version; a
 file changed in any way is read again.
 
-:func:`load_module` (from :mod:`.modules`) runs one file for ``upgrade``/``downgrade``.
+A compiled file whose bytecode is more than a plain header is run to read it, as Alembic
+does; running a revision file is the runtime's business, so the caller passes the function
+that does it (``run_file``: :func:`flask_migrate_lite.engine.runtime.modules.load_module`).
 """
 
 from __future__ import annotations
@@ -24,25 +26,28 @@ import sys
 import tempfile
 import time
 import types
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..config import ScriptConfig
-from ..errors import ScriptError
+from ..errors import CommandError, ScriptError
 from .header import HEADER_NAMES, Values, read_docstring, read_header
-from .modules import load_module
 from .revision import Revision
 
 __all__ = [
     "CACHE_NAME",
     "RevisionFile",
+    "RunFile",
     "list_revision_files",
-    "load_module",
     "read_longdoc",
+    "run",
     "scan_file",
     "scan_locations",
 ]
+
+#: Runs a revision file as a new module (the runtime's ``load_module``).
+RunFile = Callable[[str], types.ModuleType]
 
 CACHE_NAME = "fml-revisions.json"
 """File name of the header cache, kept in each version folder's ``__pycache__``."""
@@ -247,16 +252,26 @@ def _scan_pyc(data: bytes, path: str) -> tuple[Values, str | None]:
     return values, doc
 
 
-def _scan_executed(path: str) -> tuple[Values, str | None]:
+def run(path: str, run_file: RunFile | None) -> types.ModuleType:
+    """Run the revision file ``path`` with ``run_file``, which must be given."""
+    if run_file is None:
+        raise CommandError(
+            f"The revision file {path} must be run, and no run_file (the runtime's "
+            "load_module) was given to run it."
+        )
+    return run_file(path)
+
+
+def _scan_executed(path: str, run_file: RunFile | None) -> tuple[Values, str | None]:
     # Sourceless files whose bytecode is not a plain header: run them, as Alembic does.
-    module = load_module(path)
+    module = run(path, run_file)
     values: Values = {
         key: (getattr(module, key), None) for key in HEADER_NAMES if hasattr(module, key)
     }
     return values, module.__doc__
 
 
-def _read_header(path: Path) -> dict[str, Any]:
+def _read_header(path: Path, run_file: RunFile | None) -> dict[str, Any]:
     name = str(path)
     try:
         data = path.read_bytes()
@@ -266,7 +281,7 @@ def _read_header(path: Path) -> dict[str, Any]:
         try:
             values, doc = _scan_pyc(data, name)
         except _Undecided:
-            values, doc = _scan_executed(name)
+            values, doc = _scan_executed(name, run_file)
         return _header(values, doc, name, path.name.split(".")[0] + ".py")
     values, doc = read_header(data, name)
     return _header(values, doc, name, path.name)
@@ -284,23 +299,25 @@ def _revision(header: Mapping[str, Any], path: str) -> Revision:
     )
 
 
-def scan_file(path: str | os.PathLike[str]) -> Revision:
-    """The :class:`Revision` one file declares, read from its text without running it.
+def scan_file(path: str | os.PathLike[str], run_file: RunFile | None = None) -> Revision:
+    """The :class:`Revision` one file declares, read from its text without running it
+    (a compiled file whose bytecode is more than a header is run with ``run_file``).
 
     Raises :class:`ScriptError` (with the line where known) when the file cannot be parsed,
     declares no ``revision`` (a legacy ``<hex id>.py`` name stands for it, as in Alembic)
     or no ``down_revision``, or assigns them something other than literal ids.
     """
     file = Path(path)
-    return _revision(_read_header(file), str(file))
+    return _revision(_read_header(file, run_file), str(file))
 
 
-def read_longdoc(path: str | os.PathLike[str]) -> str:
-    """The whole docstring of a revision file, stripped (``show`` and ``history -v``)."""
+def read_longdoc(path: str | os.PathLike[str], run_file: RunFile | None = None) -> str:
+    """The whole docstring of a revision file, stripped (``show`` and ``history -v``); a
+    compiled file is run with ``run_file`` for it."""
     file = Path(path)
     name = str(file)
     if file.suffix in (".pyc", ".pyo"):
-        doc = load_module(name).__doc__
+        doc = run(name, run_file).__doc__
         return (doc or "").strip()
     try:
         data = file.read_bytes()
@@ -400,7 +417,9 @@ def _from_entry(entry: Sequence[Any], path: str) -> Revision:
     )
 
 
-def _scan_root(root: Path, files: Sequence[RevisionFile], use_cache: bool) -> list[Revision]:
+def _scan_root(
+    root: Path, files: Sequence[RevisionFile], use_cache: bool, run_file: RunFile | None
+) -> list[Revision]:
     cached = _load_cache(root) if use_cache else {}
     kept: dict[str, Any] = {}
     fresh: dict[str, tuple[list[Any], int]] = {}
@@ -415,7 +434,7 @@ def _scan_root(root: Path, files: Sequence[RevisionFile], use_cache: bool) -> li
                 continue
             except TypeError:  # a damaged entry: read the file itself
                 pass
-        header = _read_header(Path(item.path))
+        header = _read_header(Path(item.path), run_file)
         revisions.append(_revision(header, item.path))
         changed = max(item.stat.st_mtime_ns, item.stat.st_ctime_ns)
         fresh[item.relpath] = (_entry(key, header), changed)
@@ -424,15 +443,18 @@ def _scan_root(root: Path, files: Sequence[RevisionFile], use_cache: bool) -> li
     return revisions
 
 
-def scan_locations(config: ScriptConfig, *, use_cache: bool = True) -> list[Revision]:
-    """Every revision of the folder described by ``config``, in file order, unexecuted.
+def scan_locations(
+    config: ScriptConfig, *, use_cache: bool = True, run_file: RunFile | None = None
+) -> list[Revision]:
+    """Every revision of the folder described by ``config``, in file order, unexecuted
+    (but for compiled files that :func:`scan_file` runs with ``run_file``).
 
     Raises :class:`ScriptError` for the first file that cannot be read.
     """
     files = list_revision_files(config)
     revisions: list[Revision] = []
     for root, group in itertools.groupby(files, key=lambda item: item.root):
-        revisions.extend(_scan_root(root, list(group), use_cache))
+        revisions.extend(_scan_root(root, list(group), use_cache, run_file))
     for root in config.versions:
         if use_cache and root.is_dir() and not any(item.root == root for item in files):
             # An emptied folder: forget what the cache held about it.

@@ -40,11 +40,12 @@ def read_fault(exc: OSError, fallback: str) -> MigrateError:
     return ScriptError(path, reason)
 
 
-def scan(config: ScriptConfig) -> list[Revision]:
+def scan(config: ScriptConfig, run_file: loader.RunFile | None = None) -> list[Revision]:
     """Every revision of the folder, with a fault of the file system or a header too deep
-    for the parser reported as one sentence naming the file."""
+    for the parser reported as one sentence naming the file (``run_file`` runs the compiled
+    files whose header can only be read that way)."""
     try:
-        return loader.scan_locations(config)
+        return loader.scan_locations(config, run_file=run_file)
     except OSError as exc:
         raise read_fault(exc, str(config.directory)) from None
     except (RecursionError, MemoryError):
@@ -52,7 +53,7 @@ def scan(config: ScriptConfig) -> list[Revision]:
     # The parser gave up on some file: find which one, to name it.
     for item in loader.list_revision_files(config):
         try:
-            loader.scan_file(item.path)
+            loader.scan_file(item.path, run_file)
         except (RecursionError, MemoryError):
             raise ScriptError(item.path, "it is nested too deeply to be parsed") from None
         except (OSError, MigrateError):
@@ -60,19 +61,21 @@ def scan(config: ScriptConfig) -> list[Revision]:
     raise ScriptError(str(config.directory), "a file is nested too deeply to be parsed")
 
 
-def scan_added(config: ScriptConfig, known: Collection[str]) -> list[Revision]:
+def scan_added(
+    config: ScriptConfig, known: Collection[str], run_file: loader.RunFile | None = None
+) -> list[Revision]:
     """The revisions of the files that are not among the ``known`` paths: those another run
     wrote since the folder was read (runs only ever add files)."""
     try:
         return [
-            loader.scan_file(item.path)
+            loader.scan_file(item.path, run_file)
             for item in loader.list_revision_files(config)
             if item.path not in known
         ]
     except OSError as exc:
         raise read_fault(exc, str(config.directory)) from None
     except (RecursionError, MemoryError):
-        return scan(config)  # names the file
+        return scan(config, run_file)  # names the file
 
 
 def read_new_file(path: Path, data: bytes, header: rendering.Header, template: Path) -> Revision:

@@ -14,6 +14,9 @@ above it (the first parent holding ``alembic.ini``, ``env.py`` or ``script.py.ma
 revision file's own import of ``alembic``. Modules found anywhere else, and every import
 made outside a revision file, are left to Python: the application's own code that imports
 Alembic gets the real one.
+
+The migrations folder (:class:`~..script.directory.ScriptDirectory`) runs its files through
+:func:`load_module` when it is given as ``run_file``.
 """
 
 from __future__ import annotations
@@ -105,6 +108,7 @@ def _import_for(roots: Roots, real: Callable[..., types.ModuleType]) -> Callable
         level: int = 0,
     ) -> object:
         if level == 0 and (name == "alembic" or name.startswith("alembic.")):
+            # Loaded when a file first imports alembic: reading folders never needs op.
             from . import alembic_shim
 
             return alembic_shim.import_name(name, fromlist)
