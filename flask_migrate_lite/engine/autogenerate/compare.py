@@ -50,11 +50,11 @@ from ..operations.ops import (
     DropTableOp,
     IndexColumn,
 )
-from . import sqlite_reflect
 from .defaults import model_default_text, normalise_default
-from .facts import TableFacts
 from .keys import compare_primary_key, creation_order, nullability_compared
 from .model import Directive, EnumTypeOp, ModifyTableOps, TableOp, UpgradeOps
+from .reflect import sqlite as sqlite_reflect
+from .reflect.facts import TableFacts
 from .types import types_differ
 
 __all__ = ["CompareOptions", "Comparison", "compare_metadata"]
@@ -222,7 +222,7 @@ class _Comparer:
             return {}
         if schema is None and self.dialect.name == "postgresql":
             # Imported here: it loads SQLAlchemy's PostgreSQL types.
-            from . import pg_reflect
+            from .reflect import postgresql as pg_reflect
 
             if pg_reflect.supported(self.connection):
                 # The catalog read directly; what it does not describe goes to the inspector.
