@@ -19,7 +19,7 @@ from flask_migrate_lite.engine.autogenerate.compare import (
     Comparison,
     compare_metadata,
 )
-from flask_migrate_lite.engine.autogenerate.model import EnumTypeOp, ModifyTableOps, UpgradeOps
+from flask_migrate_lite.engine.autogenerate.directives import EnumTypeOp, ModifyTableOps, UpgradeOps
 from flask_migrate_lite.engine.operations.ops import (
     AddColumnOp,
     CreateIndexOp,

@@ -2,7 +2,7 @@
 
 The database is read in bulk with the inspector's multi-table methods, for the tables that
 matter only (the models' tables and the database's other tables, never the version table or
-tables a hook excludes). The result is :class:`~.model.UpgradeOps`; its reverse is the
+tables a hook excludes). The result is :class:`~.directives.UpgradeOps`; its reverse is the
 downgrade. Messages follow Alembic's wording, one per change.
 """
 
@@ -51,8 +51,8 @@ from ..operations.ops import (
     IndexColumn,
 )
 from .defaults import model_default_text, normalise_default
+from .directives import Directive, EnumTypeOp, ModifyTableOps, TableOp, UpgradeOps
 from .keys import compare_primary_key, creation_order, nullability_compared
-from .model import Directive, EnumTypeOp, ModifyTableOps, TableOp, UpgradeOps
 from .reflect import sqlite as sqlite_reflect
 from .reflect.facts import TableFacts
 from .types import types_differ

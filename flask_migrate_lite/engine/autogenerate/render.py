@@ -68,7 +68,7 @@ from ..operations.ops import (
     ServerDefault,
     assert_never,
 )
-from .model import Directive, DowngradeOps, EnumTypeOp, ModifyTableOps, TableOp, UpgradeOps
+from .directives import Directive, DowngradeOps, EnumTypeOp, ModifyTableOps, TableOp, UpgradeOps
 
 __all__ = ["RenderContext", "RenderOptions", "render_downgrade", "render_upgrade"]
 
