@@ -31,9 +31,18 @@ from sqlalchemy import (
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.engine.default import DefaultDialect
+from sqlalchemy.engine.interfaces import (
+    ReflectedCheckConstraint,
+    ReflectedColumn,
+    ReflectedForeignKeyConstraint,
+    ReflectedIndex,
+    ReflectedPrimaryKeyConstraint,
+    ReflectedUniqueConstraint,
+)
 from sqlalchemy.schema import DefaultClause, SchemaItem
 from sqlalchemy.sql.elements import TextClause, conv
 
+from ..ddl import impl_for
 from ..operations.ops import (
     AddColumnOp,
     AlterColumnOp,
@@ -61,15 +70,6 @@ __all__ = ["CompareOptions", "Comparison", "compare_metadata"]
 
 # SQLite's reflection skips indexes on expressions, with this warning naming the index.
 _UNREFLECTED_INDEX = re.compile(r"Skipped unsupported reflection of expression-based index (\S+)")
-
-_SYSTEM_SCHEMAS = {
-    "information_schema",
-    "pg_catalog",
-    "pg_toast",
-    "mysql",
-    "performance_schema",
-    "sys",
-}
 
 
 @dataclass
@@ -100,12 +100,12 @@ class _Reflected:
 
     schema: str | None
     name: str
-    columns: list[dict[str, Any]]
-    pk: dict[str, Any]
-    fks: list[dict[str, Any]]
-    indexes: list[dict[str, Any]]
-    uniques: list[dict[str, Any]]
-    checks: list[dict[str, Any]]
+    columns: list[ReflectedColumn]
+    pk: ReflectedPrimaryKeyConstraint
+    fks: list[ReflectedForeignKeyConstraint]
+    indexes: list[ReflectedIndex]
+    uniques: list[ReflectedUniqueConstraint]
+    checks: list[ReflectedCheckConstraint]
     comment: str | None
 
 
@@ -115,15 +115,18 @@ def _reflected(
     result = {}
     for name in names:
         key = (schema, name)
+        pk: ReflectedPrimaryKeyConstraint | None = facts.pks.get(key)
+        if not pk:
+            pk = {"name": None, "constrained_columns": []}
         result[name] = _Reflected(
             schema=schema,
             name=name,
-            columns=[dict(x) for x in facts.columns.get(key, [])],
-            pk=dict(facts.pks.get(key) or {}),
-            fks=[dict(x) for x in facts.fks.get(key, [])],
-            indexes=[dict(x) for x in facts.indexes.get(key, [])],
-            uniques=[dict(x) for x in facts.uniques.get(key, [])],
-            checks=[dict(x) for x in facts.checks.get(key, [])],
+            columns=list(facts.columns.get(key, [])),
+            pk=pk,
+            fks=list(facts.fks.get(key, [])),
+            indexes=list(facts.indexes.get(key, [])),
+            uniques=list(facts.uniques.get(key, [])),
+            checks=list(facts.checks.get(key, [])),
             comment=(facts.comments.get(key) or {}).get("text"),
         )
     return result
@@ -139,6 +142,8 @@ class _Comparer:
     ) -> None:
         self.connection = connection
         self.dialect: Dialect = connection.dialect
+        #: What this database's catalog reports, and which differences are none.
+        self.rules = impl_for(self.dialect, connection)
         self.options = options
         self.inspector = inspect(connection)
         self.default_schema = self.inspector.default_schema_name
@@ -191,7 +196,7 @@ class _Comparer:
         schemas.update(schema for schema, _ in model)
         if self.options.include_schemas:
             for name in sorted(self._existing_schemas()):
-                if name in _SYSTEM_SCHEMAS or name.startswith("pg_"):
+                if self.rules.is_system_schema(name):
                     continue
                 if name == self.default_schema:
                     continue
@@ -413,7 +418,8 @@ class _Comparer:
 
     def _by_convention(self, schema: str | None, table_name: str, kind: str, name: str) -> str:
         """``name``, which the table's batch gives an unnamed constraint by convention."""
-        self._conventions.setdefault((schema, table_name), {})[kind] = _UNNAMED_CONVENTION[kind]
+        convention = self.rules.unnamed_constraint_convention or {}
+        self._conventions.setdefault((schema, table_name), {})[kind] = convention[kind]
         return name
 
     def _sqlite_ddl(self, schema: str | None) -> dict[str, str] | None:
@@ -448,7 +454,7 @@ class _Comparer:
         return table
 
     def _reflected_object(
-        self, item: _Reflected, kind: type[Any], name: str | None, columns: Sequence[str]
+        self, item: _Reflected, kind: type[Any], name: str | None, columns: Sequence[str | None]
     ) -> Any:
         """The reflected index or constraint of that kind, by name, else by columns."""
         if self.options.include_object is None:
@@ -472,12 +478,10 @@ class _Comparer:
         if pk_cols:
             constraints.append(PrimaryKeyConstraint(*pk_cols, name=item.pk.get("name")))
         for fk in item.fks:
-            if self.dialect.name in ("mysql", "mariadb") and re.fullmatch(
-                re.escape(item.name) + r"_ibfk_\d+", str(fk.get("name") or "")
-            ):
-                # MySQL's own name: created again unnamed, it gets the same name back and
-                # its index the same (column) name as before.
-                fk = {**fk, "name": None}
+            name = self.rules.reflected_foreign_key_name(item.name, fk.get("name"))
+            if name != fk.get("name"):
+                fk = fk.copy()
+                fk["name"] = name
             constraints.append(_fk_constraint(fk))
         for unique in item.uniques:
             constraints.append(UniqueConstraint(*unique["column_names"], name=unique.get("name")))
@@ -487,7 +491,10 @@ class _Comparer:
         for index in item.indexes:
             names = index.get("column_names") or []
             if index.get("name") and names and None not in names:
-                constraints.append(Index(index["name"], *names, unique=bool(index.get("unique"))))
+                columns_ = [str(name) for name in names]
+                constraints.append(
+                    Index(index["name"], *columns_, unique=bool(index.get("unique")))
+                )
         kw: dict[str, Any] = {}
         if item.comment is not None:
             kw["comment"] = item.comment
@@ -541,7 +548,7 @@ class _Comparer:
             if alter is not None:
                 alters.append(alter)
         model_names = set(table.columns.keys())
-        removed: list[dict[str, Any]] = []
+        removed: list[ReflectedColumn] = []
         for col in item.columns:
             if col["name"] in model_names:
                 continue
@@ -585,7 +592,7 @@ class _Comparer:
         self,
         table: Table,
         column: Column[Any],
-        found: dict[str, Any],
+        found: ReflectedColumn,
         reflected: Column[Any] | None,
         label: str,
         keyed: bool = False,
@@ -630,7 +637,7 @@ class _Comparer:
         )
 
     def _type_changed(
-        self, column: Column[Any], found: dict[str, Any], reflected: Column[Any] | None
+        self, column: Column[Any], found: ReflectedColumn, reflected: Column[Any] | None
     ) -> bool:
         setting = self.options.compare_type
         if setting is False:
@@ -641,10 +648,10 @@ class _Comparer:
                 return bool(verdict)
         if isinstance(found["type"], sqltypes.NullType):
             return False
-        return types_differ(found["type"], column.type, self.dialect)
+        return types_differ(found["type"], column.type, self.rules)
 
     def _default_changed(
-        self, column: Column[Any], found: dict[str, Any], reflected_column: Column[Any] | None
+        self, column: Column[Any], found: ReflectedColumn, reflected_column: Column[Any] | None
     ) -> bool:
         setting = self.options.compare_server_default
         if setting is False:
@@ -671,9 +678,9 @@ class _Comparer:
             return False
         boolean = isinstance(column.type, sqltypes.Boolean)
         theirs = normalise_default(
-            None if reflected is None else str(reflected), self.dialect, boolean=boolean
+            None if reflected is None else str(reflected), self.rules, boolean=boolean
         )
-        return normalise_default(ours, self.dialect, boolean=boolean) != theirs
+        return normalise_default(ours, self.rules, boolean=boolean) != theirs
 
     def _compare_primary_key(
         self, table: Table, item: _Reflected, label: str, creates: list[TableOp]
@@ -690,7 +697,7 @@ class _Comparer:
 
     def _plain_indexes(
         self, item: _Reflected, declared: frozenset[str] = frozenset()
-    ) -> list[dict[str, Any]]:
+    ) -> list[ReflectedIndex]:
         """The table's indexes that are not the database's own for a constraint.
 
         ``declared`` names the model's indexes: one of those is kept even where the
@@ -704,11 +711,11 @@ class _Comparer:
                 continue
             columns = tuple(index.get("column_names") or ())
             if (
-                self.dialect.name in ("mysql", "mariadb")
+                self.rules.indexes_foreign_keys
                 and index.get("name") not in declared
-                and any(_implicit_fk_index(index, fk) for fk in item.fks)
+                and any(self.rules.is_foreign_key_index(index, fk) for fk in item.fks)
             ):
-                continue  # MySQL creates an index for each foreign key
+                continue  # the database's index for a foreign key (MySQL's)
             if pk_columns and columns == pk_columns and index.get("unique"):
                 continue
             result.append(index)
@@ -732,6 +739,7 @@ class _Comparer:
         }
         theirs_uniques = list(item.uniques)
         claimed_uniques: set[int] = set()
+        from_indexes: set[int] = set()  # unique indexes the models declare as constraints
 
         def take_unique(name: str | None, cols: tuple[str, ...]) -> bool:
             for position, unique in enumerate(theirs_uniques):
@@ -792,8 +800,9 @@ class _Comparer:
                     and _constraint_names(c) == tuple(found.get("column_names") or ())
                 ]
                 if matched:
+                    from_indexes.add(len(theirs_uniques))
                     theirs_uniques.append(
-                        {"name": name, "column_names": found["column_names"], "_from_index": True}
+                        {"name": name, "column_names": [str(c) for c in found["column_names"]]}
                     )
                     continue
             self.result.messages.append(f"Detected removed index '{name}' on '{label}'")
@@ -819,7 +828,7 @@ class _Comparer:
                 )
             )
         for position, unique in enumerate(theirs_uniques):
-            if position in claimed_uniques or unique.get("_from_index"):
+            if position in claimed_uniques or position in from_indexes:
                 continue
             name = unique.get("name")
             if not self._name_ok(name, "unique_constraint", parents):
@@ -835,8 +844,8 @@ class _Comparer:
             if not name and dropped.intersection(cols):
                 restore.append(original)  # dropped with the column, by SQLite's batch mode
                 continue
-            if not name and self.dialect.name == "sqlite":
-                # Named for the batch by a naming convention (see _UNNAMED_CONVENTION).
+            if not name and self.rules.unnamed_constraint_convention is not None:
+                # Named for the batch by a naming convention (SQLite's).
                 name = self._by_convention(
                     schema, table.name, "uq", f"uq_{table.name}_{'_'.join(cols)}"
                 )
@@ -856,12 +865,12 @@ class _Comparer:
     ) -> None:
         schema = item.schema
         parents = self._parents(schema, table.name)
-        mysql = self.dialect.name in ("mysql", "mariadb")
+        indexes_keys = self.rules.indexes_foreign_keys
         model_fk_columns = {
             _constraint_names(c) for c in table.constraints if isinstance(c, ForeignKeyConstraint)
         }
         theirs_fk_columns = {tuple(fk["constrained_columns"]) for fk in item.fks}
-        theirs: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        theirs: dict[tuple[Any, ...], list[ReflectedForeignKeyConstraint]] = {}
         for fk in item.fks:
             theirs.setdefault(self._fk_signature_reflected(fk), []).append(fk)
         for constraint in sorted(
@@ -883,9 +892,13 @@ class _Comparer:
                 f"on table {label}"
             )
             operation = self._create_fk_op(constraint, schema)
-            if mysql and local not in theirs_fk_columns and not self._indexed(table, item, local):
-                # MySQL would make an index for the key and keep it when the key is dropped;
-                # made here under the key's name, the downgrade drops it too.
+            if (
+                indexes_keys
+                and local not in theirs_fk_columns
+                and not self._indexed(table, item, local)
+            ):
+                # The database would make an index for the key and keep it when the key is
+                # dropped (MySQL); made here under the key's name, the downgrade drops it too.
                 creates.append(CreateIndexOp(operation.constraint_name, table.name, local, schema))
             creates.append(operation)
         for remaining in theirs.values():
@@ -906,7 +919,7 @@ class _Comparer:
                 if not name and dropped.intersection(original.local_cols):
                     restore.append(original)  # dropped with the column, by SQLite's batch mode
                     continue
-                if not name and self.dialect.name == "sqlite":
+                if not name and self.rules.unnamed_constraint_convention is not None:
                     local_cols = "_".join(original.local_cols)
                     name = self._by_convention(
                         schema,
@@ -920,14 +933,17 @@ class _Comparer:
                     DropConstraintOp(name or "", table.name, "foreignkey", schema, original)
                 )
                 local = tuple(fk["constrained_columns"])
-                if mysql and local not in model_fk_columns:
-                    # The index MySQL made for the key stays unless dropped with it.
+                if indexes_keys and local not in model_fk_columns:
+                    # The index the database made for the key stays unless dropped with it.
                     declared = {str(ix.name) for ix in table.indexes if ix.name}
                     for index in item.indexes:
-                        if _implicit_fk_index(index, fk) and index["name"] not in declared:
+                        index_name = index["name"]
+                        if self.rules.is_foreign_key_index(index, fk) and (
+                            index_name is not None and index_name not in declared
+                        ):
                             drops.append(
                                 DropIndexOp(
-                                    index["name"], table.name, schema, columns=local, unique=False
+                                    index_name, table.name, schema, columns=local, unique=False
                                 )
                             )
 
@@ -955,14 +971,6 @@ class _Comparer:
         )
         return columns in found
 
-    def _rule(self, value: str | None) -> str | None:
-        if value is None:
-            return None
-        upper = value.upper()
-        if upper in ("NO ACTION", "RESTRICT") and self.dialect.name in ("mysql", "mariadb"):
-            return None
-        return None if upper == "NO ACTION" else upper
-
     def _fk_signature_model(self, constraint: ForeignKeyConstraint) -> tuple[Any, ...]:
         local = _constraint_names(constraint)
         targets = [element.target_fullname.split(".") for element in constraint.elements]
@@ -975,19 +983,19 @@ class _Comparer:
             ref_schema,
             ref_table,
             remote,
-            self._rule(constraint.ondelete),
-            self._rule(constraint.onupdate),
+            self.rules.foreign_key_rule(constraint.ondelete),
+            self.rules.foreign_key_rule(constraint.onupdate),
         )
 
-    def _fk_signature_reflected(self, fk: dict[str, Any]) -> tuple[Any, ...]:
+    def _fk_signature_reflected(self, fk: ReflectedForeignKeyConstraint) -> tuple[Any, ...]:
         options = fk.get("options") or {}
         return (
             tuple(fk["constrained_columns"]),
             self._schema(fk.get("referred_schema")),
             fk["referred_table"],
             tuple(fk["referred_columns"]),
-            self._rule(options.get("ondelete")),
-            self._rule(options.get("onupdate")),
+            self.rules.foreign_key_rule(options.get("ondelete")),
+            self.rules.foreign_key_rule(options.get("onupdate")),
         )
 
     def _compare_checks(
@@ -1013,9 +1021,9 @@ class _Comparer:
             else:
                 named[str(name)] = constraint
         theirs = {
-            check["name"]: check
+            name: check
             for check in item.checks
-            if check.get("name") and check["name"] not in of_types
+            if (name := check.get("name")) and name not in of_types
         }
         for name, constraint in sorted(named.items()):
             if name in theirs:
@@ -1056,7 +1064,7 @@ class _Comparer:
 
     def _enum_directives(self, tables: Iterable[Table], created: list[Table]) -> list[Directive]:
         """Named native enum types the compared tables need: new ones, and new values."""
-        if self.dialect.name != "postgresql":
+        if not self.rules.named_enum_types:
             return []
         existing: dict[tuple[str | None, str], list[str]] = {}
         for enum in self.inspector.get_enums(schema="*"):  # type: ignore[attr-defined]
@@ -1104,28 +1112,6 @@ class _Comparer:
             if isinstance(enum_type, sqltypes.Enum) and enum_type.native_enum and enum_type.name:
                 schema = self._schema(enum_type.schema or table.schema)
                 yield (schema, enum_type.name), enum_type
-
-
-def _implicit_fk_index(index: dict[str, Any], fk: dict[str, Any]) -> bool:
-    """Whether MySQL made ``index`` for the foreign key ``fk`` (not the models).
-
-    MySQL names the index it creates after the constraint, or after the first column when
-    the constraint has no name of its own (``author_id``, ``author_id_2``).
-    """
-    columns = tuple(fk["constrained_columns"])
-    if tuple(index.get("column_names") or ()) != columns:
-        return False
-    name = str(index.get("name") or "")
-    return (
-        name == fk.get("name") or re.fullmatch(re.escape(columns[0]) + r"(_\d+)?", name) is not None
-    )
-
-
-#: How a batch names the constraints SQLite keeps unnamed, so that they can be dropped.
-_UNNAMED_CONVENTION = {
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-}
 
 
 def _tables_having(ddl: Mapping[str, str], names: Sequence[str]) -> dict[str, set[str]]:
@@ -1245,7 +1231,7 @@ def _create_index_op(index: Index, table_name: str, schema: str | None) -> Creat
 
 
 def _reflected_index_op(
-    found: dict[str, Any], table_name: str, schema: str | None
+    found: ReflectedIndex, table_name: str, schema: str | None
 ) -> CreateIndexOp:
     columns: list[IndexColumn] = []
     expressions = found.get("expressions") or []
@@ -1265,7 +1251,7 @@ def _reflected_index_op(
     )
 
 
-def _fk_constraint(fk: dict[str, Any]) -> ForeignKeyConstraint:
+def _fk_constraint(fk: ReflectedForeignKeyConstraint) -> ForeignKeyConstraint:
     ref = fk["referred_table"]
     if fk.get("referred_schema"):
         ref = f"{fk['referred_schema']}.{ref}"
@@ -1282,7 +1268,7 @@ def _fk_constraint(fk: dict[str, Any]) -> ForeignKeyConstraint:
 
 
 def _reflected_fk_op(
-    fk: dict[str, Any],
+    fk: ReflectedForeignKeyConstraint,
     table_name: str,
     schema: str | None,
     normal_schema: Callable[[str | None], str | None],
@@ -1331,7 +1317,7 @@ def _copy_column(column: Column[Any]) -> Column[Any]:
     return Column(column.name, column.type, **kw)
 
 
-def _reflected_column(col: dict[str, Any]) -> Column[Any]:
+def _reflected_column(col: ReflectedColumn) -> Column[Any]:
     kw: dict[str, Any] = {"nullable": bool(col["nullable"])}
     default = col.get("default")
     if default is not None and not str(default).lower().startswith("nextval("):

@@ -9,7 +9,6 @@ reduced to one canonical text before comparison.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Column, text
@@ -17,17 +16,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import DefaultClause, FetchedValue
 from sqlalchemy.sql.elements import TextClause
 
+from ..ddl.compare_rules import CompareRules, outside_literals, without_parentheses
+
 __all__ = ["model_default_text", "normalise_default"]
 
-# A PostgreSQL cast: ``::name``, ``::"Quoted"``, ``::schema.name``, ``::character varying``,
-# ``::timestamp without time zone``, ``::numeric(10,2)``, ``::integer[]``.
-_IDENT = r'(?:"[^"]+"|[a-z_][a-z0-9_$]*)'
-_CAST = re.compile(
-    rf"::{_IDENT}(?:\.{_IDENT})?"
-    r"(?:\s+(?:varying|precision|with(?:out)?\s+time\s+zone))*"
-    r"(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])*",
-    re.IGNORECASE,
-)
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
 # Spellings of "now" inside a larger expression (MySQL's ON UPDATE clause, arithmetic).
 _NOW_TOKEN = re.compile(
@@ -59,17 +51,13 @@ def model_default_text(column: Column[Any], dialect: Dialect) -> str | None:
     return str(compiled)
 
 
-def normalise_default(value: str | None, dialect: Dialect, *, boolean: bool = False) -> str | None:
+def normalise_default(
+    value: str | None, rules: CompareRules, *, boolean: bool = False
+) -> str | None:
     """One canonical spelling of a default's SQL text."""
     if value is None:
         return None
-    result = value.strip()
-    while result.startswith("(") and result.endswith(")") and _balanced(result[1:-1]):
-        result = result[1:-1].strip()
-    if dialect.name == "postgresql":
-        result = _outside_literals(result, lambda part: _CAST.sub("", part))
-        while result.startswith("(") and result.endswith(")") and _balanced(result[1:-1]):
-            result = result[1:-1].strip()
+    result = rules.default_sql(without_parentheses(value.strip()))
     lowered = result.lower()
     if lowered in _NOW:
         return "current_timestamp"
@@ -90,34 +78,9 @@ def normalise_default(value: str | None, dialect: Dialect, *, boolean: bool = Fa
         return result
     # Function calls and expressions compare without case and spacing differences (in the
     # SQL, not in the string literals it holds).
-    return _outside_literals(
+    return outside_literals(
         result, lambda part: _NOW_TOKEN.sub("current_timestamp", part.lower()).replace(" ", "")
     )
-
-
-def _outside_literals(sql: str, change: Callable[[str], str]) -> str:
-    """``sql`` with ``change`` applied to everything but its quoted string literals."""
-    parts = _LITERAL.split(sql)
-    literals = _LITERAL.findall(sql)
-    out = [change(parts[0])]
-    for literal, part in zip(literals, parts[1:], strict=True):
-        out += [literal, change(part)]
-    return "".join(out)
-
-
-def _balanced(inner: str) -> bool:
-    depth = 0
-    quoted = False
-    for char in inner:
-        if char == "'":
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-        elif not quoted and char == ")":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0 and not quoted
 
 
 def reflected_default(column: dict[str, Any]) -> str | None:

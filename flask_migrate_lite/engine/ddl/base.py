@@ -44,6 +44,7 @@ from sqlalchemy.sql.expression import Executable, TableClause
 from sqlalchemy.types import NULLTYPE, TypeEngine
 
 from ..errors import CommandError, UnsupportedOperation
+from .compare_rules import CompareRules
 from .offline import ScriptWriter, render_sql, script_dialect
 
 __all__ = [
@@ -301,11 +302,12 @@ def column_table(table_name: str, column: Column[Any], schema: str | None) -> Ta
     return Table(table_name, MetaData(), column, schema=schema)
 
 
-class DefaultImpl:
+class DefaultImpl(CompareRules):
     """Emits each operation as DDL for one dialect, online or into an offline script.
 
     ``transactional_ddl`` says whether the database can roll DDL back inside a transaction;
-    offline scripts are wrapped in ``BEGIN;``/``COMMIT;`` only then.
+    offline scripts are wrapped in ``BEGIN;``/``COMMIT;`` only then. What the database's
+    catalog reports back, for autogenerate, comes from :class:`.CompareRules`.
     """
 
     #: The database's name in messages.
