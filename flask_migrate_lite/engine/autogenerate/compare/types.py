@@ -12,13 +12,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import Column
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.interfaces import ReflectedColumn
 from sqlalchemy.exc import CompileError, UnsupportedCompilationError
 
-from ..ddl.compare_rules import CompareRules
+from ...ddl.compare_rules import CompareRules
+from .context import CompareContext
 
-__all__ = ["types_differ"]
+__all__ = ["type_changed", "types_differ"]
 
 _SPACES = re.compile(r"\s+")
 
@@ -84,3 +87,20 @@ def types_differ(
             rules.canonical_type(ours) != rules.canonical_type(theirs)
         )
     return rules.canonical_type(ours) != rules.canonical_type(theirs)
+
+
+def type_changed(
+    ctx: CompareContext, column: Column[Any], found: ReflectedColumn, reflected: Column[Any] | None
+) -> bool:
+    """Whether the model's column has another type than the database's: ``compare_type``
+    decides (a function's ``None`` leaves it to :func:`types_differ`)."""
+    setting = ctx.options.compare_type
+    if setting is False:
+        return False
+    if callable(setting):
+        verdict = setting(ctx.hook_context, reflected, column, found["type"], column.type)
+        if verdict is not None:
+            return bool(verdict)
+    if isinstance(found["type"], sqltypes.NullType):
+        return False
+    return types_differ(found["type"], column.type, ctx.rules)

@@ -11,14 +11,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Column, text
+from sqlalchemy import Column
+from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Dialect
-from sqlalchemy.schema import DefaultClause, FetchedValue
+from sqlalchemy.engine.interfaces import ReflectedColumn
+from sqlalchemy.schema import DefaultClause
 from sqlalchemy.sql.elements import TextClause
 
-from ..ddl.compare_rules import CompareRules, outside_literals, without_parentheses
+from ...ddl.compare_rules import CompareRules, outside_literals, without_parentheses
+from .context import CompareContext
 
-__all__ = ["model_default_text", "normalise_default"]
+__all__ = ["default_changed", "model_default_text", "normalise_default"]
 
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
 # Spellings of "now" inside a larger expression (MySQL's ON UPDATE clause, arithmetic).
@@ -83,12 +86,39 @@ def normalise_default(
     )
 
 
-def reflected_default(column: dict[str, Any]) -> str | None:
-    """The default text of a reflected column."""
-    default = column.get("default")
-    return None if default is None else str(default)
-
-
-def as_server_default(value: str | None) -> FetchedValue | None:
-    """A reflected default as something ``alter_column(existing_server_default=...)`` takes."""
-    return None if value is None else DefaultClause(text(value))
+def default_changed(
+    ctx: CompareContext,
+    column: Column[Any],
+    found: ReflectedColumn,
+    reflected_column: Column[Any] | None,
+) -> bool:
+    """Whether the model's column has another server default than the database's:
+    ``compare_server_default`` decides (a function's ``None`` leaves it to the comparison of
+    normalised texts)."""
+    setting = ctx.options.compare_server_default
+    if setting is False:
+        return False
+    reflected = found.get("default")
+    theirs_generated = found.get("computed") or found.get("identity")
+    if (
+        column.server_default is not None and not isinstance(column.server_default, DefaultClause)
+    ) or theirs_generated:
+        # FetchedValue, Computed, Identity: the database makes the value some way a
+        # default clause does not state; there is nothing to compare.
+        return False
+    ours = model_default_text(column, ctx.dialect)
+    if callable(setting):
+        verdict = setting(
+            ctx.hook_context, reflected_column, column, reflected, column.server_default, ours
+        )
+        if verdict is not None:
+            return bool(verdict)
+    if reflected is not None and str(reflected).lower().startswith("nextval("):
+        return False  # a serial column's sequence
+    if found.get("autoincrement") is True and ours is None:
+        return False
+    boolean = isinstance(column.type, sqltypes.Boolean)
+    theirs = normalise_default(
+        None if reflected is None else str(reflected), ctx.rules, boolean=boolean
+    )
+    return normalise_default(ours, ctx.rules, boolean=boolean) != theirs
