@@ -85,13 +85,24 @@ def _check_rev_id(rev_id: str | None) -> None:
 
 
 def _check_placement(
-    head: str, rev_id: str | None, depends_on: str | Sequence[str] | None = None
+    head: str,
+    rev_id: str | None,
+    depends_on: str | Sequence[str] | None = None,
+    *,
+    message: str | None = None,
+    branch_label: str | Sequence[str] | None = None,
 ) -> None:
-    """Refuse, before anything is read, a new revision's placement of the wrong form."""
+    """Refuse, before anything is read (or compared), a new revision's message, labels or
+    placement of the wrong form."""
+    from .engine.script.rendering import message_text, validate_branch_label
+
     _one_revision(head, "--head")
     _check_rev_id(rev_id)
     for dep in [depends_on] if isinstance(depends_on, str) else depends_on or ():
         _one_revision(dep, "--depends-on")
+    message_text(message)
+    for label in [branch_label] if isinstance(branch_label, str) else branch_label or ():
+        validate_branch_label(label)
 
 
 # --- folder commands -----------------------------------------------------------------------
@@ -151,7 +162,7 @@ def revision(
     """
     if autogenerate:
         _refuse_sql("revision --autogenerate", sql)
-    _check_placement(head, rev_id, depends_on)
+    _check_placement(head, rev_id, depends_on, message=message, branch_label=branch_label)
     state = app_state(directory)
     if autogenerate:
         return _autogenerate(
@@ -201,7 +212,7 @@ def migrate(
     :class:`TargetNotUpToDate` when the database is not at the head revisions.
     """
     _refuse_sql("migrate", sql)
-    _check_placement(head, rev_id)
+    _check_placement(head, rev_id, message=message, branch_label=branch_label)
     return _autogenerate(
         app_state(directory, x_arg),
         "migrate",

@@ -2,8 +2,11 @@
 
 Server tests use PostgreSQL and MariaDB/MySQL at the URLs in ``FML_TEST_POSTGRESQL_URL`` and
 ``FML_TEST_MYSQL_URL`` (defaults: the local servers). Each test worker gets a database of its
-own, emptied before each test. When a server does not answer, its tests are skipped with the
-reason, except under CI (``CI`` set), where they fail: CI must exercise every dialect.
+own, emptied before each test and dropped at the end; its name starts with
+``FML_TEST_DB_PREFIX`` (default ``fml``), and databases that interrupted runs on this machine
+left behind are dropped when a worker first uses the server (see :mod:`tests.server_databases`).
+When a server does not answer, its tests are skipped with the reason, except under CI (``CI``
+set), where they fail: CI must exercise every dialect.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+
+from tests import server_databases
 
 POSTGRESQL_URL = os.environ.get(
     "FML_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -40,7 +45,33 @@ def _worker() -> str:
 
 def _database_name() -> str:
     # The process id keeps two test runs on the same servers out of each other's way.
-    return f"fml_{os.getpid()}_{_worker()}"
+    try:
+        prefix = server_databases.prefix()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return server_databases.database_name(
+        prefix, server_databases.host_tag(), os.getpid(), _worker()
+    )
+
+
+def drop_stale_databases(conn: sa.Connection) -> list[str]:
+    """Drop the databases that interrupted runs on this machine left; returns their names."""
+    prefix = server_databases.prefix()
+    if conn.dialect.name == "postgresql":
+        listed = "SELECT datname FROM pg_database WHERE datname LIKE :p"
+        drop = 'DROP DATABASE IF EXISTS "{}" WITH (FORCE)'
+    else:
+        listed = "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE :p"
+        drop = "DROP DATABASE IF EXISTS `{}`"
+    names = conn.scalars(sa.text(listed), {"p": prefix + "%"}).all()
+    dropped = []
+    for name in server_databases.stale(names, prefix, server_databases.host_tag()):
+        try:
+            conn.exec_driver_sql(drop.format(name))
+        except sa.exc.DBAPIError:
+            continue  # another worker dropped it first, or it is busy: the next run retries
+        dropped.append(name)
+    return dropped
 
 
 def _server_unavailable(name: str, url: str, exc: Exception) -> None:
@@ -61,6 +92,7 @@ def postgresql_database() -> Iterator[str]:
     name = _database_name()
     try:
         with admin.connect() as conn:
+            drop_stale_databases(conn)
             exists = conn.scalar(
                 sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
             )
@@ -86,6 +118,7 @@ def mysql_database() -> Iterator[str]:
     name = _database_name()
     try:
         with admin.connect() as conn:
+            drop_stale_databases(conn)
             conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{name}`")
     except Exception as exc:  # noqa: BLE001
         _server_unavailable("MariaDB/MySQL", MYSQL_URL, exc)
@@ -109,8 +142,14 @@ def reset_postgresql(url: str) -> None:
         for (schema,) in conn.exec_driver_sql(
             "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'fml\\_%%'"
         ):
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            conn.exec_driver_sql(f"DROP SCHEMA {_quoted(conn, schema)} CASCADE")
     engine.dispose()
+
+
+def _quoted(conn: sa.Connection, name: str) -> str:
+    # Quoted as the dialect quotes names: with each % doubled where the driver reads the
+    # statement as a format string (tests leave tables such as "100%_done" behind).
+    return conn.dialect.identifier_preparer.quote_identifier(name)
 
 
 def reset_mysql(url: str) -> None:
@@ -121,9 +160,9 @@ def reset_mysql(url: str) -> None:
         for table, _kind in conn.exec_driver_sql(
             "SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'"
         ):
-            conn.exec_driver_sql(f"DROP TABLE `{table}`")
+            conn.exec_driver_sql(f"DROP TABLE {_quoted(conn, table)}")
         for view, _kind in conn.exec_driver_sql("SHOW FULL TABLES WHERE Table_type = 'VIEW'"):
-            conn.exec_driver_sql(f"DROP VIEW `{view}`")
+            conn.exec_driver_sql(f"DROP VIEW {_quoted(conn, view)}")
         conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
     engine.dispose()
 

@@ -13,6 +13,11 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Seconds after which a subprocess of a test counts as hung. Not a wait: tests wait for
+# conditions; this only ends a run that would never finish, so it is far longer than any
+# command takes on a busy machine.
+HANG = 600
+
 APP_TEMPLATE = """\
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
@@ -71,7 +76,7 @@ class Project:
             env=self.env(**env),
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=HANG,
         )
         result = Result(proc.returncode, proc.stdout, proc.stderr)
         if check and proc.returncode != 0:

@@ -135,13 +135,62 @@ class InvalidRevisionId(MigrateError):
     def __init__(self, rev_id: str, reason: str) -> None:
         # The reason may already say what to do ("...; use only letters ...").
         fix = "" if ";" in reason else "; give another --rev-id, or none for a random id"
-        super().__init__(f"Invalid revision id '{rev_id}': {reason}{fix}.")
+        super().__init__(f"Invalid revision id '{shown(rev_id)}': {reason}{fix}.")
         self.rev_id = rev_id
         self.reason = reason
 
 
 class MalformedRevisionId(InvalidRevisionId, UsageError):
     """A revision id given with ``--rev-id`` has a form that is not allowed (exit status 2)."""
+
+
+class InvalidBranchLabel(UsageError):
+    """A branch label given with ``--branch-label`` has a form that is not allowed."""
+
+    def __init__(self, label: str, reason: str) -> None:
+        super().__init__(f"Invalid branch label '{shown(label)}': {reason}.")
+        self.label = label
+        self.reason = reason
+
+
+class InvalidMessage(MigrateError):
+    """A revision message (``-m``) that cannot be written into a revision file as text by
+    the folder's template."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The revision message cannot be used because {reason}.")
+        self.reason = reason
+
+
+class MalformedMessage(InvalidMessage, UsageError):
+    """A revision message (``-m``) that is not text at all (exit status 2)."""
+
+
+class TemplateError(CommandError):
+    """The folder's ``script.py.mako`` does not render a usable revision file."""
+
+    def __init__(self, template: str, problem: str, fix: str) -> None:
+        super().__init__(f"The template {template} {problem}; {fix}.")
+        self.template = template
+        self.problem = problem
+
+
+class FileSystemError(MigrateError):
+    """A file or folder cannot be written; whatever was started is undone."""
+
+    def __init__(self, action: str, path: str, reason: str, fix: str) -> None:
+        super().__init__(f"Cannot {action} {path}: {reason}; {fix}.")
+        self.action = action
+        self.path = path
+        self.reason = reason
+
+
+def shown(text: str) -> str:
+    """``text`` with control characters, line separators and invalid code points escaped,
+    so that an error quoting what a user typed stays one printable line."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 # --- the revision graph ------------------------------------------------------------------

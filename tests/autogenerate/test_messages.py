@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from click.testing import Result
 
 from tests.autogenerate.harness import Build, Workbench
+from tests.cli_runner import invoke
 
 
 class Cli(Workbench):
@@ -33,7 +34,7 @@ class Cli(Workbench):
     def __call__(self, *args: str, code: int = 0, **migrate_args: Any) -> Result:
         app = self.app(self.build, **migrate_args)
         try:
-            result = app.test_cli_runner().invoke(args=["db", *args])
+            result = invoke(app, ["db", *args])
         finally:
             with app.app_context():
                 for engine in app.extensions["sqlalchemy"].engines.values():
@@ -373,7 +374,7 @@ class MultiDb:
         db.Table("account", *columns, bind_key="users")
         Migrate(app, db, directory=str(self.folder))
         try:
-            result = app.test_cli_runner().invoke(args=["db", *args])
+            result = invoke(app, ["db", *args])
         finally:
             with app.app_context():
                 for engine in db.engines.values():

@@ -14,6 +14,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 import flask_migrate_lite
 from flask_migrate_lite import Migrate
+from tests.cli_runner import invoke
 
 pytestmark = pytest.mark.sqlite
 
@@ -30,7 +31,7 @@ class Cli:
         Migrate(self.app, self.db, directory=self.folder)
 
     def __call__(self, *args: str, code: int = 0) -> Result:
-        result = self.app.test_cli_runner().invoke(args=["db", *args])
+        result = invoke(self.app, ["db", *args])
         assert result.exit_code == code, (result.output, result.exception)
         return result
 

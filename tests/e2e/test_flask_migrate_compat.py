@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.project import Project, Result, fill_revision, make_project
+from tests.project import HANG, Project, Result, fill_revision, make_project
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite]
 
@@ -145,7 +145,7 @@ def _run_blocked(project: Project, *args: str) -> Result:
         env=project.env(),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=HANG,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.e2e.test_flask_migrate_compat import BLOCK_ALEMBIC
-from tests.project import Project, Result, make_project
+from tests.project import HANG, Project, Result, make_project
 
 pytestmark = pytest.mark.e2e
 
@@ -111,7 +111,7 @@ def _run_blocked(project: Project, *args: str) -> Result:
         env=project.env(),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=HANG,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

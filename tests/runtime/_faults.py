@@ -1,7 +1,7 @@
 """Helpers of the fault tests: a migration that waits to be told to go, bounded waits.
 
-A revision written with :func:`pause` touches ``<folder>/reached`` and then waits (at most a
-minute) for ``<folder>/go``, so that a test can act on the database while the migration is
+A revision written with :func:`pause` touches ``<folder>/reached`` and then waits (at most ten
+minutes) for ``<folder>/go``, so that a test can act on the database while the migration is
 known to be running: drop its connection, move its file, or kill its process.
 """
 
@@ -15,7 +15,9 @@ from typing import Any
 
 __all__ = ["pause", "wait_until"]
 
-DEADLINE = 60.0
+# Generous: starting a process on a busy machine can take many seconds; waits end as soon
+# as their condition holds.
+DEADLINE = 300.0
 
 
 def pause(folder: Path) -> str:
@@ -24,7 +26,7 @@ def pause(folder: Path) -> str:
         "import pathlib, time\n"
         f"folder = pathlib.Path({str(folder)!r})\n"
         "(folder / 'reached').touch()\n"
-        "for _ in range(6000):\n"
+        "for _ in range(60000):\n"
         "    if (folder / 'go').exists():\n"
         "        break\n"
         "    time.sleep(0.01)\n"

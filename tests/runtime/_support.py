@@ -25,8 +25,9 @@ from flask_sqlalchemy import SQLAlchemy
 
 from flask_migrate_lite import Migrate, commands
 from flask_migrate_lite.engine.script.folder import init_folder
+from tests.cli_runner import invoke
 from tests.conftest import reset_mysql, reset_postgresql
-from tests.project import Project
+from tests.project import HANG, Project
 
 __all__ = [
     "App",
@@ -220,7 +221,7 @@ def run_script(url: str, sql: str) -> None:
         command = ["mariadb", "-h", parsed.host or "127.0.0.1", "-P", str(parsed.port or 3306)]
         command += ["-u", parsed.username or "root", str(parsed.database)]
     done = subprocess.run(
-        command, input=sql.encode("utf-8"), capture_output=True, env=env, timeout=60
+        command, input=sql.encode("utf-8"), capture_output=True, env=env, timeout=HANG
     )
     stderr = done.stderr.decode("utf-8", "replace")
     assert done.returncode == 0 and not stderr.strip(), stderr + "\n" + sql
@@ -269,7 +270,7 @@ class App:
 
     def cli(self, *args: str, code: int = 0) -> Result:
         """Run ``flask db <args>`` in-process; stdout and stderr are kept apart."""
-        result = self.flask.test_cli_runner().invoke(args=["db", *args])
+        result = invoke(self.flask, ["db", *args])
         assert result.exit_code == code, (args, result.output, result.exception)
         return result
 

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from flask_migrate_lite.engine.runtime.lock import lock_key, lock_name
-from tests.project import Project
+from tests.project import HANG, Project
 from tests.runtime._support import (
     app,
     connect,
@@ -87,9 +87,11 @@ def _logged(url: str) -> list[str]:
 
 
 def test_many_processes_upgrade_at_once(tmp_path: Path, database_url: str) -> None:
-    project = _project(tmp_path / "proj", database_url)
+    # The processes queue on the lock one after another: on a busy machine that can take
+    # longer than the default minute, which is not what this test is about.
+    project = _project(tmp_path / "proj", database_url, MIGRATE_LOCK_TIMEOUT=HANG)
     processes = start_together(project, tmp_path / "barrier", PROCESSES, "db", "upgrade")
-    outputs = [process.communicate(timeout=120) for process in processes]
+    outputs = [process.communicate(timeout=HANG) for process in processes]
     for process, (stdout, stderr) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, stdout + stderr
         assert "Traceback" not in stderr
@@ -148,7 +150,7 @@ def test_lock_held_elsewhere(tmp_path: Path, database_url: str) -> None:
     commands = [("upgrade",), ("downgrade", first), ("stamp", "head"), ("stamp", "--purge", "base")]
     with _hold_lock(database_url):
         processes = [popen_flask(project, "db", *command) for command in commands]
-        outputs = [process.communicate(timeout=120) for process in processes]
+        outputs = [process.communicate(timeout=HANG) for process in processes]
 
     for command, process, (stdout, stderr) in zip(commands, processes, outputs, strict=True):
         assert process.returncode == 1, (command, stdout + stderr)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from flask_migrate_lite.engine.errors import ConnectionLost
 from flask_migrate_lite.engine.runtime.lock import lock_key, lock_name
-from tests.project import Project
+from tests.project import HANG, Project
 from tests.runtime._faults import wait_until
 from tests.runtime._support import (
     app,
@@ -70,10 +70,10 @@ def server_url(request: pytest.FixtureRequest) -> str:
 
 
 def _project(path: Path, url: str, **config: Any) -> Project:
-    """Three revisions creating t1, t2, t3; the second then sleeps a minute when the
+    """Three revisions creating t1, t2, t3; the second then sleeps ten minutes when the
     environment has ``FML_TEST_SLOW``."""
     migrations = make_folder(path)
-    sleep = "SELECT pg_sleep(60)" if dialect_of(url) == "postgresql" else "SELECT SLEEP(60)"
+    sleep = "SELECT pg_sleep(600)" if dialect_of(url) == "postgresql" else "SELECT SLEEP(600)"
     for number, (rev, down) in enumerate([(R1, None), (R2, R1), (R3, R2)], start=1):
         body = f'op.create_table("t{number}", sa.Column("id", sa.Integer(), primary_key=True))'
         if rev == R2:
@@ -194,7 +194,7 @@ def test_waiting_for_the_lock(tmp_path: Path, server_url: str) -> None:
         session = wait_until(lambda: _sessions(admin, where, **params), "the lock wait", process)
         assert len(session) == 1
         _end_session(admin, session[0])
-        _out, rest = process.communicate(timeout=60)
+        _out, rest = process.communicate(timeout=HANG)
     stderr = first + rest
 
     assert process.returncode == 1, stderr
@@ -222,12 +222,12 @@ def test_while_a_migration_runs(tmp_path: Path, server_url: str) -> None:
     with _admin(server_url) as admin:
         process = popen_flask(project, "db", "upgrade", FML_TEST_SLOW="1")
         if dialect == "postgresql":
-            where = "query = 'SELECT pg_sleep(60)' AND state = 'active'"
+            where = "query = 'SELECT pg_sleep(600)' AND state = 'active'"
         else:
-            where = "info = 'SELECT SLEEP(60)'"
+            where = "info = 'SELECT SLEEP(600)'"
         session = wait_until(lambda: _sessions(admin, where), "the slow migration", process)
         _end_session(admin, session[0])
-        _out, stderr = process.communicate(timeout=60)
+        _out, stderr = process.communicate(timeout=HANG)
 
     assert process.returncode == 1, stderr
     assert f"Running upgrade {R1} -> {R2}, two" in stderr

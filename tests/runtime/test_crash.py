@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.project import HANG
 from tests.runtime._faults import pause, wait_until
 from tests.runtime._support import (
     app,
@@ -59,11 +60,11 @@ def _interrupted_run(
     try:
         wait_until(lambda: (signals / "reached").exists(), "the third migration", process)
         process.send_signal(sent)
-        _out, stderr = process.communicate(timeout=60)
+        _out, stderr = process.communicate(timeout=HANG)
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait(timeout=60)
+            process.wait(timeout=HANG)
     if sent == signal.SIGINT:
         assert process.returncode == 1, stderr
         assert "Traceback" not in stderr

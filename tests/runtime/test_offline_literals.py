@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from tests.project import HANG
 from tests.runtime._support import (
     App,
     app,
@@ -342,7 +343,7 @@ def test_script_written_by_the_flask_command(
         cwd=project.path,
         env=project.env(PYTHONIOENCODING=stdout_encoding),
         capture_output=True,
-        timeout=120,
+        timeout=HANG,
     )
     assert done.returncode == 0, done.stderr
     run_script(database_url, done.stdout.decode("utf-8"))

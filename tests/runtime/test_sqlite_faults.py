@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.project import Project
+from tests.project import HANG, Project
 from tests.runtime._faults import pause, wait_until
 from tests.runtime._support import (
     app,
@@ -150,7 +150,7 @@ def _unprivileged() -> list[str]:
 def _flask(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
     command = [*_unprivileged(), sys.executable, "-m", "flask", "--app", "app", *args]
     return subprocess.run(
-        command, cwd=project.path, env=project.env(), capture_output=True, text=True, timeout=120
+        command, cwd=project.path, env=project.env(), capture_output=True, text=True, timeout=HANG
     )
 
 
@@ -238,11 +238,11 @@ def test_folder_moved_away_mid_run(tmp_path: Path) -> None:
         wait_until(lambda: (signals / "reached").exists(), "the paused migration", process)
         data.rename(tmp_path / "elsewhere")
         (signals / "go").touch()
-        _out, stderr = process.communicate(timeout=60)
+        _out, stderr = process.communicate(timeout=HANG)
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait(timeout=60)
+            process.wait(timeout=HANG)
         if not data.exists():
             (tmp_path / "elsewhere").rename(data)
 

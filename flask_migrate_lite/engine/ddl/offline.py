@@ -241,6 +241,11 @@ def script_dialect(dialect: Dialect) -> Dialect:
         return impl
 
     script.type_descriptor = type_descriptor  # type: ignore[method-assign]
+    if dialect.name == "postgresql" and "_backslash_escapes" not in vars(dialect):
+        # Not connected, so nothing says whether the server reads a backslash in '...' as an
+        # escape. It does not by default (standard_conforming_strings, on since 9.1), as
+        # SQLAlchemy 2.1 assumes; 2.0 assumed it does and doubled each backslash.
+        script._backslash_escapes = False  # type: ignore[attr-defined]
     setattr(script, _MARK, True)
     return script
 

@@ -8,6 +8,7 @@ by either tool.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import gc
 import os
@@ -24,8 +25,9 @@ from ..errors import (
     DuplicateBranchLabel,
     InvalidRevisionId,
     NoMigrationsFolder,
+    ScriptError,
 )
-from . import loader
+from . import loader, rendering, scanning, writing
 from .graph import Revision, RevisionGraph
 
 __all__ = [
@@ -40,6 +42,9 @@ __all__ = [
 
 MAX_REV_ID_LENGTH = 32
 """Longest revision id: the width of ``alembic_version.version_num``."""
+
+MAX_FILE_NAME_BYTES = 255
+"""Longest file name most file systems accept; a longer slug is cut to fit."""
 
 _REV_ID = re.compile(r"[A-Za-z0-9_]+")
 _RESERVED = frozenset({"head", "heads", "base", "current"})
@@ -87,9 +92,12 @@ def slugify(message: str | None, truncate_slug_length: int = 40) -> str:
     longer than ``truncate_slug_length`` is cut at that length, back to the last ``_``
     before the cut, and ends with ``_`` to show it was cut.
     """
-    slug = "_".join(_WORD.findall(message or "")).lower()
-    if len(slug) > truncate_slug_length:
-        head = slug[:truncate_slug_length]
+    return _truncated("_".join(_WORD.findall(message or "")).lower(), truncate_slug_length)
+
+
+def _truncated(slug: str, length: int) -> str:
+    if len(slug) > length:
+        head = slug[:length]
         slug = (head.rsplit("_", 1)[0] if "_" in head else head) + "_"
     return slug
 
@@ -105,11 +113,37 @@ def revision_file_name(
 
     The template may use ``%(rev)s``, ``%(slug)s``, ``%(epoch)s`` and the parts of the
     creation date ``%(year)d``, ``%(month).2d``, ``%(day).2d``, ``%(hour).2d``,
-    ``%(minute).2d`` and ``%(second).2d``.
+    ``%(minute).2d`` and ``%(second).2d``. The slug holds only word characters (no path
+    separator, dot or control character) and is cut further when the name would pass
+    :data:`MAX_FILE_NAME_BYTES`. A name the revision scanner would skip (empty, hidden, or
+    an ``__init__`` module) is refused.
     """
+    full_slug = "_".join(_WORD.findall(message or "")).lower()
+    length = min(truncate_slug_length, MAX_FILE_NAME_BYTES)
+    while True:
+        name = _format_name(file_template, rev_id, _truncated(full_slug, length), when)
+        base = os.path.basename(name)
+        if len(os.fsencode(base)) <= MAX_FILE_NAME_BYTES or length <= 1:
+            break
+        length -= 1
+    if len(os.fsencode(base)) > MAX_FILE_NAME_BYTES:
+        raise CommandError(
+            f"The file_template '{file_template}' makes file names longer than "
+            f"{MAX_FILE_NAME_BYTES} bytes; shorten it in alembic.ini."
+        )
+    if base.startswith((".", "__init__")):
+        raise CommandError(
+            f"The file name '{base}' made from file_template '{file_template}' would be "
+            "skipped as a revision file; start file_template with %(rev)s, or give a "
+            "message with words in it."
+        )
+    return name
+
+
+def _format_name(file_template: str, rev_id: str, slug: str, when: datetime.datetime) -> str:
     values: dict[str, object] = {
         "rev": rev_id,
-        "slug": slugify(message, truncate_slug_length),
+        "slug": slug,
         "epoch": int(when.timestamp()),
         "year": when.year,
         "month": when.month,
@@ -156,24 +190,6 @@ def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,) if value else ()
     return tuple(v for v in value if v)
-
-
-def _scalar(ids: Sequence[str]) -> str | tuple[str, ...] | None:
-    # How Alembic writes down_revision/depends_on: None, one id, or a tuple of ids.
-    if not ids:
-        return None
-    return ids[0] if len(ids) == 1 else tuple(ids)
-
-
-def _comma(value: object) -> str:
-    # The Mako filter of the "Revises:" line.
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Iterable):
-        return ", ".join(str(item) for item in value)
-    return str(value)
 
 
 # --- the folder ---------------------------------------------------------------------------
@@ -231,7 +247,7 @@ class ScriptDirectory:
     def revisions(self) -> list[Revision]:
         """Every revision, in file order, read from the headers without running anything."""
         if self._revisions is None:
-            self._revisions = loader.scan_locations(self.config)
+            self._revisions = scanning.scan(self.config)
         return self._revisions
 
     def graph(self) -> RevisionGraph:
@@ -250,7 +266,14 @@ class ScriptDirectory:
     def longdoc(self, rev_id: str) -> str:
         """The whole docstring of the revision's file (``show``, ``history --verbose``)."""
         rev = self.revision(rev_id)
-        return loader.read_longdoc(rev.path) if rev.path else rev.doc
+        if not rev.path:
+            return rev.doc
+        try:
+            return loader.read_longdoc(rev.path)
+        except OSError as exc:
+            raise scanning.read_fault(exc, rev.path) from None
+        except (RecursionError, MemoryError):
+            raise ScriptError(rev.path, "it is nested too deeply to be parsed") from None
 
     def load_module(self, rev_id: str) -> types.ModuleType:
         """Run the revision's file and return its module (each file runs once per object)."""
@@ -259,7 +282,10 @@ class ScriptDirectory:
             rev = self.revision(rev_id)
             if rev.path is None:
                 raise CommandError(f"Revision {rev_id} has no file to run.")
-            module = loader.load_module(rev.path)
+            try:
+                module = loader.load_module(rev.path)
+            except (RecursionError, MemoryError):
+                raise ScriptError(rev.path, "it is nested too deeply to be compiled") from None
             self._modules[rev_id] = module
         return module
 
@@ -362,6 +388,8 @@ class ScriptDirectory:
         self, graph: RevisionGraph, rev_id: str, value: str | Sequence[str] | None
     ) -> tuple[str, ...]:
         labels = _as_tuple(value)
+        for label in labels:
+            rendering.validate_branch_label(label)
         if len(set(labels)) != len(labels):
             raise CommandError("The same branch label is given twice; give each label once.")
         for label in labels:
@@ -443,52 +471,46 @@ class ScriptDirectory:
                 f"The migrations folder has no template {template}; copy script.py.mako "
                 "from a folder made by 'flask db init'."
             )
+        text = rendering.message_text(message)
         when = create_date(self.config.timezone)
         name = revision_file_name(
             self.config.file_template, new_id, message, when, self.config.truncate_slug_length
         )
         target = folder / name
-        if target.exists():
+        if os.path.lexists(target):
             raise CommandError(f"The file {target} already exists; give another --rev-id.")
-        names: dict[str, object] = {
-            "config": self.config,
-            "up_revision": new_id,
-            "down_revision": _scalar(parents),
-            "branch_labels": labels or None,
-            "depends_on": _scalar(deps),
-            "create_date": when,
-            "comma": _comma,
-            "message": message if message is not None else "empty message",
-            "imports": "\n".join(imports),
-            "upgrades": upgrades or "",
-            "downgrades": downgrades or "",
-        }
-        names.update(template_args or {})
-        text = _render(template, names)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "xb") as stream:
-            stream.write(text.encode(self.config.output_encoding))
-        self.refresh()
-        created = loader.scan_file(target)
-        if labels and not created.branch_labels:
-            raise CommandError(
-                f"The template {template} did not write the branch labels of {target}; "
-                "add a 'branch_labels = ${repr(branch_labels)}' line to it."
+        header = rendering.Header(new_id, parents, labels, deps)
+        names: dict[str, object] = dict(template_args or {})
+        names.update(
+            config=self.config,
+            create_date=when,
+            imports="\n".join(imports),
+            upgrades=upgrades or "",
+            downgrades=downgrades or "",
+        )
+        data = rendering.render_revision(template, names, header, text, self.config.output_encoding)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise writing.os_error("create the folder", folder, exc) from None
+        lock_folders = [self.config.versions[0], folder] if self.config.versions else [folder]
+        with writing.folder_lock(lock_folders):
+            # Another run may have written a revision since this one read the folder.
+            self._check_still_free(new_id, labels)
+            created = writing.create_file(
+                target, data, lambda path: scanning.read_new_file(path, data, header, template)
             )
-        return created
+        self.refresh()
+        return dataclasses.replace(created, path=str(target))
 
-
-def _render(template: Path, names: Mapping[str, object]) -> str:
-    from mako import exceptions  # type: ignore[import-untyped]
-    from mako.template import Template  # type: ignore[import-untyped]
-
-    try:
-        return str(Template(filename=str(template)).render_unicode(**names))
-    except Exception as exc:
-        detail = exceptions.text_error_template().render().strip().splitlines()
-        raise CommandError(
-            f"The template {template} failed: {detail[-1] if detail else exc}."
-        ) from exc
+    def _check_still_free(self, rev_id: str, labels: Sequence[str]) -> None:
+        known = {rev.path for rev in self.revisions() if rev.path is not None}
+        for rev in scanning.scan_added(self.config, known):
+            if rev.revision == rev_id:
+                raise InvalidRevisionId(rev_id, f"the revision file {rev.path} already has this id")
+            for label in labels:
+                if label in rev.branch_labels or label == rev.revision:
+                    raise DuplicateBranchLabel(label, [rev.revision, rev_id])
 
 
 @contextmanager

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from ..errors import FolderNotEmpty, UnknownTemplate
+from .writing import os_error
 
 __all__ = ["TEMPLATES_DIR", "init_folder", "list_templates", "template_folder"]
 
@@ -93,30 +94,56 @@ def init_folder(
 
     Raises :class:`FolderNotEmpty` when ``directory`` already holds anything and
     :class:`UnknownTemplate` for a template that is neither bundled nor a folder; in both
-    cases nothing is written.
+    cases nothing is written. When a file or folder cannot be written (a read-only parent
+    folder, a full disk), what was created is removed again and :class:`FileSystemError`
+    says why.
     """
     source = template_folder(template)
     root = Path(directory)
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise FolderNotEmpty(str(root))
-    created: list[Path] = []
-    if not root.exists():
-        root.mkdir(parents=True)
-        created.append(root)
-    versions = root / "versions"
-    versions.mkdir()
-    created.append(versions)
-    for path in _template_files(source):
-        if path.name == _INI_TEMPLATE:
-            target = root / "alembic.ini"
-            _render_ini(path, target, root)
-        else:
-            target = root / path.name
-            shutil.copyfile(path, target)
-        created.append(target)
-    if package:
-        for folder in (root, versions):
-            init = folder / "__init__.py"
-            init.touch()
-            created.append(init)
-    return created
+    try:
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise FolderNotEmpty(str(root))
+    except OSError as exc:
+        raise os_error("read", root, exc) from None
+    made: list[Path] = []  # in creation order, missing parent folders included
+    step = root
+    writing: Path | None = None  # a file being written, which may be left in part
+    try:
+        for folder in reversed([p for p in (root, *root.parents) if not p.exists()]):
+            step = folder
+            folder.mkdir()
+            made.append(folder)
+        versions = root / "versions"
+        step = versions
+        versions.mkdir()
+        made.append(versions)
+        for path in _template_files(source):
+            step = writing = root / ("alembic.ini" if path.name == _INI_TEMPLATE else path.name)
+            if path.name == _INI_TEMPLATE:
+                _render_ini(path, step, root)
+            else:
+                shutil.copyfile(path, step)
+            made.append(step)
+        if package:
+            for folder in (root, versions):
+                step = writing = folder / "__init__.py"
+                step.touch()
+                made.append(step)
+    except BaseException as exc:
+        _undo(made if writing is None or writing in made else [*made, writing])
+        if isinstance(exc, OSError):
+            raise os_error("create", step, exc) from None
+        raise
+    parents = set(root.parents)
+    return [path for path in made if path not in parents]
+
+
+def _undo(made: list[Path]) -> None:
+    for path in reversed(made):
+        try:
+            if path.is_dir() and not path.is_symlink():
+                path.rmdir()
+            else:
+                path.unlink()
+        except OSError:
+            pass

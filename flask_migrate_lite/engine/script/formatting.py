@@ -1,7 +1,10 @@
 """How revisions are shown by ``history``, ``heads``, ``current``, ``show`` and ``branches``.
 
 The lines follow the shape Alembic prints (``<base> -> ad4de013e007 (head), Initial
-revision``), so users and their scripts recognise them.
+revision``), so users and their scripts recognise them. What comes from the files (ids, labels,
+messages) is shown with control characters, line separators and bidirectional controls
+escaped (``\x1b``), so that a revision file cannot drive the terminal; line breaks and tabs
+in a message are kept.
 """
 
 from __future__ import annotations
@@ -9,12 +12,17 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from .graph import Revision, RevisionGraph
+from .rendering import displayed
 
 __all__ = ["RevisionView"]
 
 
 def _comma(items: Collection[str]) -> str:
-    return ", ".join(items)
+    return ", ".join(_id(item) for item in items)
+
+
+def _id(text: str) -> str:
+    return displayed(text, keep="")
 
 
 class RevisionView:
@@ -75,7 +83,7 @@ class RevisionView:
     ) -> str:
         """One line: ``[parents -> ]id[ (labels)][ (head)...][, message]``."""
         rev = self.revision
-        text = rev.revision
+        text = _id(rev.revision)
         if parents:
             if rev.depends_on:
                 text = f"{self._parents()} ({_comma(rev.depends_on)}) -> {text}"
@@ -85,13 +93,13 @@ class RevisionView:
             text += f" ({_comma(sorted(rev.branch_labels))})"
         text += self._indicators(tree, head)
         if doc:
-            text += f", {rev.doc}"
+            text += f", {displayed(rev.doc)}"
         return text
 
     def entry(self, longdoc: str | None = None) -> str:
         """The verbose block: ``Rev:``, ``Parent:``/``Merges:``, ``Path:`` and the doc."""
         rev = self.revision
-        lines = [f"Rev: {rev.revision}{self._indicators(tree=True, head=True)}"]
+        lines = [f"Rev: {_id(rev.revision)}{self._indicators(tree=True, head=True)}"]
         if self.is_merge_point:
             lines.append(f"Merges: {self._parents()}")
         else:
@@ -102,10 +110,10 @@ class RevisionView:
             lines.append(f"Branches into: {_comma(self.graph.children(rev.revision))}")
         if rev.branch_labels:
             lines.append(f"Branch names: {_comma(sorted(rev.branch_labels))}")
-        lines.append(f"Path: {rev.path}")
+        lines.append(f"Path: {displayed(str(rev.path), keep='')}")
         lines.append("")
-        body = longdoc if longdoc is not None else rev.doc
-        lines.extend(f"    {para}" for para in body.splitlines())
+        body = displayed(longdoc if longdoc is not None else rev.doc)
+        lines.extend(f"    {para}" for para in body.split("\n"))
         return "\n".join(lines) + "\n"
 
     def line_or_entry(self, verbose: bool, **options: bool) -> str:

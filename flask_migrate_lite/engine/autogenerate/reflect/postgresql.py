@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy
 from sqlalchemy import types as sqltypes
 from sqlalchemy.dialects.postgresql import ARRAY, DOUBLE_PRECISION, INTERVAL
 from sqlalchemy.engine import Connection
@@ -110,6 +111,10 @@ _ARRAY_DIMS = re.compile(r"((?:\[\])*)$")
 _TIME_ZONE = ("timestamp with time zone", "time with time zone")
 _NO_TIME_ZONE = ("timestamp without time zone", "time without time zone", "time")
 _RULES = {"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+
+# SQLAlchemy 2.0 also gives each index the INCLUDE columns under "include_columns" (the key
+# 2.1 dropped for dialect_options["postgresql_include"]).
+_INCLUDE_COLUMNS_KEY = tuple(int(part) for part in sqlalchemy.__version__.split(".")[:2]) < (2, 1)
 
 
 def _server_15(connection: Connection) -> bool:
@@ -329,6 +334,8 @@ def _read_indexes(catalog: _Catalog) -> None:
         entry: dict[str, Any] = {"name": name, "unique": unique, "column_names": columns}
         if (table, name) in constraint_names:
             entry["duplicates_constraint"] = name
+        if _INCLUDE_COLUMNS_KEY:
+            entry["include_columns"] = []
         entry["dialect_options"] = {"postgresql_include": []}
         found.indexes[(None, table)].append(entry)
 
