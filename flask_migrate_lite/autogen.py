@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 from .appstate import AppState, Database
 from .engine.autogenerate.compare import CompareOptions, Comparison, compare_metadata
-from .engine.autogenerate.model import MigrationScript
+from .engine.autogenerate.directives import MigrationScript
 from .engine.errors import CommandError
 from .engine.script.graph import Revision
 

@@ -142,8 +142,14 @@ def reset_postgresql(url: str) -> None:
         for (schema,) in conn.exec_driver_sql(
             "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'fml\\_%%'"
         ):
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            conn.exec_driver_sql(f"DROP SCHEMA {_quoted(conn, schema)} CASCADE")
     engine.dispose()
+
+
+def _quoted(conn: sa.Connection, name: str) -> str:
+    # Quoted as the dialect quotes names: with each % doubled where the driver reads the
+    # statement as a format string (tests leave tables such as "100%_done" behind).
+    return conn.dialect.identifier_preparer.quote_identifier(name)
 
 
 def reset_mysql(url: str) -> None:
@@ -154,9 +160,9 @@ def reset_mysql(url: str) -> None:
         for table, _kind in conn.exec_driver_sql(
             "SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'"
         ):
-            conn.exec_driver_sql(f"DROP TABLE `{table}`")
+            conn.exec_driver_sql(f"DROP TABLE {_quoted(conn, table)}")
         for view, _kind in conn.exec_driver_sql("SHOW FULL TABLES WHERE Table_type = 'VIEW'"):
-            conn.exec_driver_sql(f"DROP VIEW `{view}`")
+            conn.exec_driver_sql(f"DROP VIEW {_quoted(conn, view)}")
         conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
     engine.dispose()
 

@@ -19,7 +19,7 @@ from flask_migrate_lite.engine.autogenerate.compare import (
     Comparison,
     compare_metadata,
 )
-from flask_migrate_lite.engine.autogenerate.model import EnumTypeOp, ModifyTableOps, UpgradeOps
+from flask_migrate_lite.engine.autogenerate.directives import EnumTypeOp, ModifyTableOps, UpgradeOps
 from flask_migrate_lite.engine.operations.ops import (
     AddColumnOp,
     CreateIndexOp,
@@ -719,6 +719,23 @@ def test_postgresql_schemas(postgresql_url: str) -> None:
         )
         assert compare(engine, metadata).messages == ["Detected added table 'fml_new.future'"]
     finally:
+        engine.dispose()
+
+
+@pytest.mark.postgresql
+def test_postgresql_schemas_named_like_other_databases_system_schemas(postgresql_url: str) -> None:
+    # "sys" and "mysql" are MySQL's own schemas, not PostgreSQL's: with include_schemas, a
+    # PostgreSQL schema of that name is the user's and is compared.
+    engine = sa.create_engine(postgresql_url, **engine_options(postgresql_url))
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE SCHEMA sys")
+            conn.exec_driver_sql("CREATE TABLE sys.stray (id INTEGER PRIMARY KEY)")
+        result = compare(engine, sa.MetaData(), include_schemas=True)
+        assert result.messages == ["Detected removed table 'sys.stray'"]
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA IF EXISTS sys CASCADE")
         engine.dispose()
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from flask_migrate_lite.engine.autogenerate.pg_reflect import (
+from flask_migrate_lite.engine.autogenerate.reflect.postgresql import (
     constraints_query,
     indexes_query,
     read_pg_tables,

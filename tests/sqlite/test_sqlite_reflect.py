@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from flask_migrate_lite.engine.autogenerate.sqlite_reflect import (
+from flask_migrate_lite.engine.autogenerate.reflect.sqlite import (
     bulk_supported,
     sqlite_indexes,
     sqlite_tables,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.sql.elements import conv
 
-from flask_migrate_lite.engine.autogenerate.model import (
+from flask_migrate_lite.engine.autogenerate.directives import (
     Directive,
     DowngradeOps,
     EnumTypeOp,

@@ -15,9 +15,11 @@ MariaDB ``DROP CONSTRAINT``). DDL commits implicitly, so ``transactional_ddl`` i
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from sqlalchemy import literal_column
+from sqlalchemy.engine.interfaces import ReflectedForeignKeyConstraint, ReflectedIndex
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import Constraint, Index
 from sqlalchemy.sql.compiler import DDLCompiler
@@ -37,6 +39,7 @@ from .base import (
     format_table_name,
     render_server_default,
 )
+from .compare_rules import TypeParts
 from .mysql_columns import CurrentColumn, read_column
 
 __all__ = ["MySQLChangeColumn", "MySQLImpl"]
@@ -182,11 +185,100 @@ def _kept_check(
     return check
 
 
+# -- what the catalog reports (autogenerate's comparison) ------------------------------------
+
+_CHARSET = re.compile(r"\s+(CHARACTER SET|CHARSET|COLLATE)\s+\S+", re.IGNORECASE)
+_INTEGERS = {"TINYINT", "SMALLINT", "MEDIUMINT", "INTEGER", "BIGINT"}
+
+
+def _canonical_type(name: str, args: list[str], rest: str, mariadb: bool) -> TypeParts:
+    if name == "BOOLEAN" or (name == "TINYINT" and args == ["1"]):
+        return "BOOLEAN", [], rest
+    if name in _INTEGERS or name == "YEAR":
+        # The display width changes nothing that is stored.
+        return name, [], rest.replace("ZEROFILL", "").strip()
+    if name == "DECIMAL":
+        precision = args[0] if args else "10"
+        scale = args[1] if len(args) > 1 else "0"
+        return name, [precision, scale], rest
+    if name == "FLOAT" and args:
+        # FLOAT(p): single precision up to 24 bits, double beyond.
+        bits = int(args[0]) if args[0].isdigit() else 0
+        if len(args) == 1:
+            return ("DOUBLE" if bits > 24 else "FLOAT"), [], rest
+    if name == "CHAR" and not args:
+        return name, ["1"], rest
+    if name == "JSON" and mariadb:
+        return "LONGTEXT", [], rest  # MariaDB's JSON is LONGTEXT with a json_valid() check
+    return name, args, rest
+
+
 class MySQLImpl(DefaultImpl):
     """DDL for MySQL and MariaDB."""
 
     display_name: ClassVar[str] = "MySQL"
     transactional_ddl: ClassVar[bool] = False
+
+    # -- what the catalog reports (autogenerate's comparison) ---------------------------------
+
+    system_schemas: ClassVar[frozenset[str]] = frozenset(
+        {"information_schema", "mysql", "performance_schema", "sys"}
+    )
+    indexes_foreign_keys: ClassVar[bool] = True
+    type_aliases: ClassVar[Mapping[str, str]] = {
+        "INT": "INTEGER",
+        "BOOL": "BOOLEAN",
+        "NUMERIC": "DECIMAL",
+        "DEC": "DECIMAL",
+        "FIXED": "DECIMAL",
+        "DOUBLE PRECISION": "DOUBLE",
+        "REAL": "DOUBLE",
+        "NCHAR": "CHAR",
+        "NATIONAL CHAR": "CHAR",
+        "NVARCHAR": "VARCHAR",
+        "NATIONAL VARCHAR": "VARCHAR",
+    }
+
+    def foreign_key_rule(self, rule: str | None) -> str | None:
+        """RESTRICT is MySQL's default rule, the same as NO ACTION: both compare as ``None``."""
+        if rule is None:
+            return None
+        upper = rule.upper()
+        return None if upper in ("NO ACTION", "RESTRICT") else upper
+
+    def is_foreign_key_index(
+        self, index: ReflectedIndex, foreign_key: ReflectedForeignKeyConstraint
+    ) -> bool:
+        """MySQL names the index it creates for a key after the constraint, or after the
+        first column when the constraint has no name of its own (``author_id``,
+        ``author_id_2``)."""
+        columns = tuple(foreign_key["constrained_columns"])
+        if tuple(index.get("column_names") or ()) != columns:
+            return False
+        name = str(index.get("name") or "")
+        return (
+            name == foreign_key.get("name")
+            or re.fullmatch(re.escape(columns[0]) + r"(_\d+)?", name) is not None
+        )
+
+    def reflected_foreign_key_name(self, table_name: str, name: str | None) -> str | None:
+        """MySQL's own name for an unnamed key (``<table>_ibfk_<n>``): created again
+        unnamed, the key gets the same name back and its index the same (column) name."""
+        if re.fullmatch(re.escape(table_name) + r"_ibfk_\d+", str(name or "")):
+            return None
+        return name
+
+    def type_text(self, text: str) -> str:
+        """Without the character set and collation, and ``NATIONAL``."""
+        return re.sub(r"^NATIONAL ", "", _CHARSET.sub("", text))
+
+    def type_parts(self, name: str, args: list[str], rest: str) -> TypeParts:
+        """Display widths left out, DECIMAL's and CHAR's default arguments made explicit,
+        TINYINT(1) as BOOLEAN, MariaDB's JSON as the LONGTEXT it is."""
+        name = self.type_aliases.get(name, name)
+        return _canonical_type(name, args, rest, bool(getattr(self.dialect, "is_mariadb", False)))
+
+    # -- DDL ----------------------------------------------------------------------------------
 
     def alter_column(
         self,

@@ -18,6 +18,7 @@ Dropping a table leaves its types, as Alembic does; autogenerate writes the ``DR
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -29,6 +30,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from ..errors import CommandError
 from .base import DefaultImpl, column_table
+from .compare_rules import TypeParts, outside_literals, without_parentheses
 
 __all__ = ["GuardedCreateType", "PostgresqlImpl"]
 
@@ -59,11 +61,76 @@ def _guarded_create_type(element: GuardedCreateType, compiler: Any, **kw: Any) -
     return f"DO {tag} {body} {tag}"
 
 
+# -- what the catalog reports (autogenerate's comparison) ------------------------------------
+
+# A cast: ``::name``, ``::"Quoted"``, ``::schema.name``, ``::character varying``,
+# ``::timestamp without time zone``, ``::numeric(10,2)``, ``::integer[]``.
+_IDENT = r'(?:"[^"]+"|[a-z_][a-z0-9_$]*)'
+_CAST = re.compile(
+    rf"::{_IDENT}(?:\.{_IDENT})?"
+    r"(?:\s+(?:varying|precision|with(?:out)?\s+time\s+zone))*"
+    r"(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])*",
+    re.IGNORECASE,
+)
+_ZONES = ("WITH TIME ZONE", "WITHOUT TIME ZONE")
+
+
+def _canonical_type(name: str, args: list[str]) -> tuple[str, list[str]]:
+    if name == "FLOAT":
+        bits = int(args[0]) if args and args[0].isdigit() else 53
+        return ("REAL" if bits <= 24 else "DOUBLE PRECISION"), []
+    if name == "DOUBLE PRECISION":
+        return name, []
+    if name == "CHAR" and not args:
+        return name, ["1"]
+    if name in ("TIMESTAMP WITHOUT TIME ZONE", "TIMESTAMP WITH TIME ZONE") and args == ["6"]:
+        return name, []  # 6 is the default precision
+    return name, args
+
+
 class PostgresqlImpl(DefaultImpl):
     """DDL for PostgreSQL."""
 
     display_name: ClassVar[str] = "PostgreSQL"
     transactional_ddl: ClassVar[bool] = True
+
+    # -- what the catalog reports (autogenerate's comparison) ---------------------------------
+
+    system_schema_prefix: ClassVar[str | None] = "pg_"
+    named_enum_types: ClassVar[bool] = True
+    type_aliases: ClassVar[Mapping[str, str]] = {
+        "INT": "INTEGER",
+        "INT4": "INTEGER",
+        "INT8": "BIGINT",
+        "INT2": "SMALLINT",
+        "DECIMAL": "NUMERIC",
+        "DOUBLE": "DOUBLE PRECISION",
+        "FLOAT8": "DOUBLE PRECISION",
+        "FLOAT4": "REAL",
+        "NCHAR": "CHAR",
+        "CHARACTER": "CHAR",
+        "NVARCHAR": "VARCHAR",
+        "CHARACTER VARYING": "VARCHAR",
+        "BOOL": "BOOLEAN",
+        "TIMESTAMP": "TIMESTAMP WITHOUT TIME ZONE",
+        "TIME": "TIME WITHOUT TIME ZONE",
+        "TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE",
+        "TIMETZ": "TIME WITH TIME ZONE",
+    }
+
+    def default_sql(self, sql: str) -> str:
+        """Without the casts PostgreSQL adds (``'x'::character varying``)."""
+        return without_parentheses(outside_literals(sql, lambda part: _CAST.sub("", part)))
+
+    def type_parts(self, name: str, args: list[str], rest: str) -> TypeParts:
+        """Time zones as part of the name, FLOAT(p) as REAL or DOUBLE PRECISION, default
+        precisions left out."""
+        if rest in _ZONES:
+            name, rest = f"{name} {rest}", ""
+        name, args = _canonical_type(self.type_aliases.get(name, name), args)
+        return name, args, rest
+
+    # -- DDL ----------------------------------------------------------------------------------
 
     def type_using(self, kw: Mapping[str, Any]) -> str | TextClause | None:
         """``postgresql_using=`` of ``op.alter_column``: how old values convert."""

@@ -10,6 +10,7 @@ SQLAlchemy's CREATE TABLE ignores them there). DDL is transactional.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from sqlalchemy import Column, Table
@@ -62,6 +63,18 @@ class SQLiteImpl(DefaultImpl):
 
     display_name: ClassVar[str] = "SQLite"
     transactional_ddl: ClassVar[bool] = True
+
+    # -- what the catalog reports (autogenerate's comparison) ---------------------------------
+
+    text_types_alike: ClassVar[bool] = True
+    #: Unnamed unique constraints and foreign keys, named so a batch can drop them.
+    unnamed_constraint_convention: ClassVar[Mapping[str, str] | None] = {
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    }
+    type_aliases: ClassVar[Mapping[str, str]] = {"INT": "INTEGER", "BOOL": "BOOLEAN"}
+
+    # -- DDL ----------------------------------------------------------------------------------
 
     def _need_version(self, version: tuple[int, int], operation: str, table_name: str) -> None:
         # Offline there is no server to ask; the script is written for a current SQLite.

@@ -203,10 +203,7 @@ class DowngradeOps:
 
 
 def _reverse_directive(op: Directive) -> Directive:
-    if isinstance(op, ModifyTableOps):
-        return op.reverse()
-    if isinstance(op, ExecuteSQLOp):
-        return op.reverse()  # raises IrreversibleOperation: SQL has no known reverse
+    # ExecuteSQLOp.reverse() raises IrreversibleOperation: SQL has no known reverse.
     return op.reverse()
 
 

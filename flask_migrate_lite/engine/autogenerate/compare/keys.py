@@ -23,9 +23,19 @@ from dataclasses import dataclass
 from sqlalchemy import ForeignKeyConstraint, Table
 from sqlalchemy.sql.elements import conv
 
-from ..operations.ops import CreatePrimaryKeyOp
+from ...operations.ops import CreatePrimaryKeyOp
+from ..reflect import ReflectedTable
+from .context import CompareContext
+from .found import Found
+from .naming import constraint_name
 
-__all__ = ["PrimaryKeyChange", "compare_primary_key", "creation_order", "nullability_compared"]
+__all__ = [
+    "PrimaryKeyChange",
+    "compare_primary_key",
+    "creation_order",
+    "nullability_compared",
+    "primary_key_changes",
+]
 
 
 def nullability_compared(model_key: bool, database_key: Sequence[str], column: str) -> bool:
@@ -77,6 +87,23 @@ def compare_primary_key(
         operation=CreatePrimaryKeyOp(final, table.name, tuple(ours), schema),
         message=f"Detected added primary key ({', '.join(ours)}) on table '{label}'",
     )
+
+
+def primary_key_changes(
+    ctx: CompareContext, table: Table, item: ReflectedTable, label: str
+) -> Found:
+    """The change to the primary key of a table the database has."""
+    theirs = item.pk.get("constrained_columns") or ()
+    name = constraint_name(table.primary_key, ctx.dialect)
+    change = compare_primary_key(table, theirs, label, item.schema, name)
+    found = Found()
+    if change.message is not None:
+        found.messages.append(change.message)
+    if change.warning is not None:
+        found.warnings.append(change.warning)
+    if change.operation is not None:
+        found.creates.append(change.operation)
+    return found
 
 
 def creation_order(

@@ -9,25 +9,20 @@ reduced to one canonical text before comparison.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Column, text
+from sqlalchemy import Column
+from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Dialect
-from sqlalchemy.schema import DefaultClause, FetchedValue
+from sqlalchemy.engine.interfaces import ReflectedColumn
+from sqlalchemy.schema import DefaultClause
 from sqlalchemy.sql.elements import TextClause
 
-__all__ = ["model_default_text", "normalise_default"]
+from ...ddl.compare_rules import CompareRules, outside_literals, without_parentheses
+from .context import CompareContext
 
-# A PostgreSQL cast: ``::name``, ``::"Quoted"``, ``::schema.name``, ``::character varying``,
-# ``::timestamp without time zone``, ``::numeric(10,2)``, ``::integer[]``.
-_IDENT = r'(?:"[^"]+"|[a-z_][a-z0-9_$]*)'
-_CAST = re.compile(
-    rf"::{_IDENT}(?:\.{_IDENT})?"
-    r"(?:\s+(?:varying|precision|with(?:out)?\s+time\s+zone))*"
-    r"(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])*",
-    re.IGNORECASE,
-)
+__all__ = ["default_changed", "model_default_text", "normalise_default"]
+
 _LITERAL = re.compile(r"'(?:[^']|'')*'")
 # Spellings of "now" inside a larger expression (MySQL's ON UPDATE clause, arithmetic).
 _NOW_TOKEN = re.compile(
@@ -59,17 +54,13 @@ def model_default_text(column: Column[Any], dialect: Dialect) -> str | None:
     return str(compiled)
 
 
-def normalise_default(value: str | None, dialect: Dialect, *, boolean: bool = False) -> str | None:
+def normalise_default(
+    value: str | None, rules: CompareRules, *, boolean: bool = False
+) -> str | None:
     """One canonical spelling of a default's SQL text."""
     if value is None:
         return None
-    result = value.strip()
-    while result.startswith("(") and result.endswith(")") and _balanced(result[1:-1]):
-        result = result[1:-1].strip()
-    if dialect.name == "postgresql":
-        result = _outside_literals(result, lambda part: _CAST.sub("", part))
-        while result.startswith("(") and result.endswith(")") and _balanced(result[1:-1]):
-            result = result[1:-1].strip()
+    result = rules.default_sql(without_parentheses(value.strip()))
     lowered = result.lower()
     if lowered in _NOW:
         return "current_timestamp"
@@ -90,42 +81,44 @@ def normalise_default(value: str | None, dialect: Dialect, *, boolean: bool = Fa
         return result
     # Function calls and expressions compare without case and spacing differences (in the
     # SQL, not in the string literals it holds).
-    return _outside_literals(
+    return outside_literals(
         result, lambda part: _NOW_TOKEN.sub("current_timestamp", part.lower()).replace(" ", "")
     )
 
 
-def _outside_literals(sql: str, change: Callable[[str], str]) -> str:
-    """``sql`` with ``change`` applied to everything but its quoted string literals."""
-    parts = _LITERAL.split(sql)
-    literals = _LITERAL.findall(sql)
-    out = [change(parts[0])]
-    for literal, part in zip(literals, parts[1:], strict=True):
-        out += [literal, change(part)]
-    return "".join(out)
-
-
-def _balanced(inner: str) -> bool:
-    depth = 0
-    quoted = False
-    for char in inner:
-        if char == "'":
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-        elif not quoted and char == ")":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0 and not quoted
-
-
-def reflected_default(column: dict[str, Any]) -> str | None:
-    """The default text of a reflected column."""
-    default = column.get("default")
-    return None if default is None else str(default)
-
-
-def as_server_default(value: str | None) -> FetchedValue | None:
-    """A reflected default as something ``alter_column(existing_server_default=...)`` takes."""
-    return None if value is None else DefaultClause(text(value))
+def default_changed(
+    ctx: CompareContext,
+    column: Column[Any],
+    found: ReflectedColumn,
+    reflected_column: Column[Any] | None,
+) -> bool:
+    """Whether the model's column has another server default than the database's:
+    ``compare_server_default`` decides (a function's ``None`` leaves it to the comparison of
+    normalised texts)."""
+    setting = ctx.options.compare_server_default
+    if setting is False:
+        return False
+    reflected = found.get("default")
+    theirs_generated = found.get("computed") or found.get("identity")
+    if (
+        column.server_default is not None and not isinstance(column.server_default, DefaultClause)
+    ) or theirs_generated:
+        # FetchedValue, Computed, Identity: the database makes the value some way a
+        # default clause does not state; there is nothing to compare.
+        return False
+    ours = model_default_text(column, ctx.dialect)
+    if callable(setting):
+        verdict = setting(
+            ctx.hook_context, reflected_column, column, reflected, column.server_default, ours
+        )
+        if verdict is not None:
+            return bool(verdict)
+    if reflected is not None and str(reflected).lower().startswith("nextval("):
+        return False  # a serial column's sequence
+    if found.get("autoincrement") is True and ours is None:
+        return False
+    boolean = isinstance(column.type, sqltypes.Boolean)
+    theirs = normalise_default(
+        None if reflected is None else str(reflected), ctx.rules, boolean=boolean
+    )
+    return normalise_default(ours, ctx.rules, boolean=boolean) != theirs

@@ -1,0 +1,135 @@
+"""Columns added, removed and altered (type, nullability, server default, comment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Column, Table, text
+from sqlalchemy.engine.interfaces import ReflectedColumn
+from sqlalchemy.schema import DefaultClause
+
+from ...operations.ops import AddColumnOp, AlterColumnOp, DropColumnOp
+from ..directives import TableOp
+from ..reflect import ReflectedTable
+from .comments import column_comment_changed
+from .context import CompareContext, parents
+from .keys import nullability_compared
+from .objects import copy_column, copy_default, reflected_column
+from .server_defaults import default_changed
+from .types import type_changed
+
+__all__ = ["ColumnChanges", "compare_columns"]
+
+
+@dataclass
+class ColumnChanges:
+    """The columns of one table that are added, altered and dropped."""
+
+    added: list[TableOp] = field(default_factory=list)
+    altered: list[TableOp] = field(default_factory=list)
+    dropped: list[TableOp] = field(default_factory=list)
+    #: The names of the dropped columns.
+    dropped_names: set[str] = field(default_factory=set)
+    messages: list[str] = field(default_factory=list)
+
+
+class _NoObjects:
+    """Stands in for the reflected columns when no hook needs them."""
+
+    def __getitem__(self, name: str) -> None:
+        return None
+
+
+def compare_columns(
+    ctx: CompareContext, table: Table, item: ReflectedTable, label: str
+) -> ColumnChanges:
+    """The model's columns the database lacks or has otherwise, and the database's columns
+    the models no longer have."""
+    schema = item.schema
+    name = table.name
+    changes = ColumnChanges()
+    reflected_cols = {col["name"]: col for col in item.columns}
+    theirs: Any = ctx.table_of(item).columns if ctx.hooks_see_objects() else _NoObjects()
+    parent_names = parents(schema, name)
+    database_key = item.pk.get("constrained_columns") or ()
+    for column in table.columns:
+        if not ctx.name_ok(column.name, "column", parent_names):
+            continue
+        found = reflected_cols.get(column.name)
+        compare_to = theirs[column.name] if found is not None else None
+        if not ctx.object_ok(column, column.name, "column", False, compare_to):
+            continue
+        if found is None:
+            changes.messages.append(f"Detected added column '{label}.{column.name}'")
+            changes.added.append(AddColumnOp(name, copy_column(column), schema))
+            continue
+        keyed = not nullability_compared(column.primary_key, database_key, column.name)
+        alter, messages = _compare_column(
+            ctx, table, column, found, theirs[column.name], label, keyed
+        )
+        changes.messages += messages
+        if alter is not None:
+            changes.altered.append(alter)
+    model_names = set(table.columns.keys())
+    for col in item.columns:
+        if col["name"] in model_names:
+            continue
+        if not ctx.name_ok(col["name"], "column", parent_names):
+            continue
+        if not ctx.object_ok(theirs[col["name"]], col["name"], "column", True, None):
+            continue
+        changes.messages.append(f"Detected removed column '{label}.{col['name']}'")
+        changes.dropped_names.add(col["name"])
+        existing = reflected_column(col)
+        changes.dropped.append(DropColumnOp(name, col["name"], schema, existing_column=existing))
+    return changes
+
+
+def _compare_column(
+    ctx: CompareContext,
+    table: Table,
+    column: Column[Any],
+    found: ReflectedColumn,
+    reflected: Column[Any] | None,
+    label: str,
+    keyed: bool = False,
+) -> tuple[AlterColumnOp | None, list[str]]:
+    """The change to one column, and its messages; ``keyed``: a primary-key column in both
+    (see :func:`.keys.nullability_compared`), whose nullability is not compared."""
+    messages: list[str] = []
+    where = f"'{label}.{column.name}'"
+    reflected_type = found["type"]
+    reflected_default = found.get("default")
+    existing_default: Any = (
+        None if reflected_default is None else DefaultClause(text(str(reflected_default)))
+    )
+    changes: dict[str, Any] = {}
+    if type_changed(ctx, column, found, reflected):
+        messages.append(
+            f"Detected type change from {reflected_type!r} to {column.type!r} on {where}"
+        )
+        changes["modify_type"] = column.type
+    if not keyed and bool(found["nullable"]) != bool(column.nullable):
+        word = "NULL" if column.nullable else "NOT NULL"
+        messages.append(f"Detected {word} on column {where}")
+        changes["modify_nullable"] = bool(column.nullable)
+    if default_changed(ctx, column, found, reflected):
+        messages.append(f"Detected server default on column {where}")
+        changes["modify_server_default"] = copy_default(column.server_default)
+    if column_comment_changed(ctx, column, found):
+        messages.append(f"Detected column comment {where}")
+        changes["modify_comment"] = column.comment
+    if not changes:
+        return None, messages
+    alter = AlterColumnOp(
+        table.name,
+        column.name,
+        ctx.schema(table.schema),
+        existing_type=reflected_type,
+        existing_nullable=bool(found["nullable"]),
+        existing_server_default=existing_default,
+        existing_comment=found.get("comment"),
+        **changes,
+    )
+    return alter, messages

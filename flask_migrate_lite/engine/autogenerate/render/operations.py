@@ -1,0 +1,326 @@
+"""Directives as ``op.*`` calls: whole tables, each table's changes (in a batch block by
+default), enum types and SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.schema import Column, Constraint, Index
+from sqlalchemy.sql.elements import ClauseElement
+
+from ...operations.ops import (
+    AddColumnOp,
+    AlterColumnOp,
+    CreateCheckConstraintOp,
+    CreateForeignKeyOp,
+    CreateIndexOp,
+    CreatePrimaryKeyOp,
+    CreateTableCommentOp,
+    CreateTableOp,
+    CreateUniqueConstraintOp,
+    DropColumnOp,
+    DropConstraintOp,
+    DropIndexOp,
+    DropTableCommentOp,
+    DropTableOp,
+    ExecuteSQLOp,
+    IndexColumn,
+    assert_never,
+)
+from ..directives import Directive, EnumTypeOp, ModifyTableOps, TableOp
+from .context import RenderContext
+from .layout import (
+    STEP,
+    Kwargs,
+    Node,
+    Seq,
+    Unrenderable,
+    call,
+    layout,
+    list_node,
+    literals,
+    name_arg,
+)
+from .schema import SchemaWriter
+
+__all__ = ["Renderer"]
+
+
+class Renderer(SchemaWriter):
+    """Writes directives as the lines of a function body."""
+
+    def __init__(self, context: RenderContext) -> None:
+        super().__init__(context)
+        self.lines: list[str] = []
+        self.statements = 0
+
+    # -- output -----------------------------------------------------------------------------
+
+    def statement(self, node: Node, indent: int, force: bool = False) -> None:
+        self.lines += layout(node, indent, force=force)
+        self.statements += 1
+
+    def block(self, header: Node, indent: int, trail: str, body: Callable[[], None]) -> None:
+        """A ``with`` block around what ``body`` writes, then a blank line."""
+        self.lines += layout(header, indent, "with ", trail)
+        before = self.statements
+        body()
+        if self.statements == before:
+            self.statement("pass", indent + STEP)
+        self.lines.append("")
+
+    # -- directives -------------------------------------------------------------------------
+
+    def directive(self, directive: Directive) -> None:
+        match directive:
+            case CreateTableOp():
+                self.create_table(directive)
+            case DropTableOp():
+                kwargs = literals(schema=directive.schema, if_exists=directive.if_exists or None)
+                self.statement(call("op.drop_table", [repr(directive.table_name)], kwargs), 4)
+            case ModifyTableOps():
+                self.modify_table(directive)
+            case EnumTypeOp():
+                self.enum_type(directive)
+            case ExecuteSQLOp():
+                self.statement(self.execute("op", directive), 4)
+            case _:
+                assert_never(directive)
+
+    def execute(self, receiver: str, op: ExecuteSQLOp) -> Seq:
+        sqltext = op.sqltext
+        if isinstance(sqltext, (str, ClauseElement)):
+            text = self.sql(sqltext)
+        else:  # an Executable that is no clause: its string form is the best there is
+            text = str(sqltext)
+        kwargs: Kwargs = []
+        if op.execution_options:
+            try:
+                kwargs.append(("execution_options", self.value(dict(op.execution_options))))
+            except Unrenderable:
+                pass
+        return call(f"{receiver}.execute", [repr(text)], kwargs)
+
+    def modify_table(self, directive: ModifyTableOps) -> None:
+        if directive.is_empty():
+            return
+        if not self.opts.as_batch:
+            for op in directive.ops:
+                self.statement(self.table_op(op, "op"), 4)
+            return
+        options: Kwargs = [("schema", repr(directive.schema))]
+        if directive.naming_convention:
+            # Names for the constraints SQLite keeps unnamed, so the batch can drop them.
+            options.append(("naming_convention", repr(dict(directive.naming_convention))))
+        header = call("op.batch_alter_table", [repr(directive.table_name)], options)
+
+        def body() -> None:
+            for op in directive.ops:
+                self.statement(self.table_op(op, "batch_op"), 8)
+
+        self.block(header, 4, " as batch_op:", body)
+
+    def enum_type(self, directive: EnumTypeOp) -> None:
+        preparer = sa.dialects.registry.load("postgresql")().identifier_preparer
+        name = preparer.quote(directive.name)
+        if directive.schema:
+            name = f"{preparer.quote_schema(directive.schema)}.{name}"
+        values = [_sql_literal(value) for value in directive.values]
+        match directive.action:
+            case "create":
+                sql = f"CREATE TYPE {name} AS ENUM ({', '.join(values)})"
+                self.statement(call("op.execute", [repr(sql)]), 4)
+            case "drop":
+                self.statement(call("op.execute", [repr(f"DROP TYPE {name}")]), 4)
+            case "add_values":
+                # The new value cannot be used in the transaction that adds it (PostgreSQL),
+                # so each is committed on its own.
+                def body() -> None:
+                    for value in values:
+                        sql = f"ALTER TYPE {name} ADD VALUE IF NOT EXISTS {value}"
+                        self.statement(call("op.execute", [repr(sql)]), 8)
+
+                self.block(call("op.get_context().autocommit_block"), 4, ":", body)
+            case "keep_values":
+                kept = ", ".join(repr(value) for value in directive.values)
+                self.lines.append(
+                    f"    # PostgreSQL cannot drop values from an enum type; {directive.name!r} "
+                    f"keeps {kept}."
+                )
+            case other:
+                raise ValueError(f"Unknown enum type action {other!r}.")
+
+    # -- create_table -----------------------------------------------------------------------
+
+    def create_table(self, op: CreateTableOp) -> None:
+        columns = [item for item in op.columns if isinstance(item, Column)]
+        constraints = [item for item in op.columns if isinstance(item, Constraint)]
+        indexes = [item for item in op.columns if isinstance(item, Index)]
+        pk_columns, pk_node = self.primary_key(columns, constraints)
+        sole_pk = pk_columns[0] if len(pk_columns) == 1 else None
+        args: list[Node] = [repr(op.table_name)]
+        args += [self.column(column, sole_pk == column.name) for column in columns]
+        if pk_node is not None:
+            args.append(pk_node)
+        args += self.table_constraints(op.table_name, columns, constraints, indexes)
+        kwargs = literals(schema=op.schema, if_not_exists=op.if_not_exists or None)
+        table_kw = dict(op.kw)
+        if table_kw.get("comment") is not None:
+            kwargs.append(("comment", repr(table_kw.pop("comment"))))
+        kwargs += self.keywords(table_kw, skip={"info", "comment"})
+        self.statement(call("op.create_table", args, kwargs), 4, force=True)
+        if not indexes:
+            return
+        index_ops = [
+            CreateIndexOp(
+                index.name,
+                op.table_name,
+                tuple(self.index_elements(index)),
+                op.schema,
+                bool(index.unique),
+                kw=dict(index.dialect_kwargs),
+            )
+            for index in sorted(indexes, key=lambda ix: str(ix.name or ""))
+        ]
+        self.modify_table(ModifyTableOps(op.table_name, list(index_ops), op.schema))
+
+    # -- operations on one table ------------------------------------------------------------
+
+    def table_op(self, op: TableOp, receiver: str) -> Node:
+        """One table operation as ``batch_op.x(...)`` or, with the table named, ``op.x(...)``."""
+        batch = receiver == "batch_op"
+        table: list[Node] = [] if batch else [repr(_table_of(op))]
+        schema = literals(schema=None if batch else _schema_of(op))
+
+        def op_call(method: str, args: Sequence[Node], kwargs: Kwargs | None = None) -> Seq:
+            return call(f"{receiver}.{method}", args, kwargs)
+
+        match op:
+            case AddColumnOp():
+                return op_call("add_column", [*table, self.column(op.column)], schema)
+            case DropColumnOp():
+                kwargs = schema + self.keywords(op.kw)
+                return op_call("drop_column", [*table, repr(op.column_name)], kwargs)
+            case AlterColumnOp():
+                kwargs = self.alter_options(op) + schema + self.keywords(op.kw)
+                return op_call("alter_column", [*table, repr(op.column_name)], kwargs)
+            case CreateIndexOp():
+                columns = list_node(self.index_column(c) for c in op.columns)
+                kwargs = [("unique", repr(bool(op.unique))), *schema]
+                kwargs += literals(if_not_exists=op.if_not_exists or None)
+                kwargs += self.keywords(op.kw)
+                return op_call(
+                    "create_index", [name_arg(op.index_name, receiver), *table, columns], kwargs
+                )
+            case DropIndexOp():
+                kwargs = (
+                    [] if batch or op.table_name is None else [("table_name", repr(op.table_name))]
+                )
+                kwargs += schema + literals(if_exists=op.if_exists or None) + self.keywords(op.kw)
+                return op_call("drop_index", [name_arg(op.index_name, receiver)], kwargs)
+            case CreateUniqueConstraintOp():
+                args = [
+                    name_arg(op.constraint_name, receiver),
+                    *table,
+                    list_node(map(repr, op.columns)),
+                ]
+                return op_call("create_unique_constraint", args, schema + self.keywords(op.kw))
+            case CreateForeignKeyOp():
+                return op_call("create_foreign_key", *self.foreign_key_op(op, receiver))
+            case CreateCheckConstraintOp():
+                args = [
+                    name_arg(op.constraint_name, receiver),
+                    *table,
+                    repr(self.sql(op.condition)),
+                ]
+                return op_call("create_check_constraint", args, schema + self.keywords(op.kw))
+            case CreatePrimaryKeyOp():
+                args = [
+                    name_arg(op.constraint_name, receiver),
+                    *table,
+                    list_node(map(repr, op.columns)),
+                ]
+                return op_call("create_primary_key", args, schema)
+            case DropConstraintOp():
+                kwargs = literals(type_=op.type_) + schema
+                return op_call(
+                    "drop_constraint", [name_arg(op.constraint_name, receiver), *table], kwargs
+                )
+            case CreateTableCommentOp():
+                kwargs = literals(existing_comment=op.existing_comment) + schema
+                return op_call("create_table_comment", [*table, repr(op.comment)], kwargs)
+            case DropTableCommentOp():
+                kwargs = literals(existing_comment=op.existing_comment) + schema
+                return op_call("drop_table_comment", table, kwargs)
+            case _:
+                assert_never(op)
+
+    def foreign_key_op(self, op: CreateForeignKeyOp, receiver: str) -> tuple[list[Node], Kwargs]:
+        args: list[Node] = [name_arg(op.constraint_name, receiver)]
+        if receiver == "op":
+            args.append(repr(op.source_table))
+        args += [
+            repr(op.referent_table),
+            list_node(map(repr, op.local_cols)),
+            list_node(map(repr, op.remote_cols)),
+        ]
+        kwargs = literals(
+            onupdate=op.onupdate,
+            ondelete=op.ondelete,
+            deferrable=op.deferrable,
+            initially=op.initially,
+            match=op.match,
+        )
+        if receiver == "op":
+            kwargs += literals(source_schema=op.source_schema)
+        kwargs += literals(referent_schema=op.referent_schema) + self.keywords(op.kw)
+        return args, kwargs
+
+    def alter_options(self, op: AlterColumnOp) -> Kwargs:
+        """What changes and what the column was, in Alembic's spelling."""
+        kwargs: Kwargs = []
+        if op.existing_type is not None:
+            kwargs.append(("existing_type", self.render_type(op.existing_type)))
+        if op.modify_type is not None:
+            kwargs.append(("type_", self.render_type(op.modify_type)))
+        if op.modify_nullable is None and op.existing_nullable is not None:
+            kwargs.append(("existing_nullable", repr(op.existing_nullable)))
+        if op.modify_nullable is not None:
+            kwargs.append(("nullable", repr(op.modify_nullable)))
+        if op.modify_server_default is not False:
+            kwargs.append(
+                ("server_default", self.server_default(op.modify_server_default) or "None")
+            )
+        elif op.existing_server_default is not False:
+            existing = self.server_default(op.existing_server_default)
+            if existing is not None:
+                kwargs.append(("existing_server_default", existing))
+        if op.modify_comment is not False:
+            kwargs.append(("comment", repr(op.modify_comment)))
+        if op.existing_comment is not None:
+            kwargs.append(("existing_comment", repr(op.existing_comment)))
+        if op.modify_name is not None:
+            kwargs.append(("new_column_name", repr(op.modify_name)))
+        return kwargs
+
+    def index_column(self, column: IndexColumn) -> str:
+        if isinstance(column, str):
+            return repr(column)
+        return f"{self.prefixed('text')}({self.sql(column)!r})"
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _table_of(op: TableOp) -> str:
+    if isinstance(op, CreateForeignKeyOp):
+        return op.source_table
+    return op.table_name or ""
+
+
+def _schema_of(op: TableOp) -> str | None:
+    if isinstance(op, CreateForeignKeyOp):
+        return op.source_schema
+    return op.schema
