@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
-from .appstate import AppState, Database, app_state
-from .engine.errors import (
+from ..appstate import AppState, Database, app_state
+from ..engine.errors import (
     CommandError,
     RangeNotAllowed,
     RevisionNotLoadable,
@@ -32,10 +32,10 @@ from .engine.errors import (
 )
 
 if TYPE_CHECKING:
-    from .engine.errors import TargetNotUpToDate
-    from .engine.runtime.plan import Step, VersionChange
-    from .engine.script.directory import ScriptDirectory
-    from .engine.script.graph import Revision, RevisionGraph
+    from ..engine.errors import TargetNotUpToDate
+    from ..engine.runtime.plan import Step, VersionChange
+    from ..engine.script.directory import ScriptDirectory
+    from ..engine.script.graph import Revision, RevisionGraph
 
 __all__ = ["Report", "RunResult", "downgrade", "stamp", "upgrade"]
 
@@ -84,7 +84,7 @@ def check_known(
     graph: RevisionGraph, found: tuple[str, ...], database: Database, state: AppState
 ) -> None:
     """Refuse to plan from a version table naming revisions the folder does not have."""
-    from .engine.errors import UnknownDatabaseRevision
+    from ..engine.errors import UnknownDatabaseRevision
 
     unknown = [rev_id for rev_id in found if rev_id not in graph]
     if unknown:
@@ -100,7 +100,7 @@ def database_label(database: Database, multidb: bool) -> str:
 
 def database_heads(state: AppState, database: Database) -> tuple[str, ...]:
     """The revisions the database is at (its version table's rows), read without the lock."""
-    from .engine.runtime.version import read_heads, version_table
+    from ..engine.runtime.version import read_heads, version_table
 
     options = state.run_options()
     table = version_table(options.version_table, options.version_table_schema)
@@ -115,8 +115,8 @@ def not_up_to_date(
 
     ``database`` names the database in the message (a bind of a multi-database project).
     """
-    from .engine.errors import TargetNotUpToDate
-    from .engine.runtime.plan import pending_revisions
+    from ..engine.errors import TargetNotUpToDate
+    from ..engine.runtime.plan import pending_revisions
 
     if set(found) == set(graph.heads):
         return None
@@ -243,7 +243,7 @@ def _run(
     report: Report | None,
     bind: str | None = None,
 ) -> list[RunResult]:
-    from .engine.runtime.context import MigrationContext
+    from ..engine.runtime.context import MigrationContext
 
     scripts = state.scripts
     graph = scripts.graph()
@@ -353,7 +353,7 @@ def _move(
     bind: str | None,
 ) -> list[RunResult]:
     """``upgrade`` or ``downgrade`` to ``revision``, online or (``sql``) as a script."""
-    from .engine.runtime.plan import plan_downgrade, plan_upgrade
+    from ..engine.runtime.plan import plan_downgrade, plan_upgrade
 
     if sql:
         return _offline(state, revision, upgrade=upgrade, tag=tag, report=report, bind=bind)
@@ -387,9 +387,9 @@ def stamp(
     be ``start:end`` to write the changes from ``start`` (which must be the same for every
     revision) rather than from an empty version table.
     """
-    from .engine.runtime.context import MigrationContext
-    from .engine.runtime.plan import plan_stamp
-    from .engine.runtime.version import heads_after
+    from ..engine.runtime.context import MigrationContext
+    from ..engine.runtime.plan import plan_stamp
+    from ..engine.runtime.version import heads_after
 
     targets = [revision] if isinstance(revision, str) else list(revision) or ["head"]
     if sql and purge:
@@ -464,7 +464,7 @@ def stamp(
 def _plan_stamp_offline(
     graph: RevisionGraph, ends: list[str], found: tuple[str, ...]
 ) -> list[VersionChange]:
-    from .engine.runtime.plan import plan_stamp
+    from ..engine.runtime.plan import plan_stamp
 
     return plan_stamp(graph, found, ends, purge=False)
 
@@ -500,9 +500,9 @@ def _offline(
     downgrade needs the start, since nothing is read from the database (see
     :func:`check_target`).
     """
-    from .engine.errors import TargetIsNotAncestor
-    from .engine.runtime.context import MigrationContext
-    from .engine.runtime.plan import plan_downgrade, plan_upgrade
+    from ..engine.errors import TargetIsNotAncestor
+    from ..engine.runtime.context import MigrationContext
+    from ..engine.runtime.plan import plan_downgrade, plan_upgrade
 
     scripts = state.scripts
     graph = scripts.graph()

@@ -14,9 +14,9 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .appstate import app_state
-from .engine.errors import RevisionNotLoadable
-from .engine.runtime.plan import Step
+from ..appstate import app_state
+from ..engine.errors import RevisionNotLoadable
+from ..engine.runtime.plan import Step
 from .running import check_target, database_heads, unloadable
 
 __all__ = ["PlanResult", "StatusResult", "StatusRow", "plan", "status"]
@@ -158,7 +158,7 @@ def plan(
     Their files are loaded, as the run itself does before it starts; those that do not load
     are listed in :attr:`PlanResult.broken`.
     """
-    from .engine.runtime.plan import plan_downgrade, plan_upgrade
+    from ..engine.runtime.plan import plan_downgrade, plan_upgrade
 
     check_target(revision, upgrade=upgrade, sql=False)
     state = app_state(directory, x_arg)
