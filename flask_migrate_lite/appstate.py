@@ -195,8 +195,16 @@ class AppState:
         """Whether the migrations folder was made for several databases (``init --multidb``).
 
         Such a folder's ``script.py.mako`` writes one ``upgrade_<bind>()`` function per
-        database, as Flask-Migrate's multi-database template does.
+        database, as Flask-Migrate's multi-database template does. ``init --multidb`` records
+        it as ``multidb = true`` in ``alembic.ini``; a folder without that key (one made by
+        Flask-Migrate) is recognised by the ``<bind>_upgrades`` its template names.
         """
+        try:
+            recorded = self.config.get_main_option("multidb")
+        except CommandError:
+            recorded = None  # an unreadable alembic.ini is reported when the folder is read
+        if recorded is not None and recorded.strip():
+            return recorded.strip().lower() in ("true", "yes", "on", "1")
         template = os.path.join(self.directory, "script.py.mako")
         try:
             with open(template, encoding="utf-8") as handle:
