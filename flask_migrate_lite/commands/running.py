@@ -32,7 +32,9 @@ from ..engine.errors import (
 )
 
 if TYPE_CHECKING:
+    from ..engine.config import RunOptions
     from ..engine.errors import TargetNotUpToDate
+    from ..engine.runtime.context import MigrationContext
     from ..engine.runtime.plan import Step, VersionChange
     from ..engine.script.directory import ScriptDirectory
     from ..engine.script.graph import Revision, RevisionGraph
@@ -234,6 +236,44 @@ def _nothing_applied(heads: Sequence[str]) -> str:
 # --- running on the database ---------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def migration_context(
+    database: Database,
+    options: RunOptions,
+    echo: Report,
+    *,
+    multidb: bool,
+    output: TextIO | None = None,
+    bind: bool = True,
+) -> Iterator[MigrationContext]:
+    """The migration context of one database of a run, announced on ``echo``.
+
+    With ``output`` the run is offline: the SQL goes there and nothing connects. Otherwise
+    the context runs on a connection, closed when the block ends. ``bind`` passes the
+    database's name to the context in a multi-database folder (the files' per-database
+    functions).
+    """
+    from ..engine.runtime.context import MigrationContext
+
+    run_bind = database.name if multidb and bind else None
+    label = database_label(database, multidb)
+    if output is not None:
+        echo(f"Offline SQL for {label} ({database.engine.dialect.name})")
+        yield MigrationContext(
+            None,
+            options,
+            dialect=database.engine.dialect,
+            output=output,
+            url=database.url,
+            bind=run_bind,
+        )
+        return
+    with database.connect() as connection:
+        context = MigrationContext(connection, options, url=database.url, bind=run_bind)
+        echo(f"Database: {label}")
+        yield context
+
+
 def _run(
     state: AppState,
     planner: Callable[[RevisionGraph, tuple[str, ...]], list[Step]],
@@ -243,8 +283,6 @@ def _run(
     report: Report | None,
     bind: str | None = None,
 ) -> list[RunResult]:
-    from ..engine.runtime.context import MigrationContext
-
     scripts = state.scripts
     graph = scripts.graph()
     options = state.run_options(tag=tag)
@@ -268,9 +306,7 @@ def _run(
     for database in databases:
         result = RunResult(database=database.url)
         run_bind = database.name if multidb else None
-        with database.connect() as connection:
-            context = MigrationContext(connection, options, url=database.url, bind=run_bind)
-            echo(f"Database: {database_label(database, multidb)}")
+        with migration_context(database, options, echo, multidb=multidb) as context:
 
             def plan(
                 found: tuple[str, ...],
@@ -387,7 +423,6 @@ def stamp(
     be ``start:end`` to write the changes from ``start`` (which must be the same for every
     revision) rather than from an empty version table.
     """
-    from ..engine.runtime.context import MigrationContext
     from ..engine.runtime.plan import plan_stamp
     from ..engine.runtime.version import heads_after
 
@@ -419,27 +454,16 @@ def stamp(
             results.append(result)
             if sql:
                 start, ends = _stamp_range(graph, targets)
-                context = MigrationContext(
-                    None,
-                    options,
-                    dialect=database.engine.dialect,
-                    output=output,
-                    url=database.url,
-                    bind=database.name if multidb else None,
-                )
-                echo(
-                    f"Offline SQL for {database_label(database, multidb)} "
-                    f"({database.engine.dialect.name})"
-                )
-                changes = context.stamp(
-                    functools.partial(_plan_stamp_offline, graph, ends), offline_heads=start
-                )
+                with migration_context(
+                    database, options, echo, multidb=multidb, output=output
+                ) as context:
+                    changes = context.stamp(
+                        functools.partial(_plan_stamp_offline, graph, ends), offline_heads=start
+                    )
                 result.heads_before = start
                 result.heads_after = heads_after(start, changes)
                 continue
-            with database.connect() as connection:
-                context = MigrationContext(connection, options, url=database.url)
-                echo(f"Database: {database_label(database, multidb)}")
+            with migration_context(database, options, echo, multidb=multidb, bind=False) as context:
 
                 def plan(
                     found: tuple[str, ...],
@@ -501,7 +525,6 @@ def _offline(
     :func:`check_target`).
     """
     from ..engine.errors import TargetIsNotAncestor
-    from ..engine.runtime.context import MigrationContext
     from ..engine.runtime.plan import plan_downgrade, plan_upgrade
 
     scripts = state.scripts
@@ -541,22 +564,15 @@ def _offline(
         echo = reporter(report)
         results = []
         for database in databases:
-            label = database_label(database, multidb)
-            echo(f"Offline SQL for {label} ({database.engine.dialect.name})")
-            context = MigrationContext(
-                None,
-                options,
-                dialect=database.engine.dialect,
-                output=output,
-                url=database.url,
-                bind=database.name if multidb else None,
-            )
             result = RunResult(database=database.url, heads_before=start)
-            result.steps = context.run_offline(
-                plan,
-                lambda rev: scripts.load_module(rev.revision),
-                lambda step: echo(f"Generating {step.describe()}"),
-            )
+            with migration_context(
+                database, options, echo, multidb=multidb, output=output
+            ) as context:
+                result.steps = context.run_offline(
+                    plan,
+                    lambda rev: scripts.load_module(rev.revision),
+                    lambda step: echo(f"Generating {step.describe()}"),
+                )
             result.heads_after = plan[-1].heads_after if plan else start
             results.append(result)
     return results
