@@ -16,15 +16,16 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..appstate import AppState, Database, app_state
-from ..engine.autogenerate.compare import CompareOptions, Comparison, compare_metadata
-from ..engine.autogenerate.model import MigrationScript
 from ..engine.errors import CommandError
-from ..engine.script.graph import Revision
 from .arguments import check_placement, refuse_sql
 from .running import Directory, Report, check_known, not_up_to_date, reporter
+
+if TYPE_CHECKING:
+    from ..engine.autogenerate.compare import CompareOptions, Comparison
+    from ..engine.script.graph import Revision
 
 __all__ = ["CheckResult", "autogenerate_revision", "check", "check_models", "migrate"]
 
@@ -44,6 +45,8 @@ class CheckResult:
 
 
 def _compare_options(state: AppState) -> CompareOptions:
+    from ..engine.autogenerate.compare import CompareOptions
+
     args = state.options
     return CompareOptions(
         compare_type=args.compare_type,
@@ -69,6 +72,7 @@ def _compare_all(state: AppState) -> list[_Compared]:
     Every database is checked to be up to date before any is compared, so that nothing is
     reported (or written) for a project with migrations still to run.
     """
+    from ..engine.autogenerate.compare import compare_metadata
     from ..engine.runtime.version import read_heads, version_table
 
     graph = state.scripts.graph()
@@ -127,6 +131,7 @@ def autogenerate_revision(
     report: Callable[[str], None],
 ) -> Revision | None:
     """Write the revision that brings the database to the models; ``None`` when in sync."""
+    from ..engine.autogenerate.model import MigrationScript
     from ..engine.autogenerate.render import RenderOptions, render_downgrade, render_upgrade
 
     args = state.config.configure_args

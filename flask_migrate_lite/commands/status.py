@@ -13,11 +13,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..appstate import app_state
 from ..engine.errors import RevisionNotLoadable
-from ..engine.runtime.plan import Step
 from .running import check_target, database_heads, unloadable
+
+if TYPE_CHECKING:
+    from ..engine.runtime.plan import Step
 
 __all__ = ["PlanResult", "StatusResult", "StatusRow", "plan", "status"]
 
