@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import current_app
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine, MetaData
 
     from .engine.script.directory import ScriptDirectory
-    from .extension import MigrateState
 
 __all__ = ["Database", "AppState", "app_state", "hide_password"]
 
@@ -41,6 +40,42 @@ class ExtensionMissing(MigrateError):
             "This application has no Migrate extension; did you forget to call "
             "'Migrate(app, db)' or 'migrate.init_app(app, db)'?"
         )
+
+
+class Configurer(Protocol):
+    """What runs the app's ``@configure`` callbacks (the ``Migrate`` object)."""
+
+    def call_configure_callbacks(self, config: MigrateConfig) -> MigrateConfig:
+        """Return the configuration after every callback has seen it."""
+        ...
+
+
+class RegisteredState(Protocol):
+    """What this module reads from ``app.extensions["migrate"]``.
+
+    Described here rather than imported, so that the adapter never depends on the Flask
+    face above it.
+    """
+
+    @property
+    def migrate(self) -> Configurer:
+        """The object that runs the configure callbacks."""
+        ...
+
+    @property
+    def db(self) -> Any:
+        """The Flask-SQLAlchemy object."""
+        ...
+
+    @property
+    def directory(self) -> str:
+        """The migrations folder given to ``Migrate``."""
+        ...
+
+    @property
+    def configure_args(self) -> dict[str, Any]:
+        """The keyword arguments given to ``Migrate``."""
+        ...
 
 
 def hide_password(url: Any) -> str:
@@ -93,7 +128,7 @@ def _first_line(exc: BaseException) -> str:
 class AppState:
     """Everything one command run needs from the application."""
 
-    state: MigrateState
+    state: RegisteredState
     config: MigrateConfig
     lock_timeout: float = 60.0
 
@@ -163,8 +198,16 @@ class AppState:
         """Whether the migrations folder was made for several databases (``init --multidb``).
 
         Such a folder's ``script.py.mako`` writes one ``upgrade_<bind>()`` function per
-        database, as Flask-Migrate's multi-database template does.
+        database, as Flask-Migrate's multi-database template does. ``init --multidb`` records
+        it as ``multidb = true`` in ``alembic.ini``; a folder without that key (one made by
+        Flask-Migrate) is recognised by the ``<bind>_upgrades`` its template names.
         """
+        try:
+            recorded = self.config.get_main_option("multidb")
+        except CommandError:
+            recorded = None  # an unreadable alembic.ini is reported when the folder is read
+        if recorded is not None and recorded.strip():
+            return recorded.strip().lower() in ("true", "yes", "on", "1")
         template = os.path.join(self.directory, "script.py.mako")
         try:
             with open(template, encoding="utf-8") as handle:
@@ -203,7 +246,7 @@ def app_state(
     x_arg: Sequence[str] | None = None,
 ) -> AppState:
     """Collect the state of the current app; must run inside an application context."""
-    state: MigrateState | None = current_app.extensions.get("migrate")
+    state: RegisteredState | None = current_app.extensions.get("migrate")
     if state is None:
         raise ExtensionMissing()
     folder = os.path.abspath(

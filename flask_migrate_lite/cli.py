@@ -33,7 +33,7 @@ from .cli_options import group_x_args as _group_x_args
 from .engine.errors import MigrateError, UsageError
 
 if TYPE_CHECKING:
-    from .status import PlanResult, StatusResult
+    from .commands.status import PlanResult, StatusResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -298,7 +298,7 @@ def _print_plan(
     bind: str | None,
     sql: bool,
 ) -> None:
-    from .status import plan
+    from .commands.status import plan
 
     if sql:
         raise UsageError("--plan reads the database and --sql does not; leave out one of them.")
@@ -401,7 +401,7 @@ def downgrade_command(
 @_errors
 def status_command(directory: str | None, check: bool, bind: str | None) -> None:
     """List every revision, oldest first: [X] applied, [ ] pending."""
-    from .status import status
+    from .commands.status import status
 
     results = status(_group_directory(directory), bind)
     _print_and_check(results)

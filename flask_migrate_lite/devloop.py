@@ -136,7 +136,7 @@ def watch_folder(directory: str) -> FolderWatch:
 
 
 def _pending(app: Flask) -> None:
-    from .status import status
+    from .commands.status import status
 
     with app.app_context():
         for result in status():
@@ -168,7 +168,7 @@ def _drift_once(app: Flask) -> None:
             return
         done = True
         from .appstate import app_state
-        from .autogen import check_models
+        from .commands.autogenerate import check_models
 
         try:
             result = check_models(app_state())

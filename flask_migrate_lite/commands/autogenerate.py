@@ -16,14 +16,18 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
-from .appstate import AppState, Database
-from .engine.autogenerate.compare import CompareOptions, Comparison, compare_metadata
-from .engine.autogenerate.directives import MigrationScript
-from .engine.errors import CommandError
-from .engine.script.graph import Revision
+from ..appstate import AppState, Database, app_state
+from ..engine.errors import CommandError
+from .arguments import check_placement, refuse_sql
+from .running import Directory, Report, check_known, not_up_to_date, reporter
 
-__all__ = ["CheckResult", "autogenerate_revision", "check_models"]
+if TYPE_CHECKING:
+    from ..engine.autogenerate.compare import CompareOptions, Comparison
+    from ..engine.script.graph import Revision
+
+__all__ = ["CheckResult", "autogenerate_revision", "check", "check_models", "migrate"]
 
 
 @dataclass
@@ -41,6 +45,8 @@ class CheckResult:
 
 
 def _compare_options(state: AppState) -> CompareOptions:
+    from ..engine.autogenerate.compare import CompareOptions
+
     args = state.options
     return CompareOptions(
         compare_type=args.compare_type,
@@ -66,8 +72,8 @@ def _compare_all(state: AppState) -> list[_Compared]:
     Every database is checked to be up to date before any is compared, so that nothing is
     reported (or written) for a project with migrations still to run.
     """
-    from .engine.runtime.version import read_heads, version_table
-    from .running import check_known, not_up_to_date
+    from ..engine.autogenerate.compare import compare_metadata
+    from ..engine.runtime.version import read_heads, version_table
 
     graph = state.scripts.graph()
     run = state.run_options()
@@ -125,7 +131,8 @@ def autogenerate_revision(
     report: Callable[[str], None],
 ) -> Revision | None:
     """Write the revision that brings the database to the models; ``None`` when in sync."""
-    from .engine.autogenerate.render import RenderOptions, render_downgrade, render_upgrade
+    from ..engine.autogenerate.directives import MigrationScript
+    from ..engine.autogenerate.render import RenderOptions, render_downgrade, render_upgrade
 
     args = state.config.configure_args
     multidb = state.multidb
@@ -228,3 +235,53 @@ def autogenerate_revision(
         ) from exc
     report(f"Generating {created.path} ...  done")
     return created
+
+
+def migrate(
+    directory: Directory = None,
+    message: str | None = None,
+    sql: bool = False,
+    head: str = "head",
+    splice: bool = False,
+    branch_label: str | Sequence[str] | None = None,
+    version_path: str | None = None,
+    rev_id: str | None = None,
+    x_arg: Sequence[str] | None = None,
+    *,
+    report: Report | None = None,
+) -> Revision | None:
+    """Write the revision that brings the database to the models (``revision --autogenerate``).
+
+    Returns ``None``, writing nothing, when the models and the database agree; raises
+    :class:`TargetNotUpToDate` when the database is not at the head revisions.
+    """
+    refuse_sql("migrate", sql)
+    check_placement(head, rev_id, message=message, branch_label=branch_label)
+    return autogenerate_command(
+        app_state(directory, x_arg),
+        "migrate",
+        sql,
+        report,
+        message=message,
+        head=head,
+        splice=splice,
+        branch_label=branch_label,
+        version_path=version_path,
+        rev_id=rev_id,
+        depends_on=None,
+    )
+
+
+def autogenerate_command(
+    state: AppState, command: str, sql: bool, report: Report | None, **placement: Any
+) -> Revision | None:
+    refuse_sql(command, sql)
+    return autogenerate_revision(state, report=reporter(report), **placement)
+
+
+def check(directory: Directory = None, *, report: Report | None = None) -> CheckResult:
+    """Compare the models with the database; the result says whether they agree.
+
+    Raises :class:`TargetNotUpToDate` when migrations are pending.
+    """
+    return check_models(app_state(directory))

@@ -13,11 +13,14 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .appstate import app_state
-from .engine.errors import RevisionNotLoadable
-from .engine.runtime.plan import Step
+from ..appstate import app_state
+from ..engine.errors import RevisionNotLoadable
 from .running import check_target, database_heads, unloadable
+
+if TYPE_CHECKING:
+    from ..engine.runtime.plan import Step
 
 __all__ = ["PlanResult", "StatusResult", "StatusRow", "plan", "status"]
 
@@ -158,7 +161,7 @@ def plan(
     Their files are loaded, as the run itself does before it starts; those that do not load
     are listed in :attr:`PlanResult.broken`.
     """
-    from .engine.runtime.plan import plan_downgrade, plan_upgrade
+    from ..engine.runtime.plan import plan_downgrade, plan_upgrade
 
     check_target(revision, upgrade=upgrade, sql=False)
     state = app_state(directory, x_arg)

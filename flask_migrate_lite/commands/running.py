@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
-from .appstate import AppState, Database, app_state
-from .engine.errors import (
+from ..appstate import AppState, Database, app_state
+from ..engine.errors import (
     CommandError,
     RangeNotAllowed,
     RevisionNotLoadable,
@@ -32,10 +32,12 @@ from .engine.errors import (
 )
 
 if TYPE_CHECKING:
-    from .engine.errors import TargetNotUpToDate
-    from .engine.runtime.plan import Step, VersionChange
-    from .engine.script.directory import ScriptDirectory
-    from .engine.script.graph import Revision, RevisionGraph
+    from ..engine.config import RunOptions
+    from ..engine.errors import TargetNotUpToDate
+    from ..engine.runtime.context import MigrationContext
+    from ..engine.runtime.plan import Step, VersionChange
+    from ..engine.script.directory import ScriptDirectory
+    from ..engine.script.graph import Revision, RevisionGraph
 
 __all__ = ["Report", "RunResult", "downgrade", "stamp", "upgrade"]
 
@@ -84,7 +86,7 @@ def check_known(
     graph: RevisionGraph, found: tuple[str, ...], database: Database, state: AppState
 ) -> None:
     """Refuse to plan from a version table naming revisions the folder does not have."""
-    from .engine.errors import UnknownDatabaseRevision
+    from ..engine.errors import UnknownDatabaseRevision
 
     unknown = [rev_id for rev_id in found if rev_id not in graph]
     if unknown:
@@ -100,7 +102,7 @@ def database_label(database: Database, multidb: bool) -> str:
 
 def database_heads(state: AppState, database: Database) -> tuple[str, ...]:
     """The revisions the database is at (its version table's rows), read without the lock."""
-    from .engine.runtime.version import read_heads, version_table
+    from ..engine.runtime.version import read_heads, version_table
 
     options = state.run_options()
     table = version_table(options.version_table, options.version_table_schema)
@@ -115,8 +117,8 @@ def not_up_to_date(
 
     ``database`` names the database in the message (a bind of a multi-database project).
     """
-    from .engine.errors import TargetNotUpToDate
-    from .engine.runtime.plan import pending_revisions
+    from ..engine.errors import TargetNotUpToDate
+    from ..engine.runtime.plan import pending_revisions
 
     if set(found) == set(graph.heads):
         return None
@@ -234,6 +236,44 @@ def _nothing_applied(heads: Sequence[str]) -> str:
 # --- running on the database ---------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def migration_context(
+    database: Database,
+    options: RunOptions,
+    echo: Report,
+    *,
+    multidb: bool,
+    output: TextIO | None = None,
+    bind: bool = True,
+) -> Iterator[MigrationContext]:
+    """The migration context of one database of a run, announced on ``echo``.
+
+    With ``output`` the run is offline: the SQL goes there and nothing connects. Otherwise
+    the context runs on a connection, closed when the block ends. ``bind`` passes the
+    database's name to the context in a multi-database folder (the files' per-database
+    functions).
+    """
+    from ..engine.runtime.context import MigrationContext
+
+    run_bind = database.name if multidb and bind else None
+    label = database_label(database, multidb)
+    if output is not None:
+        echo(f"Offline SQL for {label} ({database.engine.dialect.name})")
+        yield MigrationContext(
+            None,
+            options,
+            dialect=database.engine.dialect,
+            output=output,
+            url=database.url,
+            bind=run_bind,
+        )
+        return
+    with database.connect() as connection:
+        context = MigrationContext(connection, options, url=database.url, bind=run_bind)
+        echo(f"Database: {label}")
+        yield context
+
+
 def _run(
     state: AppState,
     planner: Callable[[RevisionGraph, tuple[str, ...]], list[Step]],
@@ -243,8 +283,6 @@ def _run(
     report: Report | None,
     bind: str | None = None,
 ) -> list[RunResult]:
-    from .engine.runtime.context import MigrationContext
-
     scripts = state.scripts
     graph = scripts.graph()
     options = state.run_options(tag=tag)
@@ -268,9 +306,7 @@ def _run(
     for database in databases:
         result = RunResult(database=database.url)
         run_bind = database.name if multidb else None
-        with database.connect() as connection:
-            context = MigrationContext(connection, options, url=database.url, bind=run_bind)
-            echo(f"Database: {database_label(database, multidb)}")
+        with migration_context(database, options, echo, multidb=multidb) as context:
 
             def plan(
                 found: tuple[str, ...],
@@ -353,7 +389,7 @@ def _move(
     bind: str | None,
 ) -> list[RunResult]:
     """``upgrade`` or ``downgrade`` to ``revision``, online or (``sql``) as a script."""
-    from .engine.runtime.plan import plan_downgrade, plan_upgrade
+    from ..engine.runtime.plan import plan_downgrade, plan_upgrade
 
     if sql:
         return _offline(state, revision, upgrade=upgrade, tag=tag, report=report, bind=bind)
@@ -387,9 +423,8 @@ def stamp(
     be ``start:end`` to write the changes from ``start`` (which must be the same for every
     revision) rather than from an empty version table.
     """
-    from .engine.runtime.context import MigrationContext
-    from .engine.runtime.plan import plan_stamp
-    from .engine.runtime.version import heads_after
+    from ..engine.runtime.plan import plan_stamp
+    from ..engine.runtime.version import heads_after
 
     targets = [revision] if isinstance(revision, str) else list(revision) or ["head"]
     if sql and purge:
@@ -419,27 +454,16 @@ def stamp(
             results.append(result)
             if sql:
                 start, ends = _stamp_range(graph, targets)
-                context = MigrationContext(
-                    None,
-                    options,
-                    dialect=database.engine.dialect,
-                    output=output,
-                    url=database.url,
-                    bind=database.name if multidb else None,
-                )
-                echo(
-                    f"Offline SQL for {database_label(database, multidb)} "
-                    f"({database.engine.dialect.name})"
-                )
-                changes = context.stamp(
-                    functools.partial(_plan_stamp_offline, graph, ends), offline_heads=start
-                )
+                with migration_context(
+                    database, options, echo, multidb=multidb, output=output
+                ) as context:
+                    changes = context.stamp(
+                        functools.partial(_plan_stamp_offline, graph, ends), offline_heads=start
+                    )
                 result.heads_before = start
                 result.heads_after = heads_after(start, changes)
                 continue
-            with database.connect() as connection:
-                context = MigrationContext(connection, options, url=database.url)
-                echo(f"Database: {database_label(database, multidb)}")
+            with migration_context(database, options, echo, multidb=multidb, bind=False) as context:
 
                 def plan(
                     found: tuple[str, ...],
@@ -464,7 +488,7 @@ def stamp(
 def _plan_stamp_offline(
     graph: RevisionGraph, ends: list[str], found: tuple[str, ...]
 ) -> list[VersionChange]:
-    from .engine.runtime.plan import plan_stamp
+    from ..engine.runtime.plan import plan_stamp
 
     return plan_stamp(graph, found, ends, purge=False)
 
@@ -500,9 +524,8 @@ def _offline(
     downgrade needs the start, since nothing is read from the database (see
     :func:`check_target`).
     """
-    from .engine.errors import TargetIsNotAncestor
-    from .engine.runtime.context import MigrationContext
-    from .engine.runtime.plan import plan_downgrade, plan_upgrade
+    from ..engine.errors import TargetIsNotAncestor
+    from ..engine.runtime.plan import plan_downgrade, plan_upgrade
 
     scripts = state.scripts
     graph = scripts.graph()
@@ -541,22 +564,15 @@ def _offline(
         echo = reporter(report)
         results = []
         for database in databases:
-            label = database_label(database, multidb)
-            echo(f"Offline SQL for {label} ({database.engine.dialect.name})")
-            context = MigrationContext(
-                None,
-                options,
-                dialect=database.engine.dialect,
-                output=output,
-                url=database.url,
-                bind=database.name if multidb else None,
-            )
             result = RunResult(database=database.url, heads_before=start)
-            result.steps = context.run_offline(
-                plan,
-                lambda rev: scripts.load_module(rev.revision),
-                lambda step: echo(f"Generating {step.describe()}"),
-            )
+            with migration_context(
+                database, options, echo, multidb=multidb, output=output
+            ) as context:
+                result.steps = context.run_offline(
+                    plan,
+                    lambda rev: scripts.load_module(rev.revision),
+                    lambda step: echo(f"Generating {step.describe()}"),
+                )
             result.heads_after = plan[-1].heads_after if plan else start
             results.append(result)
     return results

@@ -1,0 +1,45 @@
+"""The ``flask db`` commands as plain Python functions.
+
+Each function has Flask-Migrate's name and arguments, runs inside an application context,
+returns what it did and raises a :class:`~flask_migrate_lite.MigrateError` subclass instead of
+exiting. Progress lines (``Running upgrade ...``) go to ``report`` when given, else to the
+``flask_migrate_lite`` logger at INFO level (the host app decides whether to show them).
+
+The modules group them by what they do: :mod:`.folder` writes the migrations folder,
+:mod:`.autogenerate` compares the models with the database, :mod:`.running` applies
+migrations, :mod:`.history` and :mod:`.status` read revisions and databases.
+"""
+
+from __future__ import annotations
+
+from .autogenerate import CheckResult, check, migrate
+from .folder import edit, init, list_templates, merge, revision
+from .history import CurrentResult, branches, current, heads, history, show
+from .running import Report, RunResult, downgrade, stamp, upgrade
+from .status import PlanResult, StatusResult, plan, status
+
+__all__ = [
+    "CheckResult",
+    "CurrentResult",
+    "PlanResult",
+    "Report",
+    "RunResult",
+    "StatusResult",
+    "branches",
+    "check",
+    "current",
+    "downgrade",
+    "edit",
+    "heads",
+    "history",
+    "init",
+    "list_templates",
+    "merge",
+    "migrate",
+    "plan",
+    "revision",
+    "show",
+    "stamp",
+    "status",
+    "upgrade",
+]

@@ -1,0 +1,60 @@
+"""Checks of command arguments made before the folder or the database is read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..engine.errors import InvalidRevisionId, MalformedRevisionId, RangeNotAllowed, UsageError
+
+__all__ = ["check_placement", "check_rev_id", "one_revision", "refuse_sql"]
+
+
+def one_revision(identifier: str, what: str) -> None:
+    """Refuse a range ``a:b`` where the command takes a single revision."""
+    if ":" in identifier:
+        raise RangeNotAllowed(
+            identifier, f"{what} takes a revision, not a range start:end; name one revision"
+        )
+
+
+def check_rev_id(rev_id: str | None) -> None:
+    """Refuse a ``--rev-id`` of a form that is not allowed, before anything is read."""
+    if rev_id is None:
+        return
+    from ..engine.script.directory import validate_rev_id
+
+    try:
+        validate_rev_id(rev_id)
+    except InvalidRevisionId as exc:
+        raise MalformedRevisionId(exc.rev_id, exc.reason) from exc
+
+
+def check_placement(
+    head: str,
+    rev_id: str | None,
+    depends_on: str | Sequence[str] | None = None,
+    *,
+    message: str | None = None,
+    branch_label: str | Sequence[str] | None = None,
+) -> None:
+    """Refuse, before anything is read (or compared), a new revision's message, labels or
+    placement of the wrong form."""
+    from ..engine.script.rendering import message_text, validate_branch_label
+
+    one_revision(head, "--head")
+    check_rev_id(rev_id)
+    for dep in [depends_on] if isinstance(depends_on, str) else depends_on or ():
+        one_revision(dep, "--depends-on")
+    message_text(message)
+    for label in [branch_label] if isinstance(branch_label, str) else branch_label or ():
+        validate_branch_label(label)
+
+
+# --- folder commands -----------------------------------------------------------------------
+
+
+def refuse_sql(command: str, sql: bool) -> None:
+    if sql:
+        raise UsageError(
+            f"{command} compares with a live database and cannot use --sql; leave out --sql."
+        )
