@@ -156,3 +156,46 @@ def test_the_checker_sees_function_and_type_only_imports() -> None:
     # functions; a checker blind to them proves nothing.
     assert f"{PACKAGE}.commands" in GRAPH[f"{PACKAGE}.cli"]
     assert f"{PACKAGE}.commands.autogenerate" in GRAPH[f"{PACKAGE}.commands.folder"]
+
+
+# --- inside the engine ---------------------------------------------------------------------
+
+ENGINE = f"{PACKAGE}.engine"
+# What each part of the engine may import of the other parts (its own modules aside): the
+# runtime runs scripts' revisions through the operations, the operations emit through the
+# DDL implementations, and everything rests on the configuration, errors and URLs.
+ENGINE_BASE = ("config", "errors", "urls")
+ENGINE_PARTS: dict[str, tuple[str, ...]] = {
+    "runtime": ("script", "operations", "ddl", *ENGINE_BASE),
+    "autogenerate": ("operations", "ddl", *ENGINE_BASE),
+    "operations": ("ddl", *ENGINE_BASE),
+    "script": ENGINE_BASE,
+    "ddl": ENGINE_BASE,
+    "config": ("errors",),
+    "urls": ("errors",),
+    "errors": (),
+}
+
+
+def engine_part(name: str) -> str:
+    return name[len(ENGINE) + 1 :].split(".")[0]
+
+
+ENGINE_MODULES = sorted(name for name in GRAPH if name.startswith(ENGINE + "."))
+
+
+@pytest.mark.parametrize("name", ENGINE_MODULES)
+def test_engine_parts_import_only_the_parts_below(name: str) -> None:
+    part = engine_part(name)
+    allowed = {part, *ENGINE_PARTS[part]}
+    wrong = sorted(
+        target
+        for target in GRAPH[name]
+        if target.startswith(ENGINE + ".") and engine_part(target) not in allowed
+    )
+    assert not wrong, f"{name} ({part}) imports {wrong}"
+
+
+def test_no_import_cycle_in_the_engine() -> None:
+    nodes = {name for name in GRAPH if name == ENGINE or name.startswith(ENGINE + ".")}
+    assert find_cycle(nodes) is None, " -> ".join(find_cycle(nodes) or [])
