@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..engine.errors import InvalidRevisionId, MalformedRevisionId, RangeNotAllowed, UsageError
+from ..engine.script.ranges import RangeText
 
 __all__ = ["check_placement", "check_rev_id", "one_revision", "refuse_sql"]
 
 
 def one_revision(identifier: str, what: str) -> None:
-    """Refuse a range ``a:b`` where the command takes a single revision."""
-    if ":" in identifier:
+    """Refuse a range ``a:b`` where the command takes a single revision (and, as everywhere,
+    a text with more than one ``:``)."""
+    if RangeText.parse(identifier).is_range:
         raise RangeNotAllowed(
             identifier, f"{what} takes a revision, not a range start:end; name one revision"
         )

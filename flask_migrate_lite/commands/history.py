@@ -50,7 +50,7 @@ def history(
 ) -> list[str]:
     """The revisions of ``rev_range`` (``a:b``, either side optional), newest first."""
     from ..engine.script.formatting import RevisionView
-    from ..engine.script.graph import parse_range
+    from ..engine.script.ranges import parse_range
 
     state = app_state(directory)
     scripts = state.scripts

@@ -30,6 +30,7 @@ from ..engine.errors import (
     ScriptError,
     UsageError,
 )
+from ..engine.script.ranges import RangeText
 
 if TYPE_CHECKING:
     from ..engine.config import RunOptions
@@ -133,23 +134,24 @@ def not_up_to_date(
 def check_target(revision: str, *, upgrade: bool, sql: bool) -> None:
     """Refuse a target ``upgrade``/``downgrade`` cannot take, from its text alone.
 
-    Raises :class:`RangeNotAllowed` for a range without ``--sql``, and :class:`UsageError`
-    for a step in the other command's direction (``upgrade -1``), ``current`` with
-    ``--sql`` (nothing is read from the database) and a ``--sql`` downgrade without its
-    starting revision.
+    Raises :class:`RangeNotAllowed` for a text with more than one ``:`` and for a range
+    without ``--sql``, and :class:`UsageError` for a step in the other command's direction
+    (``upgrade -1``), ``current`` with ``--sql`` (nothing is read from the database) and a
+    ``--sql`` downgrade without its starting revision.
     """
     command, other = ("upgrade", "downgrade") if upgrade else ("downgrade", "upgrade")
-    text = revision.strip()
-    if ":" in text and not sql:
-        end = text.rpartition(":")[2].strip() or ("head" if upgrade else "base")
+    given = RangeText.parse(revision)
+    text = given.text
+    if given.is_range and not sql:
+        end = given.end or ("head" if upgrade else "base")
         raise RangeNotAllowed(
             text,
             f"{command} takes one revision, not a range (a range start:end is for --sql, "
             f"which does not read the database); run 'flask db {command} {end}'",
         )
     if sql:
-        if any(_CURRENT.fullmatch(part.strip()) for part in text.split(":")):
-            end = text.rpartition(":")[2].strip() if ":" in text else ""
+        if any(_CURRENT.fullmatch(name) for name in given.named):
+            end = (given.end or "") if given.is_range else ""
             if not end or _CURRENT.fullmatch(end):
                 end = "head" if upgrade else "base"
             raise UsageError(
@@ -157,12 +159,12 @@ def check_target(revision: str, *, upgrade: bool, sql: bool) -> None:
                 f"not read the database; write the revision the database is at instead "
                 f"('flask db {command} --sql <revision>:{end}')."
             )
-        if ":" not in text and not upgrade:
+        if not given.is_range and not upgrade:
             raise UsageError(
                 f"A downgrade with --sql needs the revision to start from: write "
                 f"'flask db downgrade --sql <from>:{text}' (for example head:{text})."
             )
-    target = text.rpartition(":")[2].strip()
+    target = given.end or ""
     step = _STEP.fullmatch(target)
     if step and int(step[2]) and (step[1] == "-") == upgrade:
         way = "down" if upgrade else "up"
@@ -432,14 +434,15 @@ def stamp(
             "stamp --purge empties the version table it reads from the database, so it "
             "cannot be combined with --sql; leave out one of them."
         )
+    given = [RangeText.parse(name) for name in targets]
     if not sql:
-        for name in targets:
-            if ":" in name:
+        for name, value in zip(targets, given, strict=True):
+            if value.is_range:
                 raise RangeNotAllowed(
                     name,
                     "stamp takes revisions, not a range (a range start:end is for --sql, "
                     "which does not read the database); run 'flask db stamp "
-                    f"{name.rpartition(':')[2].strip() or 'head'}'",
+                    f"{value.end or 'head'}'",
                 )
     state = app_state(directory)
     scripts = state.scripts
@@ -453,7 +456,7 @@ def stamp(
             result = RunResult(database=database.url)
             results.append(result)
             if sql:
-                start, ends = _stamp_range(graph, targets)
+                start, ends = _stamp_range(graph, given)
                 with migration_context(
                     database, options, echo, multidb=multidb, output=output
                 ) as context:
@@ -493,17 +496,18 @@ def _plan_stamp_offline(
     return plan_stamp(graph, found, ends, purge=False)
 
 
-def _stamp_range(graph: RevisionGraph, targets: list[str]) -> tuple[tuple[str, ...], list[str]]:
+def _stamp_range(
+    graph: RevisionGraph, targets: list[RangeText]
+) -> tuple[tuple[str, ...], list[str]]:
     """Split offline stamp targets ``start:end`` into the start heads and the ends."""
-    starts = {name.partition(":")[0].strip() for name in targets if ":" in name}
+    starts = {value.start or "" for value in targets if value.is_range}
     if len(starts) > 1:
         raise UsageError(
             f"stamp --sql writes the changes from one starting revision, but several are "
             f"given ({', '.join(sorted(starts))}); run it once per starting revision."
         )
-    ends = [name.partition(":")[2] if ":" in name else name for name in targets]
     start = graph.resolve(starts.pop() or "base") if starts else ()
-    return tuple(start), [end.strip() or "head" for end in ends]
+    return tuple(start), [value.end or "head" for value in targets]
 
 
 # --- offline -------------------------------------------------------------------------------
@@ -529,12 +533,12 @@ def _offline(
 
     scripts = state.scripts
     graph = scripts.graph()
-    if ":" in revision:
-        start_text, _, target = revision.partition(":")
-        start = graph.resolve(start_text.strip() or "base")
-        target = target.strip() or ("head" if upgrade else "base")
+    given = RangeText.parse(revision)
+    if given.is_range:
+        start = graph.resolve(given.start or "base")
+        target = given.end or ("head" if upgrade else "base")
     else:
-        start, target = (), revision
+        start, target = (), given.text
     try:
         if upgrade:
             plan = plan_upgrade(graph, start, target)

@@ -27,12 +27,12 @@ from ..errors import (
     DuplicateRevision,
     MissingParent,
     MultipleHeads,
-    RangeNotAllowed,
     RangeNotAncestor,
     RelativeOutOfRange,
     TargetIsNotAncestor,
     UnknownRevision,
 )
+from .ranges import parse_range
 from .revision import Revision
 
 __all__ = ["MIN_PREFIX", "Revision", "RevisionGraph", "parse_range"]
@@ -50,15 +50,6 @@ _EMPTY: frozenset[str] = frozenset()
 
 def _dedupe(items: tuple[str, ...]) -> tuple[str, ...]:
     return items if len(items) < 2 else tuple(dict.fromkeys(items))
-
-
-def parse_range(text: str) -> tuple[str | None, str | None]:
-    """Split a history range ``lower:upper`` (either side may be empty) into its ends."""
-    parts = text.strip().split(":")
-    if len(parts) != 2:
-        raise RangeNotAllowed(text, "a range needs the form start:end, start: or :end")
-    lower, upper = (part.strip() or None for part in parts)
-    return lower, upper
 
 
 class RevisionGraph:
