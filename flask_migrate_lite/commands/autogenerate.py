@@ -151,8 +151,6 @@ def autogenerate_revision(
             downgrade_ops.downgrade_token = f"{item.database.name}_downgrades"
         upgrade_list.append(upgrade_ops)
         downgrade_list.append(downgrade_ops)
-    branch_label = placement.branch_label
-    depends_on = placement.depends_on
     script = MigrationScript(
         rev_id=placement.rev_id,
         message=placement.message,
@@ -160,11 +158,9 @@ def autogenerate_revision(
         downgrade_ops_list=downgrade_list,
         head=placement.head,
         splice=placement.splice,
-        branch_label=branch_label if isinstance(branch_label, str) else None,
+        branch_label=_one_or_list(placement.branch_label),
         version_path=placement.version_path,
-        depends_on=(
-            depends_on if depends_on is None or isinstance(depends_on, str) else list(depends_on)
-        ),
+        depends_on=_one_or_list(placement.depends_on),
     )
     directives: list[MigrationScript] = [script]
     hook = state.options.process_revision_directives
@@ -227,6 +223,10 @@ def autogenerate_revision(
         ) from exc
     report(f"Generating {created.path} ...  done")
     return created
+
+
+def _one_or_list(value: str | Sequence[str] | None) -> str | list[str] | None:
+    return value if value is None or isinstance(value, str) else list(value)
 
 
 def migrate(
