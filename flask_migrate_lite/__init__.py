@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .extension import Migrate, MigrateState
 
 if TYPE_CHECKING:
+    from .callback_config import MigrateConfig
     from .commands import (
         branches,
         check,
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
     )
     from .engine.operations.api import op
     from .revisions import current_revisions
-    from .settings import MigrateConfig
 
 # Everything but the extension is imported on first use, so that an app's start-up (and
 # ``flask db --help``) pays only for what the command it runs needs.
@@ -100,7 +100,7 @@ _LAZY = {
         )
     },
     "op": ".engine.operations.api",
-    "MigrateConfig": ".settings",
+    "MigrateConfig": ".callback_config",
     "current_revisions": ".revisions",
 }
 

@@ -7,6 +7,7 @@ Flask-SQLAlchemy object and the command-line options into the engine's explicit 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Iterator, Sequence
@@ -16,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from flask import current_app
 
+from .callback_config import MigrateConfig
 from .engine.config import RunOptions
 from .engine.errors import CommandError, DatabaseUnavailable, MigrateError
 from .engine.urls import mask_text, mask_url
 from .options import MigrateOptions
-from .settings import MigrateConfig
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine, MetaData
@@ -77,6 +78,11 @@ class RegisteredState(Protocol):
         """The keyword arguments given to ``Migrate``."""
         ...
 
+    @property
+    def options(self) -> MigrateOptions:
+        """The same arguments, typed and checked (built by ``init_app``)."""
+        ...
+
 
 def hide_password(url: Any) -> str:
     """Render an engine URL with every credential masked (see :func:`.engine.urls.mask_url`)."""
@@ -126,24 +132,28 @@ def _first_line(exc: BaseException) -> str:
 
 @dataclass
 class AppState:
-    """Everything one command run needs from the application."""
+    """Everything one command run needs from the application.
+
+    ``options`` are the app's typed options (``init_app`` built them) as this run sees them:
+    see :func:`app_state`.
+    """
 
     state: RegisteredState
     config: MigrateConfig
-    lock_timeout: float = 60.0
+    options: MigrateOptions
 
     @property
     def directory(self) -> str:
         """The migrations folder for this run."""
         return self.config.directory
 
-    @functools.cached_property
-    def options(self) -> MigrateOptions:
-        """The ``Migrate(...)`` options of this run (after the configure callbacks)."""
-        return MigrateOptions.from_args(self.config.configure_args)
+    @property
+    def lock_timeout(self) -> float:
+        """Seconds to wait for the migration lock in this run."""
+        return self.options.lock_timeout
 
     def run_options(self, *, sql: bool = False, tag: str | None = None) -> RunOptions:
-        """The engine's run options from ``Migrate(...)`` arguments and ``-x`` values."""
+        """The engine's run options: the app's options, the ``-x`` values, ``--sql``, ``--tag``."""
         options = self.options
         return RunOptions(
             version_table=options.version_table,
@@ -152,8 +162,7 @@ class AppState:
             as_sql=sql,
             tag=tag,
             x_args=self.config.x_args,
-            lock_timeout=self.lock_timeout,
-            render_as_batch=options.render_as_batch,
+            lock_timeout=options.lock_timeout,
         )
 
     def databases(self) -> list[Database]:
@@ -245,7 +254,13 @@ def app_state(
     directory: str | os.PathLike[str] | None = None,
     x_arg: Sequence[str] | None = None,
 ) -> AppState:
-    """Collect the state of the current app; must run inside an application context."""
+    """Collect the state of the current app; must run inside an application context.
+
+    The run's options are those ``init_app`` built, unless the ``@migrate.configure``
+    callbacks changed ``config.configure_args``: then they are built again from what the
+    callbacks left (checked after each callback). ``MIGRATE_LOCK_TIMEOUT`` in the app's
+    config replaces ``lock_timeout``.
+    """
     state: RegisteredState | None = current_app.extensions.get("migrate")
     if state is None:
         raise ExtensionMissing()
@@ -254,9 +269,13 @@ def app_state(
         if directory is not None
         else os.environ.get(DIRECTORY_ENV) or state.directory
     )
+    options = state.options
     config = MigrateConfig(folder, x_args=list(x_arg or ()), configure_args=state.configure_args)
     config = state.migrate.call_configure_callbacks(config)
-    result = AppState(state=state, config=config)
-    timeout = current_app.config.get("MIGRATE_LOCK_TIMEOUT", result.options.lock_timeout)
-    result.lock_timeout = float(timeout)
-    return result
+    if config.configure_args != state.configure_args:
+        # A callback changed options for this run; each change was checked after it.
+        options = MigrateOptions.from_args(config.configure_args)
+    timeout = current_app.config.get("MIGRATE_LOCK_TIMEOUT")
+    if timeout is not None:
+        options = dataclasses.replace(options, lock_timeout=float(timeout))
+    return AppState(state=state, config=config, options=options)

@@ -180,19 +180,17 @@ def revision_command(
     depends_on: tuple[str, ...],
 ) -> None:
     """Write a new revision file (empty, or with --autogenerate the detected changes)."""
-    from . import commands
+    from .commands.arguments import Placement
+    from .commands.folder import write_revision
 
-    commands.revision(
+    placement = Placement(
+        message, head, splice, branch_label, version_path, rev_id, list(depends_on) or None
+    )
+    write_revision(
         _group_directory(directory),
-        message,
-        autogenerate,
-        sql,
-        head,
-        splice,
-        branch_label,
-        version_path,
-        rev_id,
-        list(depends_on) or None,
+        placement,
+        autogenerate=autogenerate,
+        sql=sql,
         report=_progress,
     )
 
@@ -216,18 +214,15 @@ def migrate_command(
     x_arg: tuple[str, ...],
 ) -> None:
     """Write a revision with the changes between the models and the database."""
-    from . import commands
+    from .commands.arguments import Placement
+    from .commands.autogenerate import write_migration
 
-    commands.migrate(
+    placement = Placement(message, head, splice, branch_label, version_path, rev_id)
+    write_migration(
         _group_directory(directory),
-        message,
-        sql,
-        head,
-        splice,
-        branch_label,
-        version_path,
-        rev_id,
-        _group_x_args(x_arg),
+        placement,
+        sql=sql,
+        x_arg=_group_x_args(x_arg),
         report=_progress,
     )
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from flask import Flask
 
-    from .settings import MigrateConfig
+    from .callback_config import MigrateConfig
+    from .options import MigrateOptions
 
 __all__ = ["Migrate", "MigrateState"]
 
@@ -26,14 +27,36 @@ class MigrateState:
     """What ``app.extensions["migrate"]`` holds for one application.
 
     The attribute names are Flask-Migrate's (``migrate``, ``db``, ``directory``,
-    ``configure_args``), so code that reads them keeps working.
+    ``configure_args``), so code that reads them keeps working. :attr:`options` is the same
+    arguments as one typed :class:`~flask_migrate_lite.options.MigrateOptions`, built when
+    ``init_app`` registers the app (which checked them); every command reads its options from
+    it.
     """
 
     def __init__(self, migrate: Migrate, db: Any, directory: str, **kwargs: Any) -> None:
+        from .options import MigrateOptions
+
         self.migrate = migrate
         self.db = db
         self.directory = directory
         self.configure_args: dict[str, Any] = kwargs
+        self._options = MigrateOptions.from_args(kwargs)
+        self._options_from = dict(kwargs)
+
+    @property
+    def options(self) -> MigrateOptions:
+        """The app's options, typed: built from ``configure_args`` by ``init_app``.
+
+        Code may still change ``configure_args`` afterwards, as with Flask-Migrate: the
+        changed arguments are then checked and the options built again from them.
+        """
+        if self.configure_args != self._options_from:
+            from .options import MigrateOptions, check_options
+
+            check_options(self.configure_args, "app.extensions['migrate'].configure_args has")
+            self._options = MigrateOptions.from_args(self.configure_args)
+            self._options_from = dict(self.configure_args)
+        return self._options
 
     @property
     def metadata(self) -> Any:
@@ -87,6 +110,7 @@ class Migrate:
         self.configure_args: dict[str, Any] = dict(kwargs)
         self.configure_args["compare_type"] = compare_type
         self.configure_args["render_as_batch"] = render_as_batch
+        self._checked_args = dict(self.configure_args)
         if app is not None and db is not None:
             self.init_app(app, db, directory)
 
@@ -118,6 +142,10 @@ class Migrate:
         if render_as_batch is not None:
             given["render_as_batch"] = render_as_batch
         check_options(given, "migrate.init_app() got")
+        if self.configure_args != self._checked_args:
+            # Checked by the constructor, then changed by code: what this call keeps is checked.
+            kept = {name: value for name, value in self.configure_args.items() if name not in given}
+            check_options(kept, "migrate.configure_args has")
         args = {**self.configure_args, **given}
         folder = os.fspath(directory) if directory is not None else self.directory
         app.extensions["migrate"] = MigrateState(self, db, folder, **args)
@@ -134,7 +162,7 @@ class Migrate:
     def configure(self, f: ConfigureCallback) -> ConfigureCallback:
         """Register a callback that adjusts the configuration before each command.
 
-        The callback receives a :class:`~flask_migrate_lite.settings.MigrateConfig` and
+        The callback receives a :class:`~flask_migrate_lite.callback_config.MigrateConfig` and
         returns it (returning ``None`` keeps the object it was given)::
 
             @migrate.configure
@@ -151,10 +179,9 @@ class Migrate:
         The options a callback leaves in ``config.configure_args`` are checked as those of
         ``Migrate(...)`` are, and a callback must return the config (or ``None``).
         """
+        from .callback_config import MigrateConfig
         from .options import callback_name, check_callback_result, check_options
-        from .settings import MigrateConfig
 
-        check_options(config.configure_args, "app.extensions['migrate'].configure_args has")
         for callback in self.configure_callbacks:
             result = callback(config)
             check_callback_result(callback, result, MigrateConfig)

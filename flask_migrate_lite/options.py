@@ -76,8 +76,15 @@ class MigrateOptions:
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> MigrateOptions:
-        """The options from ``configure_args`` (checked before by :func:`check_options`)."""
-        return cls(**{name: args[name] for name in _declared() if name in args})
+        """The options from ``configure_args`` (checked before by :func:`check_options`).
+
+        ``Migrate.init_app`` builds the app's options with it, once; the commands read them
+        from ``app.extensions["migrate"].options``.
+        """
+        given = {name: args[name] for name in _declared() if name in args}
+        if "lock_timeout" in given:
+            given["lock_timeout"] = float(given["lock_timeout"])
+        return cls(**given)
 
 
 # Options of Alembic's ``EnvironmentContext.configure()`` this engine does not implement,

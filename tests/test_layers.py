@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("commands", (f"{PACKAGE}.commands", f"{PACKAGE}.revisions")),
     ("adapter from an app to the engine", (f"{PACKAGE}.appstate",)),
-    ("options", (f"{PACKAGE}.options", f"{PACKAGE}.settings")),
+    ("options", (f"{PACKAGE}.options", f"{PACKAGE}.callback_config")),
     ("engine", (f"{PACKAGE}.engine",)),
 ]
 

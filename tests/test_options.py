@@ -262,3 +262,87 @@ def test_template_args_reach_the_revision_template(
         created = revision(message="first", report=lambda line: None)
     assert created is not None
     assert "# author: ops team\n" in Path(created.path).read_text()
+
+
+def test_init_app_builds_the_options_once(app: Flask, db: SQLAlchemy) -> None:
+    Migrate(app, db, version_table="schema_version", lock_timeout=5)
+    registered = app.extensions["migrate"]
+    assert registered.options == MigrateOptions(version_table="schema_version", lock_timeout=5.0)
+    with app.app_context():
+        first, second = app_state(), app_state()
+    # Without callbacks that change them, every run reads the object init_app built.
+    assert first.options is registered.options and second.options is registered.options
+
+
+def test_a_callback_changes_the_run_not_the_app(app: Flask, db: SQLAlchemy) -> None:
+    migrate = Migrate(app, db)
+
+    @migrate.configure
+    def tune(config: MigrateConfig) -> None:
+        config.configure_args["version_table"] = "versions"
+        del config.configure_args["render_as_batch"]
+
+    with app.app_context():
+        state = app_state()
+    assert state.options == MigrateOptions(version_table="versions")
+    assert state.options is not app.extensions["migrate"].options
+    assert app.extensions["migrate"].options.version_table == "alembic_version"
+    assert app.extensions["migrate"].configure_args == {
+        "compare_type": True,
+        "render_as_batch": True,
+    }
+
+
+def test_configure_args_changed_after_init_app(app: Flask, db: SQLAlchemy) -> None:
+    Migrate(app, db)
+    registered = app.extensions["migrate"]
+    registered.configure_args["version_table"] = "later"
+    with app.app_context():
+        assert app_state().run_options().version_table == "later"
+    registered.configure_args["version_tabel"] = "typo"
+    with app.app_context(), pytest.raises(OptionError) as caught:
+        app_state()
+    assert str(caught.value) == (
+        "app.extensions['migrate'].configure_args has an unknown option 'version_tabel'; "
+        "did you mean 'version_table'?"
+    )
+
+
+def test_migrate_configure_args_changed_before_init_app(app: Flask, db: SQLAlchemy) -> None:
+    migrate = Migrate(db=db)
+    migrate.configure_args["include_schemas"] = True
+    migrate.init_app(app)
+    assert app.extensions["migrate"].options.include_schemas is True
+    migrate.configure_args["include_schema"] = True
+    with pytest.raises(OptionError) as caught:
+        migrate.init_app(Flask("other"))
+    assert str(caught.value) == (
+        "migrate.configure_args has an unknown option 'include_schema'; "
+        "did you mean 'include_schemas'?"
+    )
+
+
+def test_the_app_config_lock_timeout_replaces_the_option(app: Flask, db: SQLAlchemy) -> None:
+    Migrate(app, db, lock_timeout=5)
+    app.config["MIGRATE_LOCK_TIMEOUT"] = "2"
+    with app.app_context():
+        state = app_state()
+    assert state.lock_timeout == 2.0
+    assert state.run_options().lock_timeout == 2.0
+    assert app.extensions["migrate"].options.lock_timeout == 5.0
+
+
+def test_migrate_keeps_every_branch_label(app: Flask, db: SQLAlchemy, tmp_path: Path) -> None:
+    from flask_migrate_lite import init, migrate
+
+    class Item(db.Model):  # type: ignore[name-defined,misc]
+        __tablename__ = "h_options_item"
+        id = db.Column(db.Integer, primary_key=True)
+
+    folder = tmp_path / "migrations"
+    Migrate(app, db, directory=str(folder))
+    with app.app_context():
+        init(report=lambda line: None)
+        created = migrate(message="first", branch_label=["one", "two"], report=lambda line: None)
+    assert created is not None
+    assert created.branch_labels == frozenset({"one", "two"})

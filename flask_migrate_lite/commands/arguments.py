@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ..engine.errors import InvalidRevisionId, MalformedRevisionId, RangeNotAllowed, UsageError
 from ..engine.script.ranges import RangeText
 
-__all__ = ["check_placement", "check_rev_id", "one_revision", "refuse_sql"]
+__all__ = ["Placement", "check_placement", "check_rev_id", "one_revision", "refuse_sql"]
 
 
 def one_revision(identifier: str, what: str) -> None:
@@ -31,31 +32,40 @@ def check_rev_id(rev_id: str | None) -> None:
         raise MalformedRevisionId(exc.rev_id, exc.reason) from exc
 
 
-def check_placement(
-    head: str,
-    rev_id: str | None,
-    depends_on: str | Sequence[str] | None = None,
-    *,
-    message: str | None = None,
-    branch_label: str | Sequence[str] | None = None,
-) -> None:
+@dataclass(frozen=True)
+class Placement:
+    """A new revision's message and where it goes: what ``revision`` and ``migrate`` share.
+
+    The fields are the arguments (and command-line options) of the same names.
+    """
+
+    message: str | None = None
+    head: str = "head"
+    splice: bool = False
+    branch_label: str | Sequence[str] | None = None
+    version_path: str | None = None
+    rev_id: str | None = None
+    depends_on: str | Sequence[str] | None = None
+
+
+def check_placement(placement: Placement) -> None:
     """Refuse, before anything is read (or compared), a new revision's message, labels or
     placement of the wrong form."""
     from ..engine.script.rendering import message_text, validate_branch_label
 
-    one_revision(head, "--head")
-    check_rev_id(rev_id)
+    one_revision(placement.head, "--head")
+    check_rev_id(placement.rev_id)
+    depends_on = placement.depends_on
     for dep in [depends_on] if isinstance(depends_on, str) else depends_on or ():
         one_revision(dep, "--depends-on")
-    message_text(message)
-    for label in [branch_label] if isinstance(branch_label, str) else branch_label or ():
+    message_text(placement.message)
+    labels = placement.branch_label
+    for label in [labels] if isinstance(labels, str) else labels or ():
         validate_branch_label(label)
 
 
-# --- folder commands -----------------------------------------------------------------------
-
-
 def refuse_sql(command: str, sql: bool) -> None:
+    """Refuse ``--sql`` for a command that compares the models with a live database."""
     if sql:
         raise UsageError(
             f"{command} compares with a live database and cannot use --sql; leave out --sql."

@@ -12,22 +12,30 @@ own models (the default one and each ``SQLALCHEMY_BINDS`` key), and the revision
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..appstate import AppState, Database, app_state
 from ..engine.errors import CommandError
-from .arguments import check_placement, refuse_sql
+from .arguments import Placement, check_placement, refuse_sql
 from .running import Directory, Report, check_known, not_up_to_date, reporter
 
 if TYPE_CHECKING:
     from ..engine.autogenerate.compare import CompareOptions, Comparison
     from ..engine.script.graph import Revision
 
-__all__ = ["CheckResult", "autogenerate_revision", "check", "check_models", "migrate"]
+__all__ = [
+    "CheckResult",
+    "autogenerate_revision",
+    "check",
+    "check_models",
+    "migrate",
+    "write_migration",
+]
 
 
 @dataclass
@@ -76,8 +84,7 @@ def _compare_all(state: AppState) -> list[_Compared]:
     from ..engine.runtime.version import read_heads, version_table
 
     graph = state.scripts.graph()
-    run = state.run_options()
-    table = version_table(run.version_table, run.version_table_schema)
+    table = version_table(state.options.version_table, state.options.version_table_schema)
     options = _compare_options(state)
     databases = state.target_databases()
     multidb = state.multidb
@@ -119,16 +126,7 @@ def check_models(state: AppState) -> CheckResult:
 
 
 def autogenerate_revision(
-    state: AppState,
-    *,
-    message: str | None,
-    head: str,
-    splice: bool,
-    branch_label: str | Sequence[str] | None,
-    version_path: str | None,
-    rev_id: str | None,
-    depends_on: str | Sequence[str] | None,
-    report: Callable[[str], None],
+    state: AppState, placement: Placement, report: Callable[[str], None]
 ) -> Revision | None:
     """Write the revision that brings the database to the models; ``None`` when in sync."""
     from ..engine.autogenerate.directives import MigrationScript
@@ -154,17 +152,15 @@ def autogenerate_revision(
         upgrade_list.append(upgrade_ops)
         downgrade_list.append(downgrade_ops)
     script = MigrationScript(
-        rev_id=rev_id,
-        message=message,
+        rev_id=placement.rev_id,
+        message=placement.message,
         upgrade_ops_list=upgrade_list,
         downgrade_ops_list=downgrade_list,
-        head=head,
-        splice=splice,
-        branch_label=branch_label if isinstance(branch_label, str) else None,
-        version_path=version_path,
-        depends_on=(
-            depends_on if depends_on is None or isinstance(depends_on, str) else list(depends_on)
-        ),
+        head=placement.head,
+        splice=placement.splice,
+        branch_label=_one_or_list(placement.branch_label),
+        version_path=placement.version_path,
+        depends_on=_one_or_list(placement.depends_on),
     )
     directives: list[MigrationScript] = [script]
     hook = state.options.process_revision_directives
@@ -173,15 +169,7 @@ def autogenerate_revision(
         # (``config.cmd_opts.autogenerate``...), the dialect, and (as ``revision``) the
         # revisions the database is at.
         vars(state.config.cmd_opts).update(
-            autogenerate=True,
-            message=message,
-            head=head,
-            splice=splice,
-            branch_label=branch_label,
-            version_path=version_path,
-            rev_id=rev_id,
-            depends_on=depends_on,
-            sql=False,
+            autogenerate=True, **dataclasses.asdict(placement), sql=False
         )
         context = SimpleNamespace(
             config=state.config,
@@ -237,6 +225,10 @@ def autogenerate_revision(
     return created
 
 
+def _one_or_list(value: str | Sequence[str] | None) -> str | list[str] | None:
+    return value if value is None or isinstance(value, str) else list(value)
+
+
 def migrate(
     directory: Directory = None,
     message: str | None = None,
@@ -255,31 +247,25 @@ def migrate(
     Returns ``None``, writing nothing, when the models and the database agree; raises
     :class:`TargetNotUpToDate` when the database is not at the head revisions.
     """
-    refuse_sql("migrate", sql)
-    check_placement(head, rev_id, message=message, branch_label=branch_label)
-    return autogenerate_command(
-        app_state(directory, x_arg),
-        "migrate",
-        sql,
-        report,
-        message=message,
-        head=head,
-        splice=splice,
-        branch_label=branch_label,
-        version_path=version_path,
-        rev_id=rev_id,
-        depends_on=None,
-    )
+    placement = Placement(message, head, splice, branch_label, version_path, rev_id)
+    return write_migration(directory, placement, sql=sql, x_arg=x_arg, report=report)
 
 
-def autogenerate_command(
-    state: AppState, command: str, sql: bool, report: Report | None, **placement: Any
+def write_migration(
+    directory: Directory,
+    placement: Placement,
+    *,
+    sql: bool = False,
+    x_arg: Sequence[str] | None = None,
+    report: Report | None = None,
 ) -> Revision | None:
-    refuse_sql(command, sql)
-    return autogenerate_revision(state, report=reporter(report), **placement)
+    """:func:`migrate`, with the new revision's message and place given as one object."""
+    refuse_sql("migrate", sql)
+    check_placement(placement)
+    return autogenerate_revision(app_state(directory, x_arg), placement, reporter(report))
 
 
-def check(directory: Directory = None, *, report: Report | None = None) -> CheckResult:
+def check(directory: Directory = None) -> CheckResult:
     """Compare the models with the database; the result says whether they agree.
 
     Raises :class:`TargetNotUpToDate` when migrations are pending.

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 from ..appstate import app_state
 from ..engine.errors import CommandError
-from .arguments import check_placement, check_rev_id, one_revision, refuse_sql
+from .arguments import Placement, check_placement, check_rev_id, one_revision, refuse_sql
 from .running import Directory, Report, database_heads, reporter
 
 if TYPE_CHECKING:
     from ..engine.script.graph import Revision
 
-__all__ = ["edit", "init", "list_templates", "merge", "revision"]
+__all__ = ["edit", "init", "list_templates", "merge", "revision", "write_revision"]
 
 
 def list_templates() -> list[tuple[str, str]]:
@@ -73,35 +73,35 @@ def revision(
     With ``autogenerate``, the file holds the operations that bring the database to the
     models, and ``None`` is returned when there are none (no file is written).
     """
+    placement = Placement(message, head, splice, branch_label, version_path, rev_id, depends_on)
+    return write_revision(directory, placement, autogenerate=autogenerate, sql=sql, report=report)
+
+
+def write_revision(
+    directory: Directory,
+    placement: Placement,
+    *,
+    autogenerate: bool = False,
+    sql: bool = False,
+    report: Report | None = None,
+) -> Revision | None:
+    """:func:`revision`, with the new revision's message and place given as one object."""
     if autogenerate:
         refuse_sql("revision --autogenerate", sql)
-    check_placement(head, rev_id, depends_on, message=message, branch_label=branch_label)
+    check_placement(placement)
     state = app_state(directory)
     if autogenerate:
-        from .autogenerate import autogenerate_command
+        from .autogenerate import autogenerate_revision
 
-        return autogenerate_command(
-            state,
-            "revision --autogenerate",
-            sql,
-            report,
-            message=message,
-            head=head,
-            splice=splice,
-            branch_label=branch_label,
-            version_path=version_path,
-            rev_id=rev_id,
-            depends_on=depends_on,
-        )
-    scripts = state.scripts
-    created = scripts.generate_revision(
-        message=message,
-        head=head,
-        splice=splice,
-        branch_label=branch_label,
-        version_path=version_path,
-        rev_id=rev_id,
-        depends_on=depends_on,
+        return autogenerate_revision(state, placement, reporter(report))
+    created = state.scripts.generate_revision(
+        message=placement.message,
+        head=placement.head,
+        splice=placement.splice,
+        branch_label=placement.branch_label,
+        version_path=placement.version_path,
+        rev_id=placement.rev_id,
+        depends_on=placement.depends_on,
         template_args=state.template_args(),
     )
     reporter(report)(f"Generating {created.path} ...  done")

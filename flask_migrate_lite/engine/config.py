@@ -147,4 +147,3 @@ class RunOptions:
     tag: str | None = None
     x_args: Mapping[str, str] = field(default_factory=dict)
     lock_timeout: float = 60.0
-    render_as_batch: bool = True

@@ -221,7 +221,7 @@ class MigrationScript:
     downgrade_ops_list: list[DowngradeOps]
     head: str = "head"
     splice: bool = False
-    branch_label: str | None = None
+    branch_label: str | list[str] | None = None
     version_path: str | None = None
     depends_on: str | list[str] | None = None
     imports: set[str] = field(default_factory=set)

@@ -33,28 +33,11 @@ from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 from ..ddl.base import DefaultImpl, ServerDefault
 from ..errors import CommandError
+from . import ops
 from .batch_model import TableModel
 from .batch_parts import IndexSpec
 from .batch_rebuild import rebuild_table
 from .directives import CommonDirectives, Directives, MigrationHandle, TypeArg, as_type
-from .ops import (
-    AddColumnOp,
-    AlterColumnOp,
-    ConstraintType,
-    CreateCheckConstraintOp,
-    CreateForeignKeyOp,
-    CreateIndexOp,
-    CreatePrimaryKeyOp,
-    CreateTableCommentOp,
-    CreateTableOp,
-    CreateUniqueConstraintOp,
-    DropColumnOp,
-    DropConstraintOp,
-    DropIndexOp,
-    DropTableCommentOp,
-    IndexColumn,
-    MigrateOp,
-)
 
 __all__ = ["BatchOperations"]
 
@@ -65,7 +48,7 @@ Recreate = Literal["auto", "always", "never"]
 class _Recorded:
     """One batch call: the operation plus where a column should go in a rebuilt table."""
 
-    operation: MigrateOp
+    operation: ops.MigrateOp
     insert_before: str | None = None
     insert_after: str | None = None
 
@@ -86,12 +69,12 @@ class _Recorder(Directives):
         return self._batch.operations.migration
 
     @overload
-    def invoke(self, operation: CreateTableOp) -> Table: ...
+    def invoke(self, operation: ops.CreateTableOp) -> Table: ...
 
     @overload
-    def invoke(self, operation: MigrateOp) -> Table | None: ...
+    def invoke(self, operation: ops.MigrateOp) -> Table | None: ...
 
-    def invoke(self, operation: MigrateOp) -> Table | None:
+    def invoke(self, operation: ops.MigrateOp) -> Table | None:
         """Record ``operation`` for :meth:`BatchOperations.flush`."""
         self._batch._record(operation)
         return None
@@ -159,7 +142,7 @@ class BatchOperations(CommonDirectives):
         # execute(), get_bind()... act on the running migration at once.
         return self.operations
 
-    def _record(self, operation: MigrateOp) -> None:
+    def _record(self, operation: ops.MigrateOp) -> None:
         if self._flushed:
             raise CommandError(
                 f"The batch for table '{self.table_name}' has already been applied; "
@@ -234,7 +217,7 @@ class BatchOperations(CommonDirectives):
     # -- indexes and constraints --------------------------------------------------------
 
     def create_index(
-        self, index_name: str | None, columns: Sequence[IndexColumn], **kw: Any
+        self, index_name: str | None, columns: Sequence[ops.IndexColumn], **kw: Any
     ) -> None:
         """Create an index (``unique=True`` for a unique one)."""
         self._table_ops.create_index(index_name, self.table_name, columns, self.schema, **kw)
@@ -297,7 +280,9 @@ class BatchOperations(CommonDirectives):
         """Give the table a (new) PRIMARY KEY."""
         self._table_ops.create_primary_key(constraint_name, self.table_name, columns, self.schema)
 
-    def drop_constraint(self, constraint_name: str, type_: ConstraintType | None = None) -> None:
+    def drop_constraint(
+        self, constraint_name: str, type_: ops.ConstraintType | None = None
+    ) -> None:
         """Drop a named constraint; unnamed ones get names from ``naming_convention``."""
         if not constraint_name:
             raise CommandError(
@@ -326,20 +311,25 @@ class BatchOperations(CommonDirectives):
             return False
         return not all(self._alters_in_place(r.operation) for r in self._recorded)
 
-    def _alters_in_place(self, operation: MigrateOp) -> bool:
+    def _alters_in_place(self, operation: ops.MigrateOp) -> bool:
         # On a database that rebuilds in batch mode: whether ALTER TABLE can make the change.
         impl = self.impl
         match operation:
-            case CreateIndexOp() | DropIndexOp() | CreateTableCommentOp() | DropTableCommentOp():
+            case (
+                ops.CreateIndexOp()
+                | ops.DropIndexOp()
+                | ops.CreateTableCommentOp()
+                | ops.DropTableCommentOp()
+            ):
                 return True
-            case AlterColumnOp():
+            case ops.AlterColumnOp():
                 return impl.alters_column_in_place(
                     type_=operation.modify_type is not None,
                     nullable=operation.modify_nullable is not None,
                     server_default=operation.modify_server_default is not False,
                     name=operation.modify_name is not None,
                 )
-            case AddColumnOp():
+            case ops.AddColumnOp():
                 return impl.adds_column_in_place(self.table_name, operation.column)
             case _:
                 return False
@@ -414,11 +404,11 @@ def _apply(model: TableModel, recorded: _Recorded) -> None:
     """Apply one recorded call to the table model."""
     operation = recorded.operation
     match operation:
-        case AddColumnOp():
+        case ops.AddColumnOp():
             model.add_column(operation.column, recorded.insert_before, recorded.insert_after)
-        case DropColumnOp():
+        case ops.DropColumnOp():
             model.drop_column(operation.column_name, as_type(operation.kw.get("existing_type")))
-        case AlterColumnOp():
+        case ops.AlterColumnOp():
             model.alter_column(
                 operation.column_name,
                 nullable=operation.modify_nullable,
@@ -431,22 +421,22 @@ def _apply(model: TableModel, recorded: _Recorded) -> None:
                 insert_before=recorded.insert_before,
                 insert_after=recorded.insert_after,
             )
-        case CreateIndexOp():
+        case ops.CreateIndexOp():
             model.add_index(operation.to_index())
-        case DropIndexOp():
+        case ops.DropIndexOp():
             model.drop_index(operation.index_name)
         case (
-            CreateUniqueConstraintOp()
-            | CreateForeignKeyOp()
-            | CreateCheckConstraintOp()
-            | CreatePrimaryKeyOp()
+            ops.CreateUniqueConstraintOp()
+            | ops.CreateForeignKeyOp()
+            | ops.CreateCheckConstraintOp()
+            | ops.CreatePrimaryKeyOp()
         ):
             model.add_constraint(operation.to_constraint())
-        case DropConstraintOp():
+        case ops.DropConstraintOp():
             model.drop_constraint(operation.constraint_name, operation.type_)
-        case CreateTableCommentOp():
+        case ops.CreateTableCommentOp():
             model.comment = operation.comment
-        case DropTableCommentOp():
+        case ops.DropTableCommentOp():
             model.comment = None
         case _:
             raise CommandError(f"{type(operation).__name__} cannot be part of a batch.")

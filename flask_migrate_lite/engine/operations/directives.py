@@ -27,28 +27,7 @@ from sqlalchemy.types import TypeEngine
 
 from ..ddl.base import DefaultImpl, InlineLiteral, ServerDefault
 from ..errors import CommandError
-from .ops import (
-    AddColumnOp,
-    AlterColumnOp,
-    BulkInsertOp,
-    ConstraintType,
-    CreateCheckConstraintOp,
-    CreateForeignKeyOp,
-    CreateIndexOp,
-    CreatePrimaryKeyOp,
-    CreateTableCommentOp,
-    CreateTableOp,
-    CreateUniqueConstraintOp,
-    DropColumnOp,
-    DropConstraintOp,
-    DropIndexOp,
-    DropTableCommentOp,
-    DropTableOp,
-    ExecuteSQLOp,
-    IndexColumn,
-    MigrateOp,
-    RenameTableOp,
-)
+from . import ops
 
 if TYPE_CHECKING:
     from sqlalchemy import Column
@@ -113,7 +92,7 @@ class CommonDirectives(ABC):
         ``batch_op.execute()`` runs it at once, before the batch's recorded changes (as in
         Alembic).
         """
-        self._bound("execute").invoke(ExecuteSQLOp(sqltext, execution_options))
+        self._bound("execute").invoke(ops.ExecuteSQLOp(sqltext, execution_options))
 
     def inline_literal(self, value: Any, type_: TypeArg | None = None) -> InlineLiteral:
         """A value written into the SQL itself, so that data changes also work offline::
@@ -171,13 +150,13 @@ class Directives(CommonDirectives):
         """The running migration these directives act on."""
 
     @overload
-    def invoke(self, operation: CreateTableOp) -> Table: ...
+    def invoke(self, operation: ops.CreateTableOp) -> Table: ...
 
     @overload
-    def invoke(self, operation: MigrateOp) -> Table | None: ...
+    def invoke(self, operation: ops.MigrateOp) -> Table | None: ...
 
     @abstractmethod
-    def invoke(self, operation: MigrateOp) -> Table | None:
+    def invoke(self, operation: ops.MigrateOp) -> Table | None:
         """Carry out (or record) an operation object; the new table for a CreateTableOp."""
 
     def _bound(self, name: str) -> Directives:
@@ -202,7 +181,7 @@ class Directives(CommonDirectives):
         options = dict(kw)
         schema = options.pop("schema", None)
         if_not_exists = options.pop("if_not_exists", None)
-        operation = CreateTableOp(table_name, columns, schema, if_not_exists, options)
+        operation = ops.CreateTableOp(table_name, columns, schema, if_not_exists, options)
         return self._bound("create_table").invoke(operation)
 
     def drop_table(
@@ -217,7 +196,7 @@ class Directives(CommonDirectives):
         op.drop_table("account")
         op.drop_table("audit", schema="archive", if_exists=True)
         """
-        operation = DropTableOp(table_name, schema, if_exists, kw=dict(kw))
+        operation = ops.DropTableOp(table_name, schema, if_exists, kw=dict(kw))
         self._bound("drop_table").invoke(operation)
 
     def rename_table(
@@ -227,7 +206,9 @@ class Directives(CommonDirectives):
 
         op.rename_table("account", "user_account")
         """
-        self._bound("rename_table").invoke(RenameTableOp(old_table_name, new_table_name, schema))
+        self._bound("rename_table").invoke(
+            ops.RenameTableOp(old_table_name, new_table_name, schema)
+        )
 
     def create_table_comment(
         self,
@@ -240,7 +221,7 @@ class Directives(CommonDirectives):
 
         op.create_table_comment("account", "People who can log in")
         """
-        operation = CreateTableCommentOp(table_name, comment, existing_comment, schema)
+        operation = ops.CreateTableCommentOp(table_name, comment, existing_comment, schema)
         self._bound("create_table_comment").invoke(operation)
 
     def drop_table_comment(
@@ -250,7 +231,7 @@ class Directives(CommonDirectives):
 
         op.drop_table_comment("account", existing_comment="People who can log in")
         """
-        operation = DropTableCommentOp(table_name, existing_comment, schema)
+        operation = ops.DropTableCommentOp(table_name, existing_comment, schema)
         self._bound("drop_table_comment").invoke(operation)
 
     # -- columns ----------------------------------------------------------------------------
@@ -263,7 +244,7 @@ class Directives(CommonDirectives):
         On SQLite a column that needs a table rebuild (primary key, UNIQUE, NOT NULL
         without a default) is added with ``op.batch_alter_table``.
         """
-        self._bound("add_column").invoke(AddColumnOp(table_name, column, schema))
+        self._bound("add_column").invoke(ops.AddColumnOp(table_name, column, schema))
 
     def drop_column(
         self, table_name: str, column_name: str, schema: str | None = None, **kw: Any
@@ -272,7 +253,7 @@ class Directives(CommonDirectives):
 
         op.drop_column("account", "email")
         """
-        operation = DropColumnOp(table_name, column_name, schema, kw=dict(kw))
+        operation = ops.DropColumnOp(table_name, column_name, schema, kw=dict(kw))
         self._bound("drop_column").invoke(operation)
 
     def alter_column(
@@ -307,7 +288,7 @@ class Directives(CommonDirectives):
         ``server_default=None`` drops the default, ``comment=None`` the comment. SQLite can
         only rename in place; use ``op.batch_alter_table`` for the rest there.
         """
-        operation = AlterColumnOp(
+        operation = ops.AlterColumnOp(
             table_name,
             column_name,
             schema,
@@ -330,7 +311,7 @@ class Directives(CommonDirectives):
         self,
         index_name: str | None,
         table_name: str,
-        columns: Sequence[IndexColumn],
+        columns: Sequence[ops.IndexColumn],
         schema: str | None = None,
         unique: bool = False,
         if_not_exists: bool | None = None,
@@ -345,7 +326,7 @@ class Directives(CommonDirectives):
         (inside ``with op.get_context().autocommit_block():``), ``mysql_length=``...
         """
         items = (columns,) if isinstance(columns, str) else tuple(columns)
-        operation = CreateIndexOp(
+        operation = ops.CreateIndexOp(
             index_name, table_name, items, schema, unique, if_not_exists, kw=dict(kw)
         )
         self._bound("create_index").invoke(operation)
@@ -362,7 +343,7 @@ class Directives(CommonDirectives):
 
         op.drop_index("ix_account_email", table_name="account")
         """
-        operation = DropIndexOp(index_name, table_name, schema, if_exists, kw=dict(kw))
+        operation = ops.DropIndexOp(index_name, table_name, schema, if_exists, kw=dict(kw))
         self._bound("drop_index").invoke(operation)
 
     # -- constraints ------------------------------------------------------------------------
@@ -379,7 +360,7 @@ class Directives(CommonDirectives):
 
         op.create_unique_constraint("uq_account_email", "account", ["email"])
         """
-        operation = CreateUniqueConstraintOp(
+        operation = ops.CreateUniqueConstraintOp(
             constraint_name, table_name, tuple(columns), schema, kw=dict(kw)
         )
         self._bound("create_unique_constraint").invoke(operation)
@@ -406,7 +387,7 @@ class Directives(CommonDirectives):
             "fk_post_author", "post", "account", ["author_id"], ["id"], ondelete="CASCADE"
         )
         """
-        operation = CreateForeignKeyOp(
+        operation = ops.CreateForeignKeyOp(
             constraint_name,
             source_table,
             referent_table,
@@ -435,7 +416,7 @@ class Directives(CommonDirectives):
 
         op.create_check_constraint("ck_account_age", "account", "age >= 0")
         """
-        operation = CreateCheckConstraintOp(
+        operation = ops.CreateCheckConstraintOp(
             constraint_name, table_name, condition, schema, kw=dict(kw)
         )
         self._bound("create_check_constraint").invoke(operation)
@@ -451,14 +432,14 @@ class Directives(CommonDirectives):
 
         op.create_primary_key("pk_membership", "membership", ["user_id", "group_id"])
         """
-        operation = CreatePrimaryKeyOp(constraint_name, table_name, tuple(columns), schema)
+        operation = ops.CreatePrimaryKeyOp(constraint_name, table_name, tuple(columns), schema)
         self._bound("create_primary_key").invoke(operation)
 
     def drop_constraint(
         self,
         constraint_name: str,
         table_name: str,
-        type_: ConstraintType | None = None,
+        type_: ops.ConstraintType | None = None,
         schema: str | None = None,
     ) -> None:
         """Drop a named constraint; ``type_`` is ``"foreignkey"``, ``"unique"``, ``"check"``
@@ -466,7 +447,7 @@ class Directives(CommonDirectives):
 
             op.drop_constraint("fk_post_author", "post", type_="foreignkey")
         """
-        operation = DropConstraintOp(constraint_name, table_name, type_, schema)
+        operation = ops.DropConstraintOp(constraint_name, table_name, type_, schema)
         self._bound("drop_constraint").invoke(operation)
 
     def bulk_insert(
@@ -483,5 +464,5 @@ class Directives(CommonDirectives):
         Online the rows go in one executemany (``multiinsert=False``: one statement per
         row); offline each row becomes an INSERT with its values written out.
         """
-        operation = BulkInsertOp(table, tuple(rows), multiinsert)
+        operation = ops.BulkInsertOp(table, tuple(rows), multiinsert)
         self._bound("bulk_insert").invoke(operation)

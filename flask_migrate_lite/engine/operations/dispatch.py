@@ -10,83 +10,63 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from ..ddl.base import DefaultImpl
-from .ops import (
-    AddColumnOp,
-    AlterColumnOp,
-    BulkInsertOp,
-    CreateCheckConstraintOp,
-    CreateForeignKeyOp,
-    CreateIndexOp,
-    CreatePrimaryKeyOp,
-    CreateTableCommentOp,
-    CreateTableOp,
-    CreateUniqueConstraintOp,
-    DropColumnOp,
-    DropConstraintOp,
-    DropIndexOp,
-    DropTableCommentOp,
-    DropTableOp,
-    ExecuteSQLOp,
-    MigrateOp,
-    RenameTableOp,
-    assert_never,
-)
+from . import ops
 
 __all__ = ["carry_out"]
 
 
-def carry_out(impl: DefaultImpl, operation: MigrateOp) -> Table | None:
+def carry_out(impl: DefaultImpl, operation: ops.MigrateOp) -> Table | None:
     """Emit ``operation`` through ``impl``; returns the new table for a :class:`CreateTableOp`."""
     match operation:
-        case CreateTableOp():
+        case ops.CreateTableOp():
             table = operation.to_table()
             impl.create_table(table, if_not_exists=operation.if_not_exists)
             return table
-        case DropTableOp():
+        case ops.DropTableOp():
             impl.drop_table(operation.to_table(), if_exists=operation.if_exists)
-        case RenameTableOp():
+        case ops.RenameTableOp():
             impl.rename_table(
                 operation.old_table_name, operation.new_table_name, schema=operation.schema
             )
-        case AddColumnOp():
+        case ops.AddColumnOp():
             impl.add_column(operation.table_name, operation.to_column(), schema=operation.schema)
-        case DropColumnOp():
+        case ops.DropColumnOp():
             impl.drop_column(
                 operation.table_name,
                 operation.column_name,
                 schema=operation.schema,
                 **operation.kw,
             )
-        case AlterColumnOp():
+        case ops.AlterColumnOp():
             if operation.has_changes():
                 _alter_column(impl, operation)
-        case CreateIndexOp():
+        case ops.CreateIndexOp():
             impl.create_index(operation.to_index(), if_not_exists=operation.if_not_exists)
-        case DropIndexOp():
+        case ops.DropIndexOp():
             impl.drop_index(operation.to_index(), if_exists=operation.if_exists)
         case (
-            CreateUniqueConstraintOp()
-            | CreateForeignKeyOp()
-            | CreateCheckConstraintOp()
-            | CreatePrimaryKeyOp()
+            ops.CreateUniqueConstraintOp()
+            | ops.CreateForeignKeyOp()
+            | ops.CreateCheckConstraintOp()
+            | ops.CreatePrimaryKeyOp()
         ):
             impl.add_constraint(operation.to_constraint())
-        case DropConstraintOp():
+        case ops.DropConstraintOp():
             impl.drop_constraint(operation.to_constraint())
-        case CreateTableCommentOp():
+        case ops.CreateTableCommentOp():
             impl.create_table_comment(operation.to_table())
-        case DropTableCommentOp():
+        case ops.DropTableCommentOp():
             impl.drop_table_comment(operation.to_table())
-        case ExecuteSQLOp():
+        case ops.ExecuteSQLOp():
             impl.execute(operation.sqltext, execution_options=operation.execution_options)
-        case BulkInsertOp():
+        case ops.BulkInsertOp():
             impl.bulk_insert(operation.table, operation.rows, multiinsert=operation.multiinsert)
         case _:
-            assert_never(operation)
+            ops.assert_never(operation)
     return None
 
 
-def _alter_column(impl: DefaultImpl, operation: AlterColumnOp) -> None:
+def _alter_column(impl: DefaultImpl, operation: ops.AlterColumnOp) -> None:
     impl.alter_column(
         operation.table_name,
         operation.column_name,

@@ -9,25 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.schema import Column, Constraint, Index
 from sqlalchemy.sql.elements import ClauseElement
 
-from ...operations.ops import (
-    AddColumnOp,
-    AlterColumnOp,
-    CreateCheckConstraintOp,
-    CreateForeignKeyOp,
-    CreateIndexOp,
-    CreatePrimaryKeyOp,
-    CreateTableCommentOp,
-    CreateTableOp,
-    CreateUniqueConstraintOp,
-    DropColumnOp,
-    DropConstraintOp,
-    DropIndexOp,
-    DropTableCommentOp,
-    DropTableOp,
-    ExecuteSQLOp,
-    IndexColumn,
-    assert_never,
-)
+from ...operations import ops
 from ..directives import Directive, EnumTypeOp, ModifyTableOps, TableOp
 from .context import RenderContext
 from .layout import (
@@ -74,21 +56,21 @@ class Renderer(SchemaWriter):
 
     def directive(self, directive: Directive) -> None:
         match directive:
-            case CreateTableOp():
+            case ops.CreateTableOp():
                 self.create_table(directive)
-            case DropTableOp():
+            case ops.DropTableOp():
                 kwargs = literals(schema=directive.schema, if_exists=directive.if_exists or None)
                 self.statement(call("op.drop_table", [repr(directive.table_name)], kwargs), 4)
             case ModifyTableOps():
                 self.modify_table(directive)
             case EnumTypeOp():
                 self.enum_type(directive)
-            case ExecuteSQLOp():
+            case ops.ExecuteSQLOp():
                 self.statement(self.execute("op", directive), 4)
             case _:
-                assert_never(directive)
+                ops.assert_never(directive)
 
-    def execute(self, receiver: str, op: ExecuteSQLOp) -> Seq:
+    def execute(self, receiver: str, op: ops.ExecuteSQLOp) -> Seq:
         sqltext = op.sqltext
         if isinstance(sqltext, (str, ClauseElement)):
             text = self.sql(sqltext)
@@ -153,7 +135,7 @@ class Renderer(SchemaWriter):
 
     # -- create_table -----------------------------------------------------------------------
 
-    def create_table(self, op: CreateTableOp) -> None:
+    def create_table(self, op: ops.CreateTableOp) -> None:
         columns = [item for item in op.columns if isinstance(item, Column)]
         constraints = [item for item in op.columns if isinstance(item, Constraint)]
         indexes = [item for item in op.columns if isinstance(item, Index)]
@@ -173,7 +155,7 @@ class Renderer(SchemaWriter):
         if not indexes:
             return
         index_ops = [
-            CreateIndexOp(
+            ops.CreateIndexOp(
                 index.name,
                 op.table_name,
                 tuple(self.index_elements(index)),
@@ -197,15 +179,15 @@ class Renderer(SchemaWriter):
             return call(f"{receiver}.{method}", args, kwargs)
 
         match op:
-            case AddColumnOp():
+            case ops.AddColumnOp():
                 return op_call("add_column", [*table, self.column(op.column)], schema)
-            case DropColumnOp():
+            case ops.DropColumnOp():
                 kwargs = schema + self.keywords(op.kw)
                 return op_call("drop_column", [*table, repr(op.column_name)], kwargs)
-            case AlterColumnOp():
+            case ops.AlterColumnOp():
                 kwargs = self.alter_options(op) + schema + self.keywords(op.kw)
                 return op_call("alter_column", [*table, repr(op.column_name)], kwargs)
-            case CreateIndexOp():
+            case ops.CreateIndexOp():
                 columns = list_node(self.index_column(c) for c in op.columns)
                 kwargs = [("unique", repr(bool(op.unique))), *schema]
                 kwargs += literals(if_not_exists=op.if_not_exists or None)
@@ -213,50 +195,52 @@ class Renderer(SchemaWriter):
                 return op_call(
                     "create_index", [name_arg(op.index_name, receiver), *table, columns], kwargs
                 )
-            case DropIndexOp():
+            case ops.DropIndexOp():
                 kwargs = (
                     [] if batch or op.table_name is None else [("table_name", repr(op.table_name))]
                 )
                 kwargs += schema + literals(if_exists=op.if_exists or None) + self.keywords(op.kw)
                 return op_call("drop_index", [name_arg(op.index_name, receiver)], kwargs)
-            case CreateUniqueConstraintOp():
+            case ops.CreateUniqueConstraintOp():
                 args = [
                     name_arg(op.constraint_name, receiver),
                     *table,
                     list_node(map(repr, op.columns)),
                 ]
                 return op_call("create_unique_constraint", args, schema + self.keywords(op.kw))
-            case CreateForeignKeyOp():
+            case ops.CreateForeignKeyOp():
                 return op_call("create_foreign_key", *self.foreign_key_op(op, receiver))
-            case CreateCheckConstraintOp():
+            case ops.CreateCheckConstraintOp():
                 args = [
                     name_arg(op.constraint_name, receiver),
                     *table,
                     repr(self.sql(op.condition)),
                 ]
                 return op_call("create_check_constraint", args, schema + self.keywords(op.kw))
-            case CreatePrimaryKeyOp():
+            case ops.CreatePrimaryKeyOp():
                 args = [
                     name_arg(op.constraint_name, receiver),
                     *table,
                     list_node(map(repr, op.columns)),
                 ]
                 return op_call("create_primary_key", args, schema)
-            case DropConstraintOp():
+            case ops.DropConstraintOp():
                 kwargs = literals(type_=op.type_) + schema
                 return op_call(
                     "drop_constraint", [name_arg(op.constraint_name, receiver), *table], kwargs
                 )
-            case CreateTableCommentOp():
+            case ops.CreateTableCommentOp():
                 kwargs = literals(existing_comment=op.existing_comment) + schema
                 return op_call("create_table_comment", [*table, repr(op.comment)], kwargs)
-            case DropTableCommentOp():
+            case ops.DropTableCommentOp():
                 kwargs = literals(existing_comment=op.existing_comment) + schema
                 return op_call("drop_table_comment", table, kwargs)
             case _:
-                assert_never(op)
+                ops.assert_never(op)
 
-    def foreign_key_op(self, op: CreateForeignKeyOp, receiver: str) -> tuple[list[Node], Kwargs]:
+    def foreign_key_op(
+        self, op: ops.CreateForeignKeyOp, receiver: str
+    ) -> tuple[list[Node], Kwargs]:
         args: list[Node] = [name_arg(op.constraint_name, receiver)]
         if receiver == "op":
             args.append(repr(op.source_table))
@@ -277,7 +261,7 @@ class Renderer(SchemaWriter):
         kwargs += literals(referent_schema=op.referent_schema) + self.keywords(op.kw)
         return args, kwargs
 
-    def alter_options(self, op: AlterColumnOp) -> Kwargs:
+    def alter_options(self, op: ops.AlterColumnOp) -> Kwargs:
         """What changes and what the column was, in Alembic's spelling."""
         kwargs: Kwargs = []
         if op.existing_type is not None:
@@ -304,7 +288,7 @@ class Renderer(SchemaWriter):
             kwargs.append(("new_column_name", repr(op.modify_name)))
         return kwargs
 
-    def index_column(self, column: IndexColumn) -> str:
+    def index_column(self, column: ops.IndexColumn) -> str:
         if isinstance(column, str):
             return repr(column)
         return f"{self.prefixed('text')}({self.sql(column)!r})"
@@ -315,12 +299,12 @@ def _sql_literal(value: str) -> str:
 
 
 def _table_of(op: TableOp) -> str:
-    if isinstance(op, CreateForeignKeyOp):
+    if isinstance(op, ops.CreateForeignKeyOp):
         return op.source_table
     return op.table_name or ""
 
 
 def _schema_of(op: TableOp) -> str | None:
-    if isinstance(op, CreateForeignKeyOp):
+    if isinstance(op, ops.CreateForeignKeyOp):
         return op.source_schema
     return op.schema

@@ -1,8 +1,11 @@
-"""The configuration object ``@migrate.configure`` callbacks receive.
+"""The configuration object ``@migrate.configure`` callbacks receive: :class:`MigrateConfig`.
 
 It offers the methods Flask-Migrate users call on Alembic's ``Config`` in those callbacks
 (``set_main_option``, ``get_main_option``, ``attributes``, ``cmd_opts``), so their code keeps
-working, and turns the result into the engine's frozen option dataclasses.
+working. What a callback leaves in it reaches the run two ways: the ``[alembic]`` overrides
+become the folder's :class:`~.engine.config.ScriptConfig` (:meth:`MigrateConfig.script_config`),
+and the options left in ``configure_args`` (checked after each callback) become the run's
+:class:`~.options.MigrateOptions` (see :func:`~.appstate.app_state`).
 """
 
 from __future__ import annotations
