@@ -16,19 +16,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine.interfaces import ReflectedColumn
 
-from flask_migrate_lite.engine.ddl import DefaultImpl, impl_for
+from flask_migrate_lite.engine.ddl import impl_for
 from flask_migrate_lite.engine.errors import UnsupportedOperation
 from flask_migrate_lite.engine.operations.api import Operations, op, running
-
-
-class FakeMigration:
-    def __init__(self, impl: DefaultImpl) -> None:
-        self.impl = impl
-        self.x_args: dict[str, str] = {}
-
-    @contextmanager
-    def autocommit_block(self) -> Iterator[None]:
-        yield
+from tests.fakes import FakeMigration
 
 
 def _engine(url: str) -> Iterator[sa.Engine]:
