@@ -156,6 +156,7 @@ def test_edit_runs_the_editor_without_a_shell(
 def test_programmatic_functions_return_results(cli: Cli) -> None:
     with cli.app.app_context():
         created = flask_migrate_lite.revision(message="api")
+        assert created is not None
         results = flask_migrate_lite.upgrade()
         assert [s.revision.revision for s in results[0].steps] == [created.revision]
         assert results[0].heads_after == (created.revision,)

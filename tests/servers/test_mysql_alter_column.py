@@ -48,7 +48,7 @@ def my_engine(mysql_url: str) -> Iterator[sa.Engine]:
 
 
 def _definition(engine: sa.Engine, name: str) -> dict[str, Any]:
-    found = dict(columns(engine, "project")[name])
+    found: dict[str, Any] = dict(columns(engine, "project")[name])
     found["type"] = found["type"].compile(dialect=engine.dialect)
     return found
 

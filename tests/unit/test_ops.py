@@ -173,7 +173,7 @@ def test_data_ops_are_irreversible() -> None:
 
 def test_reversed_upgrade_runs_as_a_downgrade() -> None:
     ops, out = offline()
-    upgrade = [
+    upgrade: list[o.AddColumnOp | o.CreateIndexOp] = [
         o.AddColumnOp("t", sa.Column("a", sa.Integer)),
         o.CreateIndexOp("ix_t_a", "t", ("a",)),
     ]
