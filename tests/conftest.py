@@ -1,4 +1,4 @@
-"""Shared fixtures: scrubbed environment and real databases for each dialect.
+"""The test suite's fixtures: a scrubbed environment, real databases, projects.
 
 Server tests use PostgreSQL and MariaDB/MySQL at the URLs in ``FML_TEST_POSTGRESQL_URL`` and
 ``FML_TEST_MYSQL_URL`` (defaults: the local servers). Each test worker gets a database of its
@@ -7,23 +7,65 @@ own, emptied before each test and dropped at the end; its name starts with
 left behind are dropped when a worker first uses the server (see :mod:`tests.server_databases`).
 When a server does not answer, its tests are skipped with the reason, except under CI (``CI``
 set), where they fail: CI must exercise every dialect.
+
+Tests marked ``timed`` wait for other processes under a wall-clock bound (or time a run, as
+the benchmark's smoke run does). They are left out of a run unless ``--timed`` is given, which
+runs only them.
+
+Projects on disk and in-process apps come from the one project builder, :mod:`tests.builder`;
+emptying and reading databases from :mod:`tests.databases`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from tests import server_databases
-
-POSTGRESQL_URL = os.environ.get(
-    "FML_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from tests.builder import Cli, Project
+from tests.databases import (
+    MYSQL_URL,
+    POSTGRESQL_URL,
+    admin_engine,
+    drop_stale_databases,
+    reset_mysql,
+    reset_postgresql,
 )
-MYSQL_URL = os.environ.get("FML_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+
+# Importable from here as before.
+__all__ = [
+    "IN_CI",
+    "MYSQL_URL",
+    "POSTGRESQL_URL",
+    "drop_stale_databases",
+    "reset_mysql",
+    "reset_postgresql",
+]
+
 IN_CI = bool(os.environ.get("CI"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--timed",
+        action="store_true",
+        help="run only the tests marked 'timed' (left out of every other run)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = bool(config.getoption("--timed"))
+    kept: list[pytest.Item] = []
+    left: list[pytest.Item] = []
+    for item in items:
+        (kept if (item.get_closest_marker("timed") is not None) == wanted else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -37,6 +79,9 @@ def _scrub_flask_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("FLASK_") or name in {"DATABASE_URL", "MIGRATIONS_DIRECTORY"}:
             monkeypatch.delenv(name, raising=False)
+
+
+# --- databases -----------------------------------------------------------------------------
 
 
 def _worker() -> str:
@@ -54,26 +99,6 @@ def _database_name() -> str:
     )
 
 
-def drop_stale_databases(conn: sa.Connection) -> list[str]:
-    """Drop the databases that interrupted runs on this machine left; returns their names."""
-    prefix = server_databases.prefix()
-    if conn.dialect.name == "postgresql":
-        listed = "SELECT datname FROM pg_database WHERE datname LIKE :p"
-        drop = 'DROP DATABASE IF EXISTS "{}" WITH (FORCE)'
-    else:
-        listed = "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE :p"
-        drop = "DROP DATABASE IF EXISTS `{}`"
-    names = conn.scalars(sa.text(listed), {"p": prefix + "%"}).all()
-    dropped = []
-    for name in server_databases.stale(names, prefix, server_databases.host_tag()):
-        try:
-            conn.exec_driver_sql(drop.format(name))
-        except sa.exc.DBAPIError:
-            continue  # another worker dropped it first, or it is busy: the next run retries
-        dropped.append(name)
-    return dropped
-
-
 def _server_unavailable(name: str, url: str, exc: Exception) -> None:
     reason = f"{name} server not reachable at {sa.make_url(url).render_as_string()}: {exc}"
     if IN_CI:
@@ -81,14 +106,10 @@ def _server_unavailable(name: str, url: str, exc: Exception) -> None:
     pytest.skip(reason)
 
 
-def _admin_engine(url: str) -> sa.Engine:
-    return sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-
-
 @pytest.fixture(scope="session")
 def postgresql_database() -> Iterator[str]:
     """A PostgreSQL database of this worker's own; yields its URL."""
-    admin = _admin_engine(POSTGRESQL_URL)
+    admin = admin_engine(POSTGRESQL_URL)
     name = _database_name()
     try:
         with admin.connect() as conn:
@@ -103,7 +124,7 @@ def postgresql_database() -> Iterator[str]:
     finally:
         admin.dispose()
     yield sa.make_url(POSTGRESQL_URL).set(database=name).render_as_string(hide_password=False)
-    admin = _admin_engine(POSTGRESQL_URL)
+    admin = admin_engine(POSTGRESQL_URL)
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -114,7 +135,7 @@ def postgresql_database() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def mysql_database() -> Iterator[str]:
     """A MariaDB/MySQL database of this worker's own; yields its URL."""
-    admin = _admin_engine(MYSQL_URL)
+    admin = admin_engine(MYSQL_URL)
     name = _database_name()
     try:
         with admin.connect() as conn:
@@ -125,46 +146,12 @@ def mysql_database() -> Iterator[str]:
     finally:
         admin.dispose()
     yield sa.make_url(MYSQL_URL).set(database=name).render_as_string(hide_password=False)
-    admin = _admin_engine(MYSQL_URL)
+    admin = admin_engine(MYSQL_URL)
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
     finally:
         admin.dispose()
-
-
-def reset_postgresql(url: str) -> None:
-    """Drop everything in the database's public schema (and its enum types)."""
-    engine = _admin_engine(url)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
-        for (schema,) in conn.exec_driver_sql(
-            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'fml\\_%%'"
-        ):
-            conn.exec_driver_sql(f"DROP SCHEMA {_quoted(conn, schema)} CASCADE")
-    engine.dispose()
-
-
-def _quoted(conn: sa.Connection, name: str) -> str:
-    # Quoted as the dialect quotes names: with each % doubled where the driver reads the
-    # statement as a format string (tests leave tables such as "100%_done" behind).
-    return conn.dialect.identifier_preparer.quote_identifier(name)
-
-
-def reset_mysql(url: str) -> None:
-    """Drop every table of the database."""
-    engine = _admin_engine(url)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
-        for table, _kind in conn.exec_driver_sql(
-            "SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'"
-        ):
-            conn.exec_driver_sql(f"DROP TABLE {_quoted(conn, table)}")
-        for view, _kind in conn.exec_driver_sql("SHOW FULL TABLES WHERE Table_type = 'VIEW'"):
-            conn.exec_driver_sql(f"DROP VIEW {_quoted(conn, view)}")
-        conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
-    engine.dispose()
 
 
 @pytest.fixture
@@ -199,3 +186,21 @@ def database_url(request: pytest.FixtureRequest) -> str:
     name = request.param
     fixture = {"sqlite": "sqlite_url", "postgresql": "postgresql_url", "mysql": "mysql_url"}[name]
     return str(request.getfixturevalue(fixture))
+
+
+# --- projects ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """``app.py`` in ``proj/`` on a SQLite file ``app.db``, for ``flask`` subprocesses; no
+    migrations folder yet (modules that want one override this fixture, starting from it)."""
+    return Project.create(tmp_path / "proj", f"sqlite:///{tmp_path / 'app.db'}")
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    """An in-process app on a SQLite file with an initialized migrations folder."""
+    runner = Cli(tmp_path)
+    runner("init")
+    return runner

@@ -1,4 +1,7 @@
-"""The benchmark runs end to end at a tiny size, so that it does not rot (no timing asserted)."""
+"""The benchmark runs end to end at a tiny size, so that it does not rot (no timing asserted).
+
+Marked ``timed``: it runs apart from the default run (``pytest --timed``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timed]
 
 
 def test_benchmark_quick_run(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from flask_migrate_lite import (
 
 
 @contextmanager
-def _app(tmp_path: Path, url: str, **migrate_args: object) -> Iterator[tuple[Flask, SQLAlchemy]]:
+def _app(tmp_path: Path, url: str, **migrate_args: Any) -> Iterator[tuple[Flask, SQLAlchemy]]:
     """An app on ``url`` (and a SQLite bind 'other'), in its context; engines closed after."""
     app = Flask("current_revisions")
     app.config["SQLALCHEMY_DATABASE_URI"] = url

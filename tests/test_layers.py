@@ -199,3 +199,38 @@ def test_engine_parts_import_only_the_parts_below(name: str) -> None:
 def test_no_import_cycle_in_the_engine() -> None:
     nodes = {name for name in GRAPH if name == ENGINE or name.startswith(ENGINE + ".")}
     assert find_cycle(nodes) is None, " -> ".join(find_cycle(nodes) or [])
+
+
+# --- the tests -----------------------------------------------------------------------------
+
+TESTS = ROOT.parent / "tests"
+
+
+def _private_imports(path: Path) -> list[str]:
+    """The package's private names and modules (a leading underscore) that ``path`` imports."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+            names: list[str] = []
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules = [node.module]
+            names = [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for dotted in modules + names:
+            parts = dotted.split(".")
+            if parts[0] == PACKAGE and any(
+                part.startswith("_") and not part.startswith("__") for part in parts
+            ):
+                found.append(dotted)
+    return found
+
+
+@pytest.mark.parametrize(
+    "path", sorted(TESTS.rglob("*.py")), ids=lambda p: str(p.relative_to(TESTS))
+)
+def test_tests_import_no_private_name_of_the_package(path: Path) -> None:
+    # Tests go through the names a module offers; patching a private attribute of an imported
+    # module (monkeypatch.setattr(loader, "_SETTLE_NS", 0)) is not an import and stays allowed.
+    assert _private_imports(path) == []

@@ -1,4 +1,5 @@
-"""The package stays typed (mypy --strict) and lint-clean (ruff), and the engine free of Flask."""
+"""The package and the tests stay typed (mypy --strict over both, as pyproject.toml says) and
+lint-clean (ruff), and the engine free of Flask."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_migrate_lite import Migrate, commands
 from flask_migrate_lite.engine.script.graph import Revision
 
-Build = Callable[[sa.MetaData, str], None]
+Build = Callable[[sa.MetaData, str], object]
 Rows = Mapping[str, Sequence[Mapping[str, Any]]]
 
 VERSION_TABLE = "alembic_version"
@@ -110,7 +110,8 @@ class Workbench:
         engine = self.engine()
         try:
             with engine.connect() as conn:
-                query = sa.select(*map(sa.column, columns)).select_from(sa.table(table))
+                selected: list[sa.ColumnClause[Any]] = [sa.column(name) for name in columns]
+                query = sa.select(*selected).select_from(sa.table(table))
                 return [tuple(row) for row in conn.execute(query.order_by(sa.text("1")))]
         finally:
             engine.dispose()
@@ -186,7 +187,8 @@ def snapshot(conn: sa.Connection, *, enums: bool = True) -> dict[str, Any]:
         }
     if enums and dialect.name == "postgresql":
         result["<enums>"] = sorted(
-            (e["name"], tuple(e["labels"])) for e in insp.get_enums(schema="*")
+            (e["name"], tuple(e["labels"]))
+            for e in insp.get_enums(schema="*")  # type: ignore[attr-defined]
         )
     return result
 

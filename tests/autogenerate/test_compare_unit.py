@@ -829,6 +829,7 @@ def test_unnamed_sqlite_constraints_are_dropped_through_a_naming_convention(
         "Detected removed foreign key (org_id)(id) on table person",
     ]
     assert result.warnings == []
+    changes: Any  # the table's ModifyTableOps; its ops are of several kinds
     [changes] = [op for op in result.upgrade_ops.ops if getattr(op, "table_name", "") == "person"]
     assert changes.naming_convention == {
         "uq": "uq_%(table_name)s_%(column_0_N_name)s",

@@ -34,7 +34,8 @@ def _column(bench: Workbench, table: str, name: str) -> dict[str, Any]:
     engine = bench.engine()
     try:
         with engine.connect() as conn:
-            return next(c for c in sa.inspect(conn).get_columns(table) if c["name"] == name)
+            found = (c for c in sa.inspect(conn).get_columns(table) if c["name"] == name)
+            return dict(next(found))
     finally:
         engine.dispose()
 

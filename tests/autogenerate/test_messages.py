@@ -268,7 +268,7 @@ def test_flask_migrate_env_hook_drops_empty_revisions(cli: Cli) -> None:
             if script.upgrade_ops.is_empty():
                 directives[:] = []
 
-    hook = {"process_revision_directives": process_revision_directives}
+    hook: dict[str, Any] = {"process_revision_directives": process_revision_directives}
     cli("migrate", **hook)
     cli("upgrade")
     before = cli.files()
@@ -368,7 +368,10 @@ class MultiDb:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": sa.pool.NullPool}
         db = SQLAlchemy(app)
         db.Table("item", sa.Column("id", sa.Integer, primary_key=True))
-        columns = [sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(20))]
+        columns: list[sa.Column[Any]] = [
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("name", sa.String(20)),
+        ]
         if extra_column:
             columns.append(sa.Column("email", sa.String(50)))
         db.Table("account", *columns, bind_key="users")

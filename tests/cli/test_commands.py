@@ -3,59 +3,14 @@
 from __future__ import annotations
 
 import gc
-import re
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from click.testing import Result
-from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
 
 import flask_migrate_lite
-from flask_migrate_lite import Migrate
-from tests.cli_runner import invoke
+from tests.builder import Cli
 
 pytestmark = pytest.mark.sqlite
-
-
-class Cli:
-    """An app with a fresh SQLite file and migrations folder, and a runner for ``flask db``."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.folder = tmp_path / "migrations"
-        self.url = f"sqlite:///{tmp_path / 'app.db'}"
-        self.app = Flask("cli_test")
-        self.app.config["SQLALCHEMY_DATABASE_URI"] = self.url
-        self.db = SQLAlchemy(self.app)
-        Migrate(self.app, self.db, directory=self.folder)
-
-    def __call__(self, *args: str, code: int = 0) -> Result:
-        result = invoke(self.app, ["db", *args])
-        assert result.exit_code == code, (result.output, result.exception)
-        return result
-
-    def new(self, *args: str) -> str:
-        result = self("revision", *args)
-        match = re.search(r"Generating (\S+\.py) \.\.\.  done", result.output)
-        assert match, result.output
-        return Path(match.group(1)).name.split("_", 1)[0]
-
-    def versions(self) -> list[str]:
-        engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
-        with engine.connect() as conn:
-            if not sa.inspect(conn).has_table("alembic_version"):
-                return []
-            rows = sorted(conn.scalars(sa.text("SELECT version_num FROM alembic_version")))
-        engine.dispose()
-        return rows
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    runner = Cli(tmp_path)
-    runner("init")
-    return runner
 
 
 def test_init_refuses_a_non_empty_folder(cli: Cli) -> None:
@@ -201,6 +156,7 @@ def test_edit_runs_the_editor_without_a_shell(
 def test_programmatic_functions_return_results(cli: Cli) -> None:
     with cli.app.app_context():
         created = flask_migrate_lite.revision(message="api")
+        assert created is not None
         results = flask_migrate_lite.upgrade()
         assert [s.revision.revision for s in results[0].steps] == [created.revision]
         assert results[0].heads_after == (created.revision,)

@@ -9,20 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_commands import Cli
+from tests.builder import Cli
 from tests.cli.test_loaded_before_running import MULTIDB_REVISION
 from tests.runtime._support import app, error_lines
 
 pytestmark = pytest.mark.sqlite
 
 IDS = [f"feed0000000{n}" for n in range(8)]
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    runner = Cli(tmp_path)
-    runner("init")
-    return runner
 
 
 def _error(result_output: str) -> str:

@@ -17,7 +17,7 @@ from flask_migrate_lite.engine.errors import (
     RangeNotAllowed,
     UsageError,
 )
-from tests.cli.test_commands import Cli
+from tests.builder import Cli
 
 pytestmark = pytest.mark.sqlite
 

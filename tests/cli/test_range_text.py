@@ -17,7 +17,7 @@ import pytest
 import flask_migrate_lite
 from flask_migrate_lite.engine.errors import RangeNotAllowed, UsageError
 from flask_migrate_lite.engine.script.ranges import RangeText, parse_range
-from tests.cli.test_commands import Cli
+from tests.builder import Cli
 from tests.project import Project, make_project
 
 pytestmark = pytest.mark.sqlite

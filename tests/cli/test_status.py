@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.cli.test_commands import Cli
+from tests.builder import Cli
 
 pytestmark = pytest.mark.sqlite
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> Cli:
-    runner = Cli(tmp_path)
-    runner("init")
-    return runner
 
 
 def test_status_marks_applied_and_pending_oldest_first(cli: Cli) -> None:

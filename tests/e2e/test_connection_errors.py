@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ def _one_error(tmp_path: Path, url: str) -> str:
     return lines[0]
 
 
-def _with(url: str, **parts: object) -> str:
+def _with(url: str, **parts: Any) -> str:
     return sa.make_url(url).set(**parts).render_as_string(hide_password=False)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from flask_migrate_lite.devloop import WATCH_MODULE, FolderWatch, folder_change, watch_folder
+from tests import builder
 from tests.project import Project, make_project
 
 pytestmark = [pytest.mark.sqlite, pytest.mark.e2e]
@@ -28,7 +29,8 @@ WARNING = "You have 1 unapplied migration for"
 
 # Generous bounds: on a busy machine starting a Python process can take many seconds. Every
 # wait below ends as soon as its condition holds; the bound only stops a run that would hang.
-WAIT = 300.0
+# FML_TEST_WAIT raises it (tests.builder.WAIT).
+WAIT = builder.WAIT
 POLL = 0.05
 
 
@@ -123,6 +125,7 @@ def project(tmp_path: Path, sqlite_url: str) -> Project:
     return project
 
 
+@pytest.mark.timed
 def test_debug_server_warns_once_about_pending_migrations(project: Project) -> None:
     output = _serve(project, "--debug")
     assert output.count(WARNING) == 1, output
@@ -130,6 +133,7 @@ def test_debug_server_warns_once_about_pending_migrations(project: Project) -> N
     assert project.versions() == []
 
 
+@pytest.mark.timed
 def test_no_warning_and_nothing_imported_outside_debug(project: Project) -> None:
     output = _serve(project)
     assert "flask-migrate-lite" not in output
@@ -148,6 +152,7 @@ def test_no_warning_and_nothing_imported_outside_debug(project: Project) -> None
     assert probe.stdout.strip() == "False"
 
 
+@pytest.mark.timed
 def test_auto_upgrade_in_development(project: Project) -> None:
     source = (project.path / "app.py").read_text()
     source = source.replace(
@@ -164,6 +169,7 @@ def test_auto_upgrade_in_development(project: Project) -> None:
 RESTARTED = " * Restarting with "
 
 
+@pytest.mark.timed
 def test_reloader_restarts_when_a_revision_file_is_added_or_removed(project: Project) -> None:
     server = Server(project, "--debug")
     try:
@@ -192,6 +198,7 @@ def test_reloader_restarts_when_a_revision_file_is_added_or_removed(project: Pro
     assert project.versions() == []
 
 
+@pytest.mark.timed
 def test_reloader_restarts_when_the_template_changes(project: Project) -> None:
     # Not a Python file: Werkzeug's own checks do not look at it.
     server = Server(project, "--debug")

@@ -29,22 +29,16 @@ def _one_error_line(result: Result) -> str:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
-    proj = make_project(tmp_path / "proj", f"sqlite:///{tmp_path / 'app.db'}")
-    proj.run("db", "init")
-    return proj
+def project(project: Project) -> Project:
+    project.run("db", "init")
+    return project
 
 
 def _write_revision(project: Project, rev: str, down: str | None, body: str = "pass") -> Path:
-    path = project.migrations / "versions" / f"{rev}_hand.py"
-    path.write_text(
-        f'"""hand {rev}\n\nRevision ID: {rev}\nRevises: {down or ""}\n'
-        'Create Date: 2024-01-01 00:00:00\n\n"""\n'
-        "from alembic import op\nimport sqlalchemy as sa\n\n"
-        f"revision = {rev!r}\ndown_revision = {down!r}\nbranch_labels = None\n"
-        f"depends_on = None\n\n\ndef upgrade():\n    {body}\n\n\ndef downgrade():\n    pass\n"
+    # ``body`` goes in as written inside ``upgrade()``: lines after the first are indented.
+    return project.write_revision(
+        rev, down, "    " + body, message=f"hand {rev}", slug="hand", op_from="alembic"
     )
-    return path
 
 
 def test_no_migrations_folder(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.builder import WAIT
 from tests.project import Project, Result, make_project
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite]
@@ -68,11 +69,10 @@ def snapshot(folder: Path) -> dict[str, bytes | str]:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
-    proj = make_project(tmp_path / "proj", f"sqlite:///{tmp_path / 'app.db'}")
-    proj.run("db", "init")
-    proj.run("db", "revision", "-m", "first", "--rev-id", "first")
-    return proj
+def project(project: Project) -> Project:
+    project.run("db", "init")
+    project.run("db", "revision", "-m", "first", "--rev-id", "first")
+    return project
 
 
 @pytest.fixture
@@ -177,7 +177,7 @@ def test_a_revision_that_cannot_be_encoded_leaves_no_file(project: Project) -> N
     assert run(project, "db", "history").stdout == "<base> -> first (head), first\n"
 
 
-def _wait_for(condition: object, what: str, timeout: float = 60) -> None:
+def _wait_for(condition: object, what: str, timeout: float = WAIT) -> None:
     deadline = time.monotonic() + timeout
     while not condition():  # type: ignore[operator]
         if time.monotonic() > deadline:
@@ -185,6 +185,7 @@ def _wait_for(condition: object, what: str, timeout: float = 60) -> None:
         time.sleep(0.01)
 
 
+@pytest.mark.timed
 def test_the_same_rev_id_written_by_two_runs_at_once(project: Project, tmp_path: Path) -> None:
     # Each run's template reports that it is rendering (so the run has passed every check it
     # makes before writing), then waits for the go; both are released together.

@@ -51,10 +51,9 @@ def usage_error(result: Result) -> str:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
-    proj = make_project(tmp_path / "proj", f"sqlite:///{tmp_path / 'app.db'}")
-    proj.run("db", "init")
-    return proj
+def project(project: Project) -> Project:
+    project.run("db", "init")
+    return project
 
 
 def test_hostile_messages_are_kept_shown_and_never_run(project: Project, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.project import Project, fill_revision, make_project
+from tests.project import Project, fill_revision
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite]
 
@@ -32,8 +32,8 @@ def _generated(output: str) -> Path:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
-    return make_project(tmp_path / "proj", f"sqlite:///{tmp_path / 'app.db'}")
+def project(project: Project) -> Project:
+    return project
 
 
 def test_tutorial_workflow(project: Project) -> None:

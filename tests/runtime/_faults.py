@@ -13,11 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.builder import WAIT
+
 __all__ = ["pause", "wait_until"]
 
 # Generous: starting a process on a busy machine can take many seconds; waits end as soon
-# as their condition holds.
-DEADLINE = 300.0
+# as their condition holds. FML_TEST_WAIT raises it (tests.builder.WAIT).
+DEADLINE = WAIT
 
 
 def pause(folder: Path) -> str:

@@ -357,7 +357,7 @@ def test_sqlite_foreign_keys_on(tmp_path: Path, sqlite_url: str) -> None:
         # Every pooled connection enforces foreign keys again and is back in the driver's
         # normal transaction handling.
         engine = migrate.engine
-        pooled = engine.pool.checkedin()
+        pooled = engine.pool.checkedin()  # type: ignore[attr-defined]
         assert pooled >= 1
         connections = [engine.connect() for _ in range(pooled)]
         try:

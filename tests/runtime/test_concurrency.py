@@ -86,6 +86,7 @@ def _logged(url: str) -> list[str]:
         return sorted(connection.scalars(sa.text("SELECT revision FROM log")))
 
 
+@pytest.mark.timed
 def test_many_processes_upgrade_at_once(tmp_path: Path, database_url: str) -> None:
     # The processes queue on the lock one after another: on a busy machine that can take
     # longer than the default minute, which is not what this test is about.

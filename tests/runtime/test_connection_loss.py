@@ -172,6 +172,7 @@ def _lock_held(admin: sa.Connection, url: str) -> Iterator[None]:
         admin.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": name})
 
 
+@pytest.mark.timed
 def test_waiting_for_the_lock(tmp_path: Path, server_url: str) -> None:
     dialect = dialect_of(server_url)
     project = _project(tmp_path / "proj", server_url, MIGRATE_LOCK_TIMEOUT=120)
@@ -216,6 +217,7 @@ def test_waiting_for_the_lock(tmp_path: Path, server_url: str) -> None:
     assert version_rows(server_url) == [R3]
 
 
+@pytest.mark.timed
 def test_while_a_migration_runs(tmp_path: Path, server_url: str) -> None:
     dialect = dialect_of(server_url)
     project = _project(tmp_path / "proj", server_url)
@@ -313,6 +315,7 @@ class _Dropper:
     [("version", True), ("commit", True), ("commit", False)],
     ids=["version-table", "commit", "commit-of-the-run"],
 )
+@pytest.mark.timed
 def test_at_the_version_table_and_the_commit(
     tmp_path: Path, server_url: str, at: str, per_migration: bool
 ) -> None:

@@ -29,7 +29,7 @@ from tests.runtime._support import (
     write_revision,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timed]
 
 R1, R2, R3 = "9e1f2a3b4c01", "9e1f2a3b4c02", "9e1f2a3b4c03"
 

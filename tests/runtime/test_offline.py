@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -159,7 +160,7 @@ def test_upgrade_sql_command(tmp_path: Path, database_url: str) -> None:
     assert "<from>:" in lines[0]
 
 
-def _offline_states(migrate: App, url: str) -> list[dict[str, object]]:
+def _offline_states(migrate: App, url: str) -> list[dict[str, Any]]:
     """Run each command's script with the database client; the state after each."""
     states = []
     for args in [
@@ -180,7 +181,7 @@ def _offline_states(migrate: App, url: str) -> list[dict[str, object]]:
     return states
 
 
-def _online_states(migrate: App, url: str) -> list[dict[str, object]]:
+def _online_states(migrate: App, url: str) -> list[dict[str, Any]]:
     """The same commands, online, each on the database the one before left."""
     states = []
     for command, target in [

@@ -275,9 +275,11 @@ def _check_data(url: str) -> None:
     """The rows hold exactly the values the migrations wrote (not merely the same both ways)."""
     dialect = dialect_of(url)
     with connect(url) as connection:
-        rows = dict(connection.execute(sa.text("SELECT id, s FROM hostile")).all())
+        rows: dict[Any, Any] = dict(connection.execute(sa.text("SELECT id, s FROM hostile")).all())
         victims = list(connection.execute(sa.text("SELECT id FROM victim")).scalars())
-        defaults = dict(connection.execute(sa.text("SELECT id, added FROM hostile")).all())
+        defaults: dict[Any, Any] = dict(
+            connection.execute(sa.text("SELECT id, added FROM hostile")).all()
+        )
         text_defaults = set(connection.execute(sa.text("SELECT td FROM hostile")).scalars())
         binary, json_value = connection.execute(
             sa.text("SELECT b, j FROM hostile WHERE id = 500")

@@ -222,6 +222,7 @@ def test_read_only(tmp_path: Path, what: str, command: tuple[str, ...], start: s
     assert version_rows(url) == [R3]
 
 
+@pytest.mark.timed
 def test_folder_moved_away_mid_run(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()

@@ -62,13 +62,14 @@ def _folder(path: Path) -> Path:
         'op.drop_table("applied")',
         message="root",
     )
-    for rev_id, parent, labels in [
+    chain: list[tuple[str, str | tuple[str, ...], list[str] | None]] = [
         (A1, R0, ["alpha"]),
         (A2, A1, None),
         (B1, R0, ["beta"]),
         (M, (A2, B1), None),
         (C1, M, None),
-    ]:
+    ]
+    for rev_id, parent, labels in chain:
         up, down = _log(rev_id)
         write_revision(
             migrations, rev_id, parent, up, down, message=NAMES[rev_id], branch_labels=labels

@@ -21,7 +21,8 @@ from flask_migrate_lite.engine.ddl import impl_for
 from flask_migrate_lite.engine.errors import CommandError, UnsupportedOperation
 from flask_migrate_lite.engine.operations.api import Operations
 from tests.autogenerate.harness import Workbench
-from tests.servers.test_ops_servers import FakeMigration, columns, migrating, mysql_name
+from tests.fakes import FakeMigration
+from tests.servers.test_ops_servers import columns, migrating, mysql_name
 
 pytestmark = pytest.mark.mysql
 
@@ -47,7 +48,7 @@ def my_engine(mysql_url: str) -> Iterator[sa.Engine]:
 
 
 def _definition(engine: sa.Engine, name: str) -> dict[str, Any]:
-    found = dict(columns(engine, "project")[name])
+    found: dict[str, Any] = dict(columns(engine, "project")[name])
     found["type"] = found["type"].compile(dialect=engine.dialect)
     return found
 

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from flask_migrate_lite.engine.ddl import DefaultImpl, impl_for
+from flask_migrate_lite.engine.ddl import impl_for
 from flask_migrate_lite.engine.ddl.sqlite_batch import foreign_keys_enforced, needs_foreign_keys_off
 from flask_migrate_lite.engine.errors import CommandError, UnsupportedOperation
 from flask_migrate_lite.engine.operations.api import Operations
 from flask_migrate_lite.engine.operations.batch import BatchOperations
+from tests.fakes import FakeMigration
 
 pytestmark = pytest.mark.sqlite
 
@@ -40,18 +41,6 @@ SCHEMA = [
     "INSERT INTO part VALUES (1, 1), (2, 2), (3, 2)",
 ]
 ITEM_ROWS = [(1, "bolt", "10", 1), (2, "nut", "25", 2), (3, "gear", None, None)]
-
-
-class FakeMigration:
-    """The runtime's handle, reduced to what Operations uses."""
-
-    def __init__(self, impl: DefaultImpl) -> None:
-        self.impl = impl
-        self.x_args: dict[str, str] = {}
-
-    @contextmanager
-    def autocommit_block(self) -> Iterator[None]:
-        yield
 
 
 @pytest.fixture

@@ -10,21 +10,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from flask_migrate_lite.engine.ddl import DefaultImpl, impl_for
+from flask_migrate_lite.engine.ddl import impl_for
 from flask_migrate_lite.engine.errors import UnsupportedOperation
 from flask_migrate_lite.engine.operations.api import Operations, op, running
+from tests.fakes import FakeMigration
 
 pytestmark = pytest.mark.sqlite
-
-
-class FakeMigration:
-    def __init__(self, impl: DefaultImpl) -> None:
-        self.impl = impl
-        self.x_args: dict[str, str] = {}
-
-    @contextmanager
-    def autocommit_block(self) -> Iterator[None]:
-        yield
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ def test_same_as_the_inspector(tmp_path: Path) -> None:
             ours, expression = sqlite_indexes(conn, names)
     finally:
         engine.dispose()
-    assert _normal(ours) == _normal(dict(theirs))
+    assert _normal(ours) == _normal(dict(theirs))  # type: ignore[arg-type]
     assert expression == {"ix_plain_expr"}
     assert any("ix_plain_expr" in str(w.message) for w in caught)
     partial = next(e for e in ours[(None, "plain")] if e["name"] == "ix_plain_partial")
@@ -132,7 +132,7 @@ def test_tables_same_as_the_inspector(tmp_path: Path) -> None:
             read = [n for n in names if n not in ours.others]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                theirs = {
+                theirs: dict[str, Any] = {
                     "columns": inspector.get_multi_columns(filter_names=read),
                     "pks": inspector.get_multi_pk_constraint(filter_names=read),
                     "fks": inspector.get_multi_foreign_keys(filter_names=read),

@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
-from flask_migrate_lite.engine.ddl import DefaultImpl, impl_for
+from flask_migrate_lite.engine.ddl import impl_for
 from flask_migrate_lite.engine.ddl.sqlite_batch import sqlite_affinity
 from flask_migrate_lite.engine.errors import CommandError
 from flask_migrate_lite.engine.operations.api import Operations
 from flask_migrate_lite.engine.operations.batch_model import TableModel
 from flask_migrate_lite.engine.operations.batch_parts import sql_mentions, sql_rename
-
-
-class FakeMigration:
-    def __init__(self, impl: DefaultImpl) -> None:
-        self.impl = impl
-        self.x_args: dict[str, str] = {}
-
-    @contextmanager
-    def autocommit_block(self) -> Iterator[None]:
-        yield
+from tests.fakes import FakeMigration
 
 
 def offline(dialect: Dialect) -> tuple[Operations, io.StringIO]:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +11,6 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
 from flask_migrate_lite.engine.ddl import (
-    DefaultImpl,
     MySQLImpl,
     PostgresqlImpl,
     SQLiteImpl,
@@ -20,6 +18,7 @@ from flask_migrate_lite.engine.ddl import (
 )
 from flask_migrate_lite.engine.errors import CommandError, UnsupportedOperation
 from flask_migrate_lite.engine.operations.api import Operations
+from tests.fakes import FakeMigration
 
 DIALECTS: dict[str, Callable[[], Dialect]] = {
     "sqlite": sqlite.dialect,
@@ -27,18 +26,6 @@ DIALECTS: dict[str, Callable[[], Dialect]] = {
     "mysql": mysql.dialect,
     "mariadb": lambda: mysql.dialect(is_mariadb=True),
 }
-
-
-class FakeMigration:
-    """The smallest MigrationHandle: an impl and no -x options."""
-
-    def __init__(self, impl: DefaultImpl) -> None:
-        self.impl = impl
-        self.x_args: dict[str, str] = {}
-
-    @contextmanager
-    def autocommit_block(self) -> Iterator[None]:
-        yield
 
 
 def offline(dialect: str) -> tuple[Operations, io.StringIO]:

@@ -207,9 +207,9 @@ def _check_written(scripts: ScriptDirectory, message: str, marker: Path, templat
         assert "\n# " + docstring_text(text) + "\n" in data.decode()
         return
     assert ast.get_docstring(tree, clean=False) == module.__doc__
-    assert module.__doc__.startswith(text + "\n\nRevision ID: abc\n")
+    assert (module.__doc__ or "").startswith(text + "\n\nRevision ID: abc\n")
     # History shows the first paragraph of the docstring (as Alembic does).
-    summary = module.__doc__.strip().split("\n\n")[0]
+    summary = (module.__doc__ or "").strip().split("\n\n")[0]
     assert summary == (text + "\n\n").lstrip().split("\n\n")[0]
     assert rev.doc == summary
     line = RevisionView(graph, rev).line(doc=True)
@@ -314,7 +314,7 @@ def test_characters_the_output_encoding_cannot_hold_are_escaped(
     data = Path(str(rev.path)).read_bytes()
     data.decode(encoding)
     assert rev.doc == message
-    assert scripts.load_module("abc").__doc__.startswith(message + "\n\n")
+    assert (scripts.load_module("abc").__doc__ or "").startswith(message + "\n\n")
 
 
 def test_docstring_text_keeps_plain_messages_as_they_are() -> None:

@@ -268,7 +268,7 @@ def test_cache_is_used_when_nothing_changed(
     write(versions, "a.py", revision_text("aaa"))
     write(versions, "b.py", revision_text("bbb", "aaa"))
     first = loader.scan_locations(config)
-    assert set(_cache(versions)["entries"]) == {"a.py", "b.py"}  # type: ignore[arg-type]
+    assert set(_cache(versions)["entries"]) == {"a.py", "b.py"}  # type: ignore[call-overload]
 
     def no_reading(path: Path) -> None:
         raise AssertionError(f"{path} was read again")
@@ -299,7 +299,7 @@ def test_cache_sees_a_touched_a_replaced_and_a_removed_file(
         ("aab", ()),
         ("bbx", ("aab",)),
     ]
-    assert set(_cache(versions)["entries"]) == {"a.py", "b.py"}  # type: ignore[arg-type]
+    assert set(_cache(versions)["entries"]) == {"a.py", "b.py"}  # type: ignore[call-overload]
 
 
 def test_fresh_files_are_not_cached(versions: Path, config: ScriptConfig) -> None:
@@ -315,7 +315,7 @@ def test_unreadable_cache_is_ignored_and_rewritten(versions: Path, config: Scrip
     (versions / "__pycache__").mkdir()
     (versions / "__pycache__" / loader.CACHE_NAME).write_text("{not json")
     assert [r.revision for r in loader.scan_locations(config)] == ["aaa"]
-    assert set(_cache(versions)["entries"]) == {"a.py"}  # type: ignore[arg-type]
+    assert set(_cache(versions)["entries"]) == {"a.py"}  # type: ignore[call-overload]
     leftovers = [p.name for p in (versions / "__pycache__").iterdir()]
     assert leftovers == [loader.CACHE_NAME]
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 import io
 import sys
 import types
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from flask_migrate_lite.engine.ddl import DefaultImpl, impl_for
+from flask_migrate_lite.engine.ddl import impl_for
 from flask_migrate_lite.engine.errors import (
     CommandError,
     IrreversibleOperation,
@@ -21,22 +19,13 @@ from flask_migrate_lite.engine.errors import (
 )
 from flask_migrate_lite.engine.operations import ops as o
 from flask_migrate_lite.engine.operations.api import Operations, op, running
-
-
-class FakeMigration:
-    def __init__(self, impl: DefaultImpl) -> None:
-        self.impl = impl
-        self.x_args: dict[str, str] = {"tenant": "acme"}
-
-    @contextmanager
-    def autocommit_block(self) -> Iterator[None]:
-        yield
+from tests.fakes import FakeMigration
 
 
 def offline() -> tuple[Operations, io.StringIO]:
     out = io.StringIO()
     impl = impl_for(postgresql.dialect(), None, as_sql=True, output=out)
-    return Operations(FakeMigration(impl)), out
+    return Operations(FakeMigration(impl, {"tenant": "acme"})), out
 
 
 # --- reversal ------------------------------------------------------------------------------
@@ -184,7 +173,7 @@ def test_data_ops_are_irreversible() -> None:
 
 def test_reversed_upgrade_runs_as_a_downgrade() -> None:
     ops, out = offline()
-    upgrade = [
+    upgrade: list[o.AddColumnOp | o.CreateIndexOp] = [
         o.AddColumnOp("t", sa.Column("a", sa.Integer)),
         o.CreateIndexOp("ix_t_a", "t", ("a",)),
     ]

@@ -109,7 +109,7 @@ def test_ids_read_from_other_files_stay_text(scripts: ScriptDirectory, parent: s
     rev = scripts.generate_revision(message="next", rev_id="abc")
     module = scripts.load_module("abc")
     assert module.down_revision == parent == rev.down_revisions[0]
-    assert module.__doc__.startswith(f"next\n\nRevision ID: abc\nRevises: {parent}\n")
+    assert (module.__doc__ or "").startswith(f"next\n\nRevision ID: abc\nRevises: {parent}\n")
     assert loader.scan_file(str(rev.path)).down_revisions == (parent,)
     line = RevisionView(scripts.graph(), scripts.revision(parent)).line(doc=True)
     assert line.isprintable()
@@ -266,7 +266,7 @@ def test_a_failed_write_leaves_nothing(
     def full(fd: int, data: object) -> int:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(writing.os, "write", full)
+    monkeypatch.setattr(writing.os, "write", full)  # type: ignore[attr-defined]
     with pytest.raises(errors.FileSystemError) as info:
         scripts.generate_revision(message="m", rev_id="abc")
     message = str(info.value)
@@ -312,7 +312,7 @@ def test_without_hard_links_the_name_is_still_created_exclusively(
     def no_links(src: object, dst: object) -> None:
         raise OSError(errno.EPERM, "Operation not permitted")
 
-    monkeypatch.setattr(writing.os, "link", no_links)
+    monkeypatch.setattr(writing.os, "link", no_links)  # type: ignore[attr-defined]
     rev = scripts.generate_revision(message="m", rev_id="abc")
     assert _files(scripts) == ["abc_m.py"]
     assert scripts.load_module("abc").revision == "abc" == rev.revision
@@ -472,9 +472,9 @@ def test_init_undoes_what_it_created_when_a_write_fails(
         if copied:
             raise OSError(errno.ENOSPC, "No space left on device")
         copied.append(dst)
-        return real(src, dst)  # type: ignore[arg-type]
+        return real(src, dst)  # type: ignore[arg-type, type-var]
 
-    monkeypatch.setattr(folder_module.shutil, "copyfile", copy)
+    monkeypatch.setattr(folder_module.shutil, "copyfile", copy)  # type: ignore[attr-defined]
     with pytest.raises(errors.FileSystemError) as info:
         init_folder(tmp_path / "new" / "deeper" / "migrations")
     assert "no space left on device" in str(info.value)
