@@ -29,9 +29,11 @@ def ticket(
     native: bool = True,
     check: bool = False,
     with_note: bool = False,
+    with_history: bool = False,
 ) -> Build:
     """A ``ticket`` table whose ``state`` is an enum of ``values`` (and a ``note`` table
-    sharing the type, with ``with_note``)."""
+    sharing the type, with ``with_note``; a ``history`` table with an array of it, with
+    ``with_history``)."""
 
     def state_type() -> sa.Enum:
         return sa.Enum(*values, name=name, native_enum=native, create_constraint=check)
@@ -50,6 +52,13 @@ def ticket(
                 md,
                 sa.Column("id", sa.Integer, primary_key=True),
                 sa.Column("state", state_type()),
+            )
+        if with_history:
+            sa.Table(
+                "history",
+                md,
+                sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("states", sa.ARRAY(state_type())),
             )
 
     return build
@@ -193,6 +202,30 @@ def test_postgresql_removed_value_remakes_the_type(postgresql_url: str, tmp_path
     # The downgrade gives the value back in its place.
     assert "ADD VALUE IF NOT EXISTS 'stale' AFTER 'closed'" in text
     assert _labels(bench, "ticket_state") == ["open", "closed", "stale"]
+
+
+@pytest.mark.postgresql
+def test_postgresql_array_columns_are_converted(postgresql_url: str, tmp_path: Path) -> None:
+    bench = Workbench(tmp_path, postgresql_url)
+    rows: Rows = {
+        "ticket": TICKETS,
+        "history": [{"id": 1, "states": ["open", "closed"]}, {"id": 2, "states": []}],
+    }
+    _report, text = _roundtrip(
+        bench,
+        ticket(["open", "closed", "stale"], with_history=True),
+        ticket(["closed", "open"], with_history=True),
+        rows,
+    )
+    assert "of history.states, ticket.state hold values that enum type ticket_state loses" in text
+    assert (
+        "ALTER TABLE history ALTER COLUMN states TYPE ticket_state[] "
+        "USING states::text[]::ticket_state[]"
+    ) in text
+    bench.upgrade(ticket(["closed", "open"], with_history=True))
+    assert _labels(bench, "ticket_state") == ["closed", "open"]
+    # The driver gives arrays of an enum type in PostgreSQL's text form.
+    assert bench.select("history", ["id", "states"]) == [(1, "{open,closed}"), (2, "{}")]
 
 
 @pytest.mark.postgresql

@@ -65,12 +65,19 @@ def enum_renames(ctx: CompareContext, tables: Iterable[Table]) -> dict[Key, Key]
     """Types the models name that the database has under another name: new key by old key.
 
     A type is taken as renamed when the database lacks its name and has exactly one type of
-    the same schema with the same values (in the same order) that no model names.
+    the same schema with the same values (in the same order) that no model names, and every
+    column using that type is a column the models declare with the new one.
     """
     if not ctx.rules.named_enum_types:
         return {}
+    tables = list(tables)
     existing = _existing(ctx)
     wanted = _model_types(ctx, tables)
+    declared = {
+        (ctx.schema(table.schema), table.name, column.name): key
+        for table in tables
+        for key, _, column in _enum_columns(ctx, table)
+    }
     unused = [key for key in existing if key not in wanted]
     renames: dict[Key, Key] = {}
     for key, enum_type in wanted.items():
@@ -81,7 +88,10 @@ def enum_renames(ctx: CompareContext, tables: Iterable[Table]) -> dict[Key, Key]
             for old in unused
             if old[0] == key[0] and existing[old] == list(enum_type.enums) and old not in renames
         ]
-        if len(same) == 1:
+        if len(same) != 1:
+            continue
+        uses = _columns(ctx, same[0])
+        if uses and all(declared.get((u.schema, u.table, u.column)) == key for u in uses):
             renames[same[0]] = key
     return renames
 
@@ -205,9 +215,12 @@ def _default_text(column: Column[Any]) -> str:
 def _enum_columns(
     ctx: CompareContext, table: Table
 ) -> Iterator[tuple[Key, sqltypes.Enum, Column[Any]]]:
-    """The named native enum types of the table's columns, keyed (schema, name)."""
+    """The named native enum types of the table's columns (or of their arrays), keyed
+    (schema, name)."""
     for column in table.columns:
         enum_type = column.type
+        if isinstance(enum_type, sqltypes.ARRAY):
+            enum_type = enum_type.item_type
         if isinstance(enum_type, sqltypes.Enum) and enum_type.native_enum and enum_type.name:
             schema = ctx.schema(enum_type.schema or table.schema)
             yield (schema, enum_type.name), enum_type, column
