@@ -19,7 +19,12 @@ from flask_migrate_lite.engine.autogenerate.compare import (
     Comparison,
     compare_metadata,
 )
-from flask_migrate_lite.engine.autogenerate.directives import EnumTypeOp, ModifyTableOps, UpgradeOps
+from flask_migrate_lite.engine.autogenerate.directives import (
+    EnumColumn,
+    EnumTypeOp,
+    ModifyTableOps,
+    UpgradeOps,
+)
 from flask_migrate_lite.engine.operations.ops import (
     AddColumnOp,
     CreateIndexOp,
@@ -662,12 +667,23 @@ def test_postgresql_enum_values_the_models_drop_are_a_warning(postgresql_url: st
         result = compare(engine, metadata)
     finally:
         engine.dispose()
-    assert result.messages == ["Detected new values ['archived'] of enum type 'ticket_state'"]
-    assert result.upgrade_ops.ops == [EnumTypeOp("add_values", "ticket_state", ("archived",))]
+    assert result.messages == [
+        "Detected changed values of enum type 'ticket_state': "
+        "['open', 'closed', 'stale'] to ['open', 'closed', 'archived']"
+    ]
+    assert result.upgrade_ops.ops == [
+        EnumTypeOp(
+            "recreate",
+            "ticket_state",
+            ("open", "closed", "archived"),
+            previous=("open", "closed", "stale"),
+            columns=(EnumColumn("ticket", "state"),),
+            autocommit=False,
+        )
+    ]
     assert result.warnings == [
-        "Enum type 'ticket_state' has values the models no longer list (['stale']); "
-        "PostgreSQL cannot remove values from an enum type, so they stay: update the rows "
-        "that use them and recreate the type by hand if needed."
+        "Enum type 'ticket_state' loses values ['stale']; no row holds them now. The upgrade "
+        "makes the type again and stops if a row holds one of them by then."
     ]
 
 

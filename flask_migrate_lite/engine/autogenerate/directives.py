@@ -12,7 +12,7 @@ Flask-Migrate keep working, e.g. dropping an empty revision::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
 from ..operations.ops import (
@@ -36,11 +36,13 @@ from ..operations.ops import (
 __all__ = [
     "Directive",
     "DowngradeOps",
+    "EnumColumn",
     "EnumTypeOp",
     "MigrationScript",
     "ModifyTableOps",
     "TableOp",
     "UpgradeOps",
+    "recreate_or_add",
 ]
 
 #: An operation on one existing table (rendered inside ``batch_alter_table`` when batching).
@@ -94,22 +96,68 @@ def _reverse_table_op(op: TableOp) -> TableOp:
 
 
 @dataclass(frozen=True)
-class EnumTypeOp:
-    """A PostgreSQL enum type created, dropped, or given new values (rendered as SQL).
+class EnumColumn:
+    """A column whose type is a PostgreSQL enum type (or an array of it), as it is now."""
 
-    ``action`` is ``"create"``, ``"drop"`` or ``"add_values"``; ``values`` are the type's
-    values for create/drop and the new ones for add_values. PostgreSQL cannot remove a value
-    from an enum type, so the reverse of add_values is ``"keep_values"``, which renders as a
-    comment explaining that the values stay.
+    table: str
+    column: str
+    schema: str | None = None
+    #: The column's server default as SQL (``'open'::ticket_state``), set again after the
+    #: column is converted to a remade type.
+    default: str | None = None
+    array: bool = False
+
+
+@dataclass(frozen=True)
+class EnumTypeOp:
+    """A PostgreSQL enum type created, dropped, renamed, given new values, or remade.
+
+    ``action`` is one of:
+
+    * ``"create"`` / ``"drop"``: ``values`` are the type's values;
+    * ``"add_values"``: ``values`` are the new ones; with ``target`` (all the values after,
+      in order) each is placed with ``BEFORE``/``AFTER``, and the reverse remakes the type
+      without them; without it the reverse is ``"keep_values"`` (a comment);
+    * ``"recreate"``: ``values`` are all the values after, ``previous`` those before, for a
+      change ``ADD VALUE`` cannot make (a value removed, or the order changed): the type is
+      renamed aside, made again, each of ``columns`` converted with ``USING`` and the old type
+      dropped, after a check that stops the upgrade when a row holds a removed value;
+    * ``"rename"``: the type ``name`` becomes ``new_name``.
+
+    ``autocommit``: the new values are added in ``op.get_context().autocommit_block()``
+    (PostgreSQL before 12 refuses ``ADD VALUE`` in a transaction, and no version lets the
+    transaction that adds a value use it).
     """
 
     action: str
     name: str
     values: tuple[str, ...]
     schema: str | None = None
+    target: tuple[str, ...] | None = None
+    previous: tuple[str, ...] = ()
+    columns: tuple[EnumColumn, ...] = ()
+    autocommit: bool = True
+    new_name: str | None = None
 
     def reverse(self) -> EnumTypeOp:
         """The directive that undoes this one."""
+        if self.action == "rename":
+            return replace(self, name=self.new_name or self.name, new_name=self.name)
+        if self.action == "add_values" and self.target is not None:
+            before = tuple(v for v in self.target if v not in self.values)
+            return EnumTypeOp(
+                "recreate",
+                self.name,
+                before,
+                self.schema,
+                previous=self.target,
+                columns=self.columns,
+                autocommit=self.autocommit,
+            )
+        if self.action == "recreate":
+            return recreate_or_add(
+                self.name, self.previous, self.values, self.schema, self.columns, self.autocommit
+            )
         opposite = {
             "create": "drop",
             "drop": "create",
@@ -117,6 +165,39 @@ class EnumTypeOp:
             "keep_values": "add_values",
         }[self.action]
         return EnumTypeOp(opposite, self.name, self.values, self.schema)
+
+
+def recreate_or_add(
+    name: str,
+    wanted: tuple[str, ...],
+    existing: tuple[str, ...],
+    schema: str | None,
+    columns: tuple[EnumColumn, ...],
+    autocommit: bool,
+) -> EnumTypeOp:
+    """The change from an enum type's ``existing`` values to ``wanted``: new values added
+    where they go when the existing ones keep their order, else the type remade."""
+    kept = [value for value in wanted if value in existing]
+    if kept == list(existing):
+        added = tuple(value for value in wanted if value not in existing)
+        return EnumTypeOp(
+            "add_values",
+            name,
+            added,
+            schema,
+            target=wanted,
+            columns=columns,
+            autocommit=autocommit,
+        )
+    return EnumTypeOp(
+        "recreate",
+        name,
+        wanted,
+        schema,
+        previous=existing,
+        columns=columns,
+        autocommit=autocommit,
+    )
 
 
 #: One top-level directive: a whole table created or dropped, a table's changes, an enum

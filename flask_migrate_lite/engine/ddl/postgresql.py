@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from sqlalchemy import Column, Enum, Table, text
+from sqlalchemy import ARRAY, Column, Enum, Table, text
 from sqlalchemy.dialects.postgresql import CreateEnumType
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.ddl import ExecutableDDLElement
@@ -160,12 +160,15 @@ class PostgresqlImpl(DefaultImpl):
     def create_enum_types(self, columns: Iterable[Column[Any]]) -> None:
         """``CREATE TYPE ... AS ENUM`` for each named native enum that does not exist yet.
 
-        Each type is created in its own schema (``None``: the default one), where the
-        column's type refers to it; a table's schema does not carry over to its types.
+        Arrays of an enum need the type too. Each type is created in its own schema
+        (``None``: the default one), where the column's type refers to it; a table's schema
+        does not carry over to its types.
         """
         seen: set[tuple[str | None, str]] = set()
         for column in columns:
             type_ = column.type
+            if isinstance(type_, ARRAY):
+                type_ = type_.item_type  # an array of an enum needs the enum type
             if not isinstance(type_, Enum) or not type_.native_enum or not type_.name:
                 continue
             type_schema = type_.schema

@@ -62,6 +62,8 @@ class CompareContext:
             connection=connection, dialect=self.dialect, bind=connection, opts=options
         )
         self._tables: dict[tuple[str | None, str], Table] = {}
+        #: Enum types renamed, as (old name, new name): their columns' types are unchanged.
+        self.enum_renames: set[tuple[str, str]] = set()
         self._schema_names: set[str] | None = None
 
     def schema(self, schema: str | None) -> str | None:

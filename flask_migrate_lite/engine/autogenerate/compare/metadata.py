@@ -19,7 +19,7 @@ from ...operations.ops import CreateIndexOp
 from ..directives import Directive, ModifyTableOps, UpgradeOps
 from ..reflect import ReflectedTable, read_tables
 from .context import CompareContext, CompareOptions, label, parents
-from .enums import compare_enums
+from .enums import compare_enums, enum_renames
 from .keys import creation_order
 from .table_changes import compare_table
 from .tables import create_table, deferred_foreign_key, drop_table, reflected_order
@@ -51,6 +51,8 @@ def compare_metadata(
         metadatas = [metadatas]
     ctx = CompareContext(connection, options or CompareOptions())
     model = _model_tables(ctx, metadatas)
+    renames = enum_renames(ctx, model.values())
+    ctx.enum_renames = {(old[1], new[1]) for old, new in renames.items()}
     messages: list[str] = []
     warnings: list[str] = []
     created: list[Table] = []
@@ -88,7 +90,7 @@ def compare_metadata(
             warnings += changes.warnings
             if not changes.ops.is_empty():
                 modified.append(changes.ops)
-    enums = compare_enums(ctx, compared, created)
+    enums = compare_enums(ctx, compared, created, renames)
     messages += enums.messages
     warnings += enums.warnings
     directives: list[Directive] = list(enums.directives)

@@ -21,6 +21,7 @@ from .checks import compare_checks
 from .columns import compare_columns
 from .comments import table_comment_changes
 from .context import CompareContext, label
+from .enum_checks import compare_enum_columns
 from .foreign_keys import compare_foreign_keys
 from .indexes import compare_indexes
 from .keys import primary_key_changes
@@ -55,18 +56,21 @@ def compare_table(
     indexes = compare_indexes(ctx, table, item, where, columns.dropped_names, unreflected)
     foreign_keys = compare_foreign_keys(ctx, table, item, where, columns.dropped_names)
     checks = compare_checks(ctx, table, item, where)
+    enum_columns = compare_enum_columns(ctx, table, item, where)
     comment = table_comment_changes(ctx, table, item, where)
-    kinds = (primary_key, indexes, foreign_keys, checks, comment)
+    kinds = (primary_key, indexes, foreign_keys, checks, enum_columns, comment)
     ops = [
         *foreign_keys.drops,
         *indexes.drops,
         *checks.drops,
+        *enum_columns.drops,
         *columns.added,
         *columns.altered,
         *primary_key.creates,
         *indexes.creates,
         *foreign_keys.creates,
         *checks.creates,
+        *enum_columns.creates,
         *columns.dropped,
         *comment.creates,
     ]

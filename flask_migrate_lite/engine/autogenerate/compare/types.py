@@ -103,4 +103,8 @@ def type_changed(
             return bool(verdict)
     if isinstance(found["type"], sqltypes.NullType):
         return False
+    theirs, ours = found["type"], column.type
+    if isinstance(theirs, sqltypes.Enum) and isinstance(ours, sqltypes.Enum):
+        if (theirs.name, ours.name) in ctx.enum_renames:
+            return False  # the type itself is renamed (see .enums)
     return types_differ(found["type"], column.type, ctx.rules)

@@ -3,15 +3,16 @@ default), enum types and SQL."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 
-import sqlalchemy as sa
 from sqlalchemy.schema import Column, Constraint, Index
 from sqlalchemy.sql.elements import ClauseElement
 
 from ...operations import ops
 from ..directives import Directive, EnumTypeOp, ModifyTableOps, TableOp
 from .context import RenderContext
+from .enums import enum_steps
 from .layout import (
     STEP,
     Kwargs,
@@ -104,34 +105,23 @@ class Renderer(SchemaWriter):
         self.block(header, 4, " as batch_op:", body)
 
     def enum_type(self, directive: EnumTypeOp) -> None:
-        preparer = sa.dialects.registry.load("postgresql")().identifier_preparer
-        name = preparer.quote(directive.name)
-        if directive.schema:
-            name = f"{preparer.quote_schema(directive.schema)}.{name}"
-        values = [_sql_literal(value) for value in directive.values]
-        match directive.action:
-            case "create":
-                sql = f"CREATE TYPE {name} AS ENUM ({', '.join(values)})"
-                self.statement(call("op.execute", [repr(sql)]), 4)
-            case "drop":
-                self.statement(call("op.execute", [repr(f"DROP TYPE {name}")]), 4)
-            case "add_values":
-                # The new value cannot be used in the transaction that adds it (PostgreSQL),
-                # so each is committed on its own.
-                def body() -> None:
-                    for value in values:
-                        sql = f"ALTER TYPE {name} ADD VALUE IF NOT EXISTS {value}"
-                        self.statement(call("op.execute", [repr(sql)]), 8)
+        for step in enum_steps(directive):
+            if step.comment is not None:
+                self.lines += [f"    # {line}" for line in _wrapped(step.comment)]
+            if not step.sql:
+                continue
+            statements = [call("op.execute", [repr(sql)]) for sql in step.sql]
+            if not step.autocommit:
+                for statement in statements:
+                    self.statement(statement, 4)
+                continue
 
-                self.block(call("op.get_context().autocommit_block"), 4, ":", body)
-            case "keep_values":
-                kept = ", ".join(repr(value) for value in directive.values)
-                self.lines.append(
-                    f"    # PostgreSQL cannot drop values from an enum type; {directive.name!r} "
-                    f"keeps {kept}."
-                )
-            case other:
-                raise ValueError(f"Unknown enum type action {other!r}.")
+            # Committed on their own: see .enums.
+            def body(statements: list[Seq] = statements) -> None:
+                for statement in statements:
+                    self.statement(statement, 8)
+
+            self.block(call("op.get_context().autocommit_block"), 4, ":", body)
 
     # -- create_table -----------------------------------------------------------------------
 
@@ -294,8 +284,8 @@ class Renderer(SchemaWriter):
         return f"{self.prefixed('text')}({self.sql(column)!r})"
 
 
-def _sql_literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def _wrapped(text: str) -> list[str]:
+    return textwrap.wrap(text, 90)
 
 
 def _table_of(op: TableOp) -> str:
