@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..appstate import AppState, Database, app_state
 from ..engine.errors import CommandError
+from .advice import flask_advice
 from .arguments import check_placement, refuse_sql
 from .running import Directory, Report, check_known, not_up_to_date, reporter
 
@@ -237,6 +238,7 @@ def autogenerate_revision(
     return created
 
 
+@flask_advice
 def migrate(
     directory: Directory = None,
     message: str | None = None,
@@ -279,6 +281,7 @@ def autogenerate_command(
     return autogenerate_revision(state, report=reporter(report), **placement)
 
 
+@flask_advice
 def check(directory: Directory = None, *, report: Report | None = None) -> CheckResult:
     """Compare the models with the database; the result says whether they agree.
 

@@ -30,6 +30,7 @@ from ..engine.errors import (
     ScriptError,
     UsageError,
 )
+from .advice import flask_advice
 
 if TYPE_CHECKING:
     from ..engine.config import RunOptions
@@ -338,6 +339,7 @@ def _run(
     return results
 
 
+@flask_advice
 def upgrade(
     directory: Directory = None,
     revision: str = "head",
@@ -359,6 +361,7 @@ def upgrade(
     return _move(state, revision, upgrade=True, sql=sql, tag=tag, report=report, bind=bind)
 
 
+@flask_advice
 def downgrade(
     directory: Directory = None,
     revision: str = "-1",
@@ -407,6 +410,7 @@ def _move(
 # --- stamp ---------------------------------------------------------------------------------
 
 
+@flask_advice
 def stamp(
     directory: Directory = None,
     revision: str | Sequence[str] = "head",
