@@ -71,6 +71,9 @@ def _errors(f: F) -> F:
         try:
             return f(*args, **kwargs)
         except MigrateError as exc:
+            from .commands.advice import in_flask_terms
+
+            in_flask_terms(exc)  # also errors raised here, not by a command function
             if _show_traceback():
                 raise
             if isinstance(exc, UsageError):

@@ -76,6 +76,7 @@ def _wants_traceback(args: Sequence[str]) -> bool:
 
 
 def _load_app(parent: click.Context, args: Sequence[str]) -> Flask:
+    from .commands.advice import in_flask_terms
     from .engine.errors import MigrateError
 
     info = parent.ensure_object(ScriptInfo)
@@ -83,6 +84,7 @@ def _load_app(parent: click.Context, args: Sequence[str]) -> Flask:
         return info.load_app()
     except MigrateError as exc:
         # Raised while the app was created (Migrate(...) refusing an option): one sentence.
+        in_flask_terms(exc)
         if _wants_traceback(args):
             raise
         raise click.ClickException(str(exc)) from exc

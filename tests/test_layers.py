@@ -163,8 +163,9 @@ def test_the_checker_sees_function_and_type_only_imports() -> None:
 ENGINE = f"{PACKAGE}.engine"
 # What each part of the engine may import of the other parts (its own modules aside): the
 # runtime runs scripts' revisions through the operations, the operations emit through the
-# DDL implementations, and everything rests on the configuration, errors and URLs.
-ENGINE_BASE = ("config", "errors", "urls")
+# DDL implementations, and everything rests on the configuration, the errors (and the advice
+# their messages hold) and URLs.
+ENGINE_BASE = ("advice", "config", "errors", "urls")
 ENGINE_PARTS: dict[str, tuple[str, ...]] = {
     "runtime": ("script", "operations", "ddl", *ENGINE_BASE),
     "autogenerate": ("operations", "ddl", *ENGINE_BASE),
@@ -173,7 +174,8 @@ ENGINE_PARTS: dict[str, tuple[str, ...]] = {
     "ddl": ENGINE_BASE,
     "config": ("errors",),
     "urls": ("errors",),
-    "errors": (),
+    "errors": ("advice",),
+    "advice": (),
 }
 
 

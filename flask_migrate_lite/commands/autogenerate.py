@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..appstate import AppState, Database, app_state
 from ..engine.errors import CommandError
+from .advice import flask_advice
 from .arguments import Placement, check_placement, refuse_sql
 from .running import Directory, Report, check_known, not_up_to_date, reporter
 
@@ -229,6 +230,7 @@ def _one_or_list(value: str | Sequence[str] | None) -> str | list[str] | None:
     return value if value is None or isinstance(value, str) else list(value)
 
 
+@flask_advice
 def migrate(
     directory: Directory = None,
     message: str | None = None,
@@ -265,6 +267,7 @@ def write_migration(
     return autogenerate_revision(app_state(directory, x_arg), placement, reporter(report))
 
 
+@flask_advice
 def check(directory: Directory = None) -> CheckResult:
     """Compare the models with the database; the result says whether they agree.
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..appstate import app_state
 from ..engine.errors import CommandError
+from .advice import flask_advice
 from .arguments import Placement, check_placement, check_rev_id, one_revision, refuse_sql
 from .running import Directory, Report, database_heads, reporter
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["edit", "init", "list_templates", "merge", "revision", "write_revision"]
 
 
+@flask_advice
 def list_templates() -> list[tuple[str, str]]:
     """The bundled folder templates as ``(name, description)`` pairs."""
     from ..engine.script.folder import list_templates as _list
@@ -28,6 +30,7 @@ def list_templates() -> list[tuple[str, str]]:
     return _list()
 
 
+@flask_advice
 def init(
     directory: Directory = None,
     multidb: bool = False,
@@ -54,6 +57,7 @@ def init(
     return created
 
 
+@flask_advice
 def revision(
     directory: Directory = None,
     message: str | None = None,
@@ -108,6 +112,7 @@ def write_revision(
     return created
 
 
+@flask_advice
 def merge(
     directory: Directory = None,
     revisions: str | Sequence[str] = "",
@@ -143,6 +148,7 @@ def merge(
     return created
 
 
+@flask_advice
 def edit(directory: Directory = None, revision: str = "head") -> list[Path]:
     """Open the revision file(s) in ``$EDITOR`` (or ``$VISUAL``); no shell is involved."""
     one_revision(revision, "edit")

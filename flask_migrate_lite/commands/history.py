@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..appstate import Database, app_state
 from ..engine.errors import CommandError
+from .advice import flask_advice
 from .arguments import one_revision
 from .running import (
     Directory,
@@ -19,6 +20,7 @@ from .running import (
 __all__ = ["CurrentResult", "branches", "current", "heads", "history", "show"]
 
 
+@flask_advice
 def show(directory: Directory = None, revision: str = "head") -> list[str]:
     """The full description of the given revision(s)."""
     from ..engine.script.formatting import RevisionView
@@ -42,6 +44,7 @@ def show(directory: Directory = None, revision: str = "head") -> list[str]:
     ]
 
 
+@flask_advice
 def history(
     directory: Directory = None,
     rev_range: str | None = None,
@@ -70,6 +73,7 @@ def history(
     return lines
 
 
+@flask_advice
 def heads(
     directory: Directory = None, verbose: bool = False, resolve_dependencies: bool = False
 ) -> list[str]:
@@ -94,6 +98,7 @@ def heads(
     return result
 
 
+@flask_advice
 def branches(directory: Directory = None, verbose: bool = False) -> list[str]:
     """Each branch point with the revisions that branch from it."""
     from ..engine.script.formatting import RevisionView
@@ -125,6 +130,7 @@ class CurrentResult:
     heads_match: bool = True
 
 
+@flask_advice
 def current(
     directory: Directory = None,
     verbose: bool = False,

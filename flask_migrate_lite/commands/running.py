@@ -31,6 +31,7 @@ from ..engine.errors import (
     UsageError,
 )
 from ..engine.script.ranges import RangeText
+from .advice import flask_advice
 
 if TYPE_CHECKING:
     from ..engine.config import RunOptions
@@ -340,6 +341,7 @@ def _run(
     return results
 
 
+@flask_advice
 def upgrade(
     directory: Directory = None,
     revision: str = "head",
@@ -361,6 +363,7 @@ def upgrade(
     return _move(state, revision, upgrade=True, sql=sql, tag=tag, report=report, bind=bind)
 
 
+@flask_advice
 def downgrade(
     directory: Directory = None,
     revision: str = "-1",
@@ -409,6 +412,7 @@ def _move(
 # --- stamp ---------------------------------------------------------------------------------
 
 
+@flask_advice
 def stamp(
     directory: Directory = None,
     revision: str | Sequence[str] = "head",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..appstate import app_state
 from ..engine.errors import RevisionNotLoadable
+from .advice import flask_advice
 from .running import check_target, database_heads, unloadable
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ def _outcome(command: str) -> str:
     return f"'flask db {command}' would stop before running any migration; fix or remove the file"
 
 
+@flask_advice
 def status(directory: Directory = None, bind: str | None = None) -> list[StatusResult]:
     """Every revision, oldest first, marked applied or pending, for each database.
 
@@ -148,6 +150,7 @@ class PlanResult:
         return out
 
 
+@flask_advice
 def plan(
     directory: Directory = None,
     revision: str = "head",

@@ -2,7 +2,10 @@
 
 Every error a user can cause is a :class:`MigrateError`. Each carries structured fields (the
 revision, the candidates, the path ...) and a message that is one sentence naming the thing
-and the fix, so that the command line can print ``str(error)`` as it is.
+and the fix, so that the command line can print it as it is. A command the message advises
+running is kept in it as data (a :class:`~.advice.Run`): ``str(error)`` names it in the
+engine's terms, and a command line writes it the way its program is typed
+(:meth:`MigrateError.show_advice_as`).
 
 Errors that say the command itself was called wrongly, whatever the migrations folder and the
 database hold (options that cannot go together, a range where one revision is needed, a
@@ -15,17 +18,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .advice import Renderer, Run, Text, engine_terms
+
 
 class MigrateError(Exception):
     """Base class of every error a user can cause.
 
     ``message`` is the one sentence the command line prints after ``Error:``; it exits with
-    status 1, or 2 for a :class:`UsageError`.
+    status 1, or 2 for a :class:`UsageError`. ``text`` holds it with its ``advice`` as data.
     """
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Text) -> None:
+        super().__init__(str(message))
+        self.text = Text(message)
+        self.shown_as: Renderer = engine_terms
+
+    @property
+    def advice(self) -> tuple[Run, ...]:
+        """The commands the message advises running."""
+        return self.text.advice
+
+    @property
+    def message(self) -> str:
+        """The sentence, its advice written as :meth:`show_advice_as` was told."""
+        return self.text.render(self.shown_as)
+
+    def show_advice_as(self, show: Renderer) -> None:
+        """Write the advice with ``show`` from now on, in ``str(error)`` too."""
+        self.shown_as = show
 
     def __str__(self) -> str:
         return self.message
@@ -70,10 +90,11 @@ class UsageError(CommandError):
 class NoMigrationsFolder(MigrateError):
     """The migrations folder does not exist or is not a migrations folder."""
 
-    def __init__(self, directory: str, command: str = "flask db init") -> None:
+    def __init__(self, directory: str) -> None:
         super().__init__(
-            f"No migrations folder at '{directory}'; run '{command}' to create one, "
-            "or pass its location with --directory."
+            f"No migrations folder at '{directory}'; run "
+            + Run("init")
+            + " to create one, or pass its location with --directory."
         )
         self.directory = directory
 
@@ -95,8 +116,9 @@ class UnknownTemplate(MigrateError):
     def __init__(self, name: str, available: Sequence[str]) -> None:
         names = ", ".join(available) or "none"
         super().__init__(
-            f"No template named '{name}' (available: {names}); "
-            "run 'flask db list-templates' or pass a path to a template folder."
+            f"No template named '{name}' (available: {names}); run "
+            + Run("list-templates")
+            + " or pass a path to a template folder."
         )
         self.name = name
         self.available = tuple(available)
@@ -105,12 +127,15 @@ class UnknownTemplate(MigrateError):
 class ScriptError(MigrateError):
     """A revision file cannot be read: a syntax error or a malformed header."""
 
-    def __init__(self, path: str, problem: str, lineno: int | None = None) -> None:
+    def __init__(self, path: str, problem: str | Text, lineno: int | None = None) -> None:
         where = f"{path}, line {lineno}" if lineno is not None else path
-        super().__init__(f"Cannot read the revision file {where}: {problem}; fix or remove it.")
+        super().__init__(
+            f"Cannot read the revision file {where}: " + problem + "; fix or remove it."
+        )
         self.path = path
         self.lineno = lineno
-        self.problem = problem
+        self.problem = str(problem)
+        self.problem_text = Text(problem)
 
 
 class RevisionNotLoadable(ScriptError):
@@ -121,10 +146,12 @@ class RevisionNotLoadable(ScriptError):
     """
 
     def __init__(self, error: ScriptError, outcome: str, revision: str | None = None) -> None:
-        super().__init__(error.path, error.problem, error.lineno)
+        super().__init__(error.path, error.problem_text, error.lineno)
         where = f"{error.path}, line {error.lineno}" if error.lineno is not None else error.path
-        self.message = f"Cannot load the revision file {where}: {error.problem}; {outcome}."
-        self.args = (self.message,)
+        self.text = (
+            f"Cannot load the revision file {where}: " + error.problem_text + f"; {outcome}."
+        )
+        self.args = (str(self.text),)
         self.outcome = outcome
         self.revision = revision
 
@@ -169,8 +196,8 @@ class MalformedMessage(InvalidMessage, UsageError):
 class TemplateError(CommandError):
     """The folder's ``script.py.mako`` does not render a usable revision file."""
 
-    def __init__(self, template: str, problem: str, fix: str) -> None:
-        super().__init__(f"The template {template} {problem}; {fix}.")
+    def __init__(self, template: str, problem: str, fix: str | Text) -> None:
+        super().__init__(f"The template {template} {problem}; " + fix + ".")
         self.template = template
         self.problem = problem
 
@@ -203,9 +230,9 @@ class RevisionError(MigrateError):
 class UnknownRevision(RevisionError):
     """No revision, prefix or branch label matches the identifier."""
 
-    def __init__(self, identifier: str, hint: str | None = None) -> None:
-        fix = hint or "run 'flask db history' to see the known revisions"
-        super().__init__(f"No revision matches '{identifier}'; {fix}.")
+    def __init__(self, identifier: str, hint: str | Text | None = None) -> None:
+        fix = hint or "run " + Run("history") + " to see the known revisions"
+        super().__init__(f"No revision matches '{identifier}'; " + fix + ".")
         self.identifier = identifier
 
 
@@ -219,7 +246,7 @@ class UnknownDatabaseRevision(UnknownRevision):
             self,
             f"The database {url} is at revision {ids}, which no file in {directory} has; "
             "restore that revision file (another branch or checkout may have it), or set the "
-            "database's revision with 'flask db stamp --purge <revision>'.",
+            "database's revision with " + Run("stamp", ("--purge", "<revision>")) + ".",
         )
         self.url = url
         self.unknown = tuple(unknown)
@@ -246,7 +273,7 @@ class MultipleHeads(RevisionError):
         super().__init__(
             f"'{identifier}' is ambiguous because there are several heads ({listed}); "
             "name one of them, use 'heads' to act on all of them, "
-            "or run 'flask db merge' to join them."
+            "or run " + Run("merge") + " to join them."
         )
         self.identifier = identifier
         self.heads = tuple(heads)
@@ -259,7 +286,7 @@ class RelativeOutOfRange(RevisionError):
         past = "base" if direction == "down" else "the head"
         super().__init__(
             f"'{identifier}' goes past {past}; use a smaller step "
-            "or 'flask db history' to count the revisions."
+            "or " + Run("history") + " to count the revisions."
         )
         self.identifier = identifier
         self.direction = direction
@@ -317,8 +344,8 @@ class CycleDetected(RevisionError):
 class RangeNotAllowed(RevisionError, UsageError):
     """A range ``a:b`` was given where a single target is needed, or a range is malformed."""
 
-    def __init__(self, identifier: str, context: str) -> None:
-        super().__init__(f"'{identifier}': {context}.")
+    def __init__(self, identifier: str, context: str | Text) -> None:
+        super().__init__(f"'{identifier}': " + context + ".")
         self.identifier = identifier
 
 
@@ -329,11 +356,11 @@ class TargetIsNotAncestor(RevisionError):
         now = ", ".join(current) or "base"
         if direction == "upgrade":
             where = f"it is below the current revision ({now}), which already includes it"
-            fix = f"to go back to it, run 'flask db downgrade {target}'"
+            fix = "to go back to it, run " + Run("downgrade", (target,))
         else:
             where = f"it is not below the current revision ({now})"
-            fix = f"to go up to it, run 'flask db upgrade {target}'"
-        super().__init__(f"Cannot {direction} to '{target}': {where}; {fix}.")
+            fix = "to go up to it, run " + Run("upgrade", (target,))
+        super().__init__(f"Cannot {direction} to '{target}': {where}; " + fix + ".")
         self.target = target
         self.direction = direction
         self.current = tuple(current)
@@ -373,11 +400,11 @@ def _connection_fix(reason: str) -> str:
 class MigrationFailed(MigrateError):
     """A migration script raised; the database was left as described by ``state``."""
 
-    def __init__(self, revision: str, direction: str, cause: str, state: str) -> None:
-        super().__init__(f"The {direction} of revision {revision} failed: {cause}; {state}")
+    def __init__(self, revision: str, direction: str, cause: str | Text, state: str) -> None:
+        super().__init__(f"The {direction} of revision {revision} failed: " + cause + f"; {state}")
         self.revision = revision
         self.direction = direction
-        self.cause = cause
+        self.cause = str(cause)
         self.state = state
 
 
@@ -400,26 +427,27 @@ class TargetNotUpToDate(MigrateError):
     ) -> None:
         where = f" on {database}" if database else ""
         count = len(pending)
+        detail: str | Text = ""
         if count == 1:
-            detail = f"revision {pending[0]} is pending{where}; run 'flask db upgrade' to apply it"
+            detail = (
+                f"revision {pending[0]} is pending{where}; run " + Run("upgrade") + " to apply it"
+            )
         elif count:
             shown = ", ".join(pending[: self._LISTED])
             if count > self._LISTED:
                 shown += f" and {count - self._LISTED} more"
             detail = (
                 f"{count} revisions are pending{where} ({shown}); "
-                "run 'flask db upgrade' to apply them"
+                "run " + Run("upgrade") + " to apply them"
             )
         elif heads or current:
             detail = (
                 f"the version table{where} holds {', '.join(current) or 'nothing'} rather than "
                 f"the head revisions {', '.join(heads) or 'base'}; if it was edited by hand, "
-                "set it with 'flask db stamp --purge heads'"
+                "set it with " + Run("stamp", ("--purge", "heads"))
             )
-        else:
-            detail = ""
         super().__init__(
-            f"Target database is not up to date: {detail}."
+            "Target database is not up to date: " + detail + "."
             if detail
             else "Target database is not up to date."
         )
@@ -449,7 +477,7 @@ class DatabaseFault(MigrateError):
     ``state`` what it left behind, both as they appear in the message.
     """
 
-    def __init__(self, message: str, url: str, doing: str, state: str) -> None:
+    def __init__(self, message: str | Text, url: str, doing: str, state: str) -> None:
         super().__init__(message)
         self.url = url
         self.doing = doing
@@ -459,9 +487,11 @@ class DatabaseFault(MigrateError):
 class ConnectionLost(DatabaseFault):
     """The connection dropped (server restart, ``pg_terminate_backend``, ``KILL``) in a run."""
 
-    def __init__(self, url: str, doing: str, reason: str, state: str, fix: str) -> None:
+    def __init__(self, url: str, doing: str, reason: str, state: str, fix: str | Text) -> None:
         super().__init__(
-            f"Lost the connection to the database {url} while {doing} ({reason}); {state}; {fix}.",
+            f"Lost the connection to the database {url} while {doing} ({reason}); {state}; "
+            + fix
+            + ".",
             url,
             doing,
             state,
@@ -472,10 +502,10 @@ class ConnectionLost(DatabaseFault):
 class DatabaseReadOnly(DatabaseFault):
     """SQLite cannot write the database file or create its journal next to it."""
 
-    def __init__(self, url: str, doing: str, reason: str, state: str, fix: str) -> None:
+    def __init__(self, url: str, doing: str, reason: str, state: str, fix: str | Text) -> None:
         super().__init__(
             f"Cannot write to the SQLite database {url} while {doing} because {reason}; "
-            f"{state}; {fix}.",
+            f"{state}; " + fix + ".",
             url,
             doing,
             state,
@@ -486,11 +516,11 @@ class DatabaseReadOnly(DatabaseFault):
 class DatabaseLocked(DatabaseFault):
     """Another connection kept a SQLite database locked (a reader at ``COMMIT``) too long."""
 
-    def __init__(self, url: str, doing: str, seconds: float, state: str, fix: str) -> None:
+    def __init__(self, url: str, doing: str, seconds: float, state: str, fix: str | Text) -> None:
         super().__init__(
             f"Could not write to the SQLite database {url} while {doing} because another "
             f"connection kept reading it for more than {seconds:g} "
-            f"second{'' if seconds == 1 else 's'} (database is locked); {state}; {fix}.",
+            f"second{'' if seconds == 1 else 's'} (database is locked); {state}; " + fix + ".",
             url,
             doing,
             state,
@@ -508,7 +538,7 @@ class OperationOutsideMigration(MigrateError):
     def __init__(self, name: str) -> None:
         super().__init__(
             f"'op.{name}' can only be called from a migration's upgrade() or downgrade() "
-            "while 'flask db upgrade' or 'downgrade' runs it."
+            "while " + Run("upgrade") + " or 'downgrade' runs it."
         )
         self.name = name
 
@@ -557,7 +587,7 @@ class RangeNotAncestor(RevisionError):
     def __init__(self, lower: str, upper: str) -> None:
         super().__init__(
             f"The range '{lower}:{upper}' is empty because '{lower}' is not an ancestor of "
-            f"'{upper}'; swap the two ends or check 'flask db history'."
+            f"'{upper}'; swap the two ends or check " + Run("history") + "."
         )
         self.lower = lower
         self.upper = upper

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from flask_migrate_lite.commands.advice import in_flask_terms
 from flask_migrate_lite.engine import errors
 from flask_migrate_lite.engine.config import ScriptConfig, read_script_config
 from flask_migrate_lite.engine.runtime.modules import load_module
@@ -132,8 +133,9 @@ def test_create_date_local_and_in_a_timezone() -> None:
 
 
 def test_missing_folder_or_versions(tmp_path: Path) -> None:
-    with pytest.raises(errors.NoMigrationsFolder, match="run 'flask db init'"):
+    with pytest.raises(errors.NoMigrationsFolder) as missing:
         ScriptDirectory.from_path(tmp_path / "nowhere")
+    assert "run 'flask db init'" in str(in_flask_terms(missing.value))
     (tmp_path / "m").mkdir()
     with pytest.raises(errors.NoMigrationsFolder):
         ScriptDirectory.from_path(tmp_path / "m")

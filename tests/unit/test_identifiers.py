@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from flask_migrate_lite.commands.advice import in_flask_terms
 from flask_migrate_lite.engine.errors import (
     AmbiguousRevision,
     AmbiguousStep,
@@ -79,7 +80,7 @@ def test_unknown_and_ambiguous_are_distinct() -> None:
     assert g.resolve("abc2") == ("abc222",)
     with pytest.raises(UnknownRevision) as unknown:
         g.resolve("abd")
-    assert str(unknown.value) == (
+    assert str(in_flask_terms(unknown.value)) == (
         "No revision matches 'abd'; run 'flask db history' to see the known revisions."
     )
     # Prefixes need three characters, even when they would be unique.

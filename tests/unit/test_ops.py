@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from flask_migrate_lite.commands.advice import in_flask_terms
 from flask_migrate_lite.engine.ddl import impl_for
 from flask_migrate_lite.engine.errors import (
     CommandError,
@@ -256,7 +257,7 @@ def test_op_outside_a_migration_raises(name: str, call: Any) -> None:
     with pytest.raises(OperationOutsideMigration) as caught:
         call()
     assert caught.value.name == name
-    assert str(caught.value) == (
+    assert str(in_flask_terms(caught.value)) == (
         f"'op.{name}' can only be called from a migration's upgrade() or downgrade() "
         "while 'flask db upgrade' or 'downgrade' runs it."
     )

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
+from ..advice import Text
 from ..config import RunOptions
 from ..ddl import DefaultImpl, impl_for
 from ..errors import MigrateError, MigrationFailed, ScriptError
@@ -359,7 +360,9 @@ class MigrationContext:
         return steps
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException) -> str | Text:
+    if isinstance(exc, MigrateError) and str(exc) == str(exc).strip() and "\n" not in str(exc):
+        return exc.text.rstrip(".")  # its advice kept as data
     if isinstance(exc, DBAPIError) and exc.orig is not None:
         text = str(exc.orig).strip()
     else:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 
+from ..advice import Run, Text
 from ..errors import (
     ConnectionLost,
     DatabaseFault,
@@ -156,16 +157,19 @@ def fault_error(
         fix = _lost_fix(progress, atomic, committing, _rows(progress.heads(committed)))
         return ConnectionLost(url, progress.doing, reason, state, fix)
     state = _state(progress, committed, connection.dialect, True, doubt=False)
-    again = f"run {_command(progress)} again"
+    again = Text("run ", _command(progress), " again")
     if reason.lower() == _SQLITE_BUSY:
         seconds = tx.lock_timeout if tx is not None else 0.0
-        fix = (
+        wait = Text(
             "end that connection's transaction (a program or shell that holds the database "
-            f"open), or raise MIGRATE_LOCK_TIMEOUT, then {again}"
+            "open), or raise MIGRATE_LOCK_TIMEOUT, then ",
+            again,
         )
-        return DatabaseLocked(url, progress.doing, seconds, state, fix)
-    why, fix = _read_only(connection.engine.url.database)
-    return DatabaseReadOnly(url, progress.doing, f"{why} ({reason})", state, f"{fix}, then {again}")
+        return DatabaseLocked(url, progress.doing, seconds, state, wait)
+    why, repair = _read_only(connection.engine.url.database)
+    return DatabaseReadOnly(
+        url, progress.doing, f"{why} ({reason})", state, Text(repair, ", then ", again)
+    )
 
 
 def _state(
@@ -236,24 +240,33 @@ def _rows(heads: tuple[str, ...]) -> str:
     return ", ".join(heads) or "base"
 
 
-def _command(progress: Progress) -> str:
-    return f"'flask db {progress.command}'" if progress.command else "the command"
+def _command(progress: Progress) -> Run | str:
+    return Run(progress.command) if progress.command else "the command"
 
 
-def _lost_fix(progress: Progress, atomic: bool, doubt: bool, before: str) -> str:
+def _lost_fix(progress: Progress, atomic: bool, doubt: bool, before: str) -> Text:
     command = _command(progress)
+    current = Run("current")
     unit = progress.unit
     if atomic or unit is None or not unit.migration:
-        return f"check that the server is running, then run 'flask db current' and {command} again"
+        return Text(
+            "check that the server is running, then run ", current, " and ", command, " again"
+        )
     undo = "undo what that migration did (or make it skip what exists)"
     if doubt:
-        return (
-            "check that the server is running and run 'flask db current': if it shows "
-            f"{before}, {undo}, then run {command} again"
+        return Text(
+            "check that the server is running and run ",
+            current,
+            f": if it shows {before}, {undo}, then run ",
+            command,
+            " again",
         )
-    return (
-        f"check that the server is running and {undo}, then run 'flask db current' and "
-        f"{command} again"
+    return Text(
+        f"check that the server is running and {undo}, then run ",
+        current,
+        " and ",
+        command,
+        " again",
     )
 
 

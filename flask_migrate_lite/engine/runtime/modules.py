@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 
-from ..errors import ScriptError
+from ..errors import MigrateError, ScriptError
 
 __all__ = ["helper_roots", "load_module"]
 
@@ -237,7 +237,9 @@ def load_module(path: str | os.PathLike[str]) -> types.ModuleType:
         with _importing_for(roots):  # importlib.import_module() at module level too
             exec(code, module.__dict__)
     except Exception as exc:
+        # An engine error keeps its advice as data (op called at module level).
+        raised = exc.text if isinstance(exc, MigrateError) else str(exc)
         raise ScriptError(
-            name, f"running it raised {type(exc).__name__}: {exc}", _error_line(exc, name)
+            name, f"running it raised {type(exc).__name__}: " + raised, _error_line(exc, name)
         ) from exc
     return module

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import Delete, Update
 
+from ..advice import Run
 from ..ddl import DefaultImpl
 from ..errors import VersionTableError
 from .plan import VersionChange
@@ -94,7 +95,7 @@ def apply_changes(impl: DefaultImpl, table: Table, changes: Iterable[VersionChan
             raise VersionTableError(
                 f"The version table {_label(table)} does not hold revision {change.old} "
                 f"(found {result.rowcount} rows); another process or a person changed it. "
-                "Run 'flask db current' and 'flask db stamp' to repair it."
+                "Run " + Run("current") + " and " + Run("stamp") + " to repair it."
             )
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..advice import Run
 from ..config import ScriptConfig, read_script_config
 from ..errors import (
     CommandError,
@@ -476,7 +477,7 @@ class ScriptDirectory:
         if not template.is_file():
             raise CommandError(
                 f"The migrations folder has no template {template}; copy script.py.mako "
-                "from a folder made by 'flask db init'."
+                "from a folder made by " + Run("init") + "."
             )
         text = rendering.message_text(message)
         when = create_date(self.config.timezone)

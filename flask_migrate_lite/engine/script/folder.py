@@ -1,4 +1,4 @@
-"""Creating a migrations folder from a template (``flask db init``).
+"""Creating a migrations folder from a template (the ``init`` command).
 
 A template is a folder of files copied as they are into the new migrations folder: the
 bundled ones live in ``templates/<name>/``; ``init`` also accepts the path of a folder laid

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..advice import Run
 from ..errors import InvalidBranchLabel, InvalidMessage, MalformedMessage, TemplateError
 
 __all__ = [
@@ -242,7 +243,7 @@ def _scalar(ids: tuple[str, ...]) -> str | tuple[str, ...] | None:
     return ids[0] if len(ids) == 1 else ids
 
 
-_FIX_TEMPLATE = "correct it, or copy script.py.mako from a folder made by 'flask db init'"
+_FIX_TEMPLATE = "correct it, or copy script.py.mako from a folder made by " + Run("init")
 
 
 # Compiled templates by path and text: a process that writes many revisions (a test suite,

@@ -3,9 +3,9 @@ to a table not asked for), shaped as SQLAlchemy's inspector gives them.
 
 SQLAlchemy builds, compiles and runs one large catalog query per kind of object (columns,
 primary keys, foreign keys, indexes, unique constraints, checks, comments); for a schema of
-a few hundred tables that is most of ``flask db check`` on PostgreSQL. This reader asks the
-catalog directly for the common case: tables whose columns have built-in types and whose
-keys, constraints and indexes are plain. A table with anything else (an enum or domain
+a few hundred tables that is most of the time a ``check`` takes on PostgreSQL. This reader
+asks the catalog directly for the common case: tables whose columns have built-in types and
+whose keys, constraints and indexes are plain. A table with anything else (an enum or domain
 column, a collation, identity or generated columns, an expression, partial or non-btree
 index, a foreign key to a table outside the search path, ...) is listed in
 ``others`` and read by SQLAlchemy, so nothing is ever described differently

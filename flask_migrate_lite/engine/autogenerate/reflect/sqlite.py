@@ -2,7 +2,7 @@
 
 SQLAlchemy asks SQLite a few PRAGMAs per table (columns, foreign keys, index list, each
 index's columns) and reads each table's CREATE TABLE text again for names; for a schema of
-hundreds of tables that is most of ``flask db check``. The table-valued forms of those
+hundreds of tables that is most of the time a ``check`` takes. The table-valued forms of those
 pragmas answer for every table at once.
 
 :func:`sqlite_indexes` equals ``Inspector.get_multi_indexes()`` (tests compare the two):
