@@ -163,6 +163,7 @@ class AppState:
             tag=tag,
             x_args=self.config.x_args,
             lock_timeout=options.lock_timeout,
+            applied_log_table=options.applied_log_table,
         )
 
     def databases(self) -> list[Database]:

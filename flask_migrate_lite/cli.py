@@ -396,12 +396,13 @@ def downgrade_command(
     "--check", is_flag=True, help="Exit with status 1 when a migration is pending (a CI gate)."
 )
 @click.option("--bind", default=None, help="Only this database bind ('' is the default one).")
+@click.option("-v", "--verbose", is_flag=True, help="Say when, how fast and by whom each ran.")
 @_errors
-def status_command(directory: str | None, check: bool, bind: str | None) -> None:
+def status_command(directory: str | None, check: bool, bind: str | None, verbose: bool) -> None:
     """List every revision, oldest first: [X] applied, [ ] pending."""
     from .commands.status import status
 
-    results = status(_group_directory(directory), bind)
+    results = status(_group_directory(directory), bind, verbose)
     _print_and_check(results)
     pending = sum(len(result.pending) for result in results)
     if check and pending:
@@ -438,15 +439,59 @@ def show_command(directory: str | None, revision: str) -> None:
     is_flag=True,
     help="Mark the revisions the database is at.",
 )
+@click.option("--applied", is_flag=True, help="The database's applied log: when, how long, who.")
+@bind_option
 @_errors
 def history_command(
-    directory: str | None, rev_range: str | None, verbose: bool, indicate_current: bool
+    directory: str | None,
+    rev_range: str | None,
+    verbose: bool,
+    indicate_current: bool,
+    applied: bool,
+    bind: str | None,
 ) -> None:
     """List the revisions, newest first."""
     from . import commands
 
-    for line in commands.history(_group_directory(directory), rev_range, verbose, indicate_current):
+    lines = commands.history(
+        _group_directory(directory),
+        rev_range,
+        verbose,
+        indicate_current,
+        applied=applied,
+        bind=bind,
+    )
+    for line in lines:
         click.echo(line)
+
+
+@db.command("validate")
+@directory_option
+@click.option(
+    "--accept",
+    "accept",
+    multiple=True,
+    metavar="REV",
+    help="Record REV's file as it is now, after a deliberate edit (repeatable).",
+)
+@bind_option
+@_errors
+def validate_command(directory: str | None, accept: tuple[str, ...], bind: str | None) -> None:
+    """Check the applied history against the folder: edited, missing, skipped revisions."""
+    from . import commands
+
+    results = commands.validate(_group_directory(directory), accept, bind)
+    for result in results:
+        for rev in result.accepted:
+            _progress(f"Accepted {rev} on {result.database}.")
+        for line in result.lines():
+            click.echo(line)
+    found = sum(len(result.validation.findings) for result in results)
+    if found:
+        raise MigrateCommandError(
+            f"validate found {found} problem{'s' if found != 1 else ''}; each line above "
+            "says what to do."
+        )
 
 
 @db.command("heads")

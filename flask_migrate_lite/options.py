@@ -22,9 +22,9 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from .engine.config import DEFAULT_VERSION_TABLE
+from .engine.config import DEFAULT_APPLIED_LOG_TABLE, DEFAULT_VERSION_TABLE
 from .engine.errors import OptionError
 
 __all__ = [
@@ -73,6 +73,10 @@ class MigrateOptions:
     transaction_per_migration: bool = True
     #: Seconds to wait for the migration lock (``MIGRATE_LOCK_TIMEOUT`` overrides it).
     lock_timeout: float = 60.0
+    #: The applied log beside the version table (same schema); None keeps no log.
+    applied_log_table: str | None = DEFAULT_APPLIED_LOG_TABLE
+    #: What ``upgrade`` does when ``validate`` has findings: ``off``, ``warn`` or ``refuse``.
+    validate_on_upgrade: Literal["off", "warn", "refuse"] = "warn"
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> MigrateOptions:
@@ -148,6 +152,8 @@ def _accepts(hint: Any, value: object) -> bool:
         return True
     if origin is Callable:
         return callable(value)
+    if origin is Literal:
+        return isinstance(value, str) and value in typing.get_args(hint)
     if origin is not None:
         return isinstance(value, origin)
     if hint is bool:
@@ -167,6 +173,8 @@ def _words(hint: Any) -> list[str]:
         return ["True", "False"]
     if origin is Callable:
         return ["a function"]
+    if origin is Literal:
+        return [repr(arg) for arg in typing.get_args(hint)]
     if origin is Mapping:
         return ["a dict"]
     if hint is float:

@@ -17,6 +17,7 @@ from .folder import edit, init, list_templates, merge, revision
 from .history import CurrentResult, branches, current, heads, history, show
 from .running import Report, RunResult, downgrade, stamp, upgrade
 from .status import PlanResult, StatusResult, plan, status
+from .validate import ValidateResult, validate
 
 __all__ = [
     "CheckResult",
@@ -25,6 +26,7 @@ __all__ = [
     "Report",
     "RunResult",
     "StatusResult",
+    "ValidateResult",
     "branches",
     "check",
     "current",
@@ -42,4 +44,5 @@ __all__ = [
     "stamp",
     "status",
     "upgrade",
+    "validate",
 ]

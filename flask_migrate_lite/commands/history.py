@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..appstate import Database, app_state
-from ..engine.errors import CommandError
+from ..engine.errors import CommandError, UsageError
 from .advice import flask_advice
+from .applied import applied_lines
 from .arguments import one_revision
 from .running import (
     Directory,
@@ -50,12 +51,27 @@ def history(
     rev_range: str | None = None,
     verbose: bool = False,
     indicate_current: bool = False,
+    *,
+    applied: bool = False,
+    bind: str | None = None,
 ) -> list[str]:
-    """The revisions of ``rev_range`` (``a:b``, either side optional), newest first."""
+    """The revisions of ``rev_range`` (``a:b``, either side optional), newest first.
+
+    With ``applied``, the applied log of each database instead (of ``bind`` only when
+    given): when each revision ran there, how long it took and who ran it.
+    """
     from ..engine.script.formatting import RevisionView
     from ..engine.script.ranges import parse_range
 
     state = app_state(directory)
+    if applied:
+        if rev_range:
+            raise UsageError("history --applied shows the whole log; leave out --rev-range.")
+        return [
+            line
+            for database in state.target_databases(bind)
+            for line in applied_lines(state, database, database_label(database, state.multidb))
+        ]
     scripts = state.scripts
     graph = scripts.graph()
     lower, upper = parse_range(rev_range) if rev_range else (None, None)

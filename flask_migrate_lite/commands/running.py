@@ -32,6 +32,7 @@ from ..engine.errors import (
 )
 from ..engine.script.ranges import RangeText
 from .advice import flask_advice
+from .validate import file_checksums, validate_before_upgrade
 
 if TYPE_CHECKING:
     from ..engine.config import RunOptions
@@ -398,6 +399,8 @@ def _move(
 
     if sql:
         return _offline(state, revision, upgrade=upgrade, tag=tag, report=report, bind=bind)
+    if upgrade:
+        validate_before_upgrade(state, bind, reporter(report))
     planner = plan_upgrade if upgrade else plan_downgrade
     return _run(
         state,
@@ -465,7 +468,9 @@ def stamp(
                     database, options, echo, multidb=multidb, output=output
                 ) as context:
                     changes = context.stamp(
-                        functools.partial(_plan_stamp_offline, graph, ends), offline_heads=start
+                        functools.partial(_plan_stamp_offline, graph, ends),
+                        offline_heads=start,
+                        checksum=file_checksums(graph),
                     )
                 result.heads_before = start
                 result.heads_after = heads_after(start, changes)
@@ -482,7 +487,7 @@ def stamp(
                         check_known(graph, found, database, state)
                     return plan_stamp(graph, found, targets, purge)
 
-                changes = context.stamp(plan)
+                changes = context.stamp(plan, checksum=file_checksums(graph))
                 result.heads_after = heads_after(result.heads_before, changes)
             echo(
                 f"Stamped {database.url} at {', '.join(result.heads_after) or 'base'}"

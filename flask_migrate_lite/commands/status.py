@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..appstate import app_state
+from ..appstate import AppState, Database, app_state
 from ..engine.errors import RevisionNotLoadable
 from .advice import flask_advice
+from .applied import describe_row, last_applied
 from .running import check_target, database_heads, unloadable
+from .validate import read_log_rows
 
 if TYPE_CHECKING:
     from ..engine.runtime.plan import Step
@@ -36,13 +38,16 @@ class StatusRow:
     message: str
     applied: bool
     marks: list[str] = field(default_factory=list)
+    #: With ``status -v``: what the applied log says of it.
+    detail: str = ""
 
     def line(self) -> str:
         """``[X] 21fa69deb961 User Model (head)``."""
         box = "[X]" if self.applied else "[ ]"
         marks = f" ({', '.join(self.marks)})" if self.marks else ""
         text = f" {self.message}" if self.message else ""
-        return f"{box} {self.revision}{text}{marks}"
+        detail = f" - {self.detail}" if self.detail else ""
+        return f"{box} {self.revision}{text}{marks}{detail}"
 
 
 @dataclass
@@ -86,8 +91,13 @@ def _outcome(command: str) -> str:
 
 
 @flask_advice
-def status(directory: Directory = None, bind: str | None = None) -> list[StatusResult]:
+def status(
+    directory: Directory = None, bind: str | None = None, verbose: bool = False
+) -> list[StatusResult]:
     """Every revision, oldest first, marked applied or pending, for each database.
+
+    With ``verbose``, each applied revision also says what the applied log holds of it
+    (when, how long, who), or that the log never saw it.
 
     The files of the pending revisions are loaded: those that do not load are marked
     ``cannot be loaded`` and listed in :attr:`StatusResult.broken`.
@@ -116,6 +126,8 @@ def status(directory: Directory = None, bind: str | None = None) -> list[StatusR
                 marks.append("current")
             marks.extend(sorted(rev.branch_labels))
             result.rows.append(StatusRow(rev.revision, rev.doc, rev.revision in applied, marks))
+        if verbose:
+            _details(state, database, result.rows)
         pending = [rev for rev in order if rev.revision not in applied]
         bind_name = database.name if multidb else None
         result.broken = unloadable(scripts, pending, True, bind_name, _outcome("upgrade"))
@@ -125,6 +137,18 @@ def status(directory: Directory = None, bind: str | None = None) -> list[StatusR
                 row.marks.append("cannot be loaded")
         results.append(result)
     return results
+
+
+def _details(state: AppState, database: Database, rows: list[StatusRow]) -> None:
+    if state.options.applied_log_table is None:
+        return
+    with database.connect() as connection:
+        log = last_applied(read_log_rows(state, connection)[1])
+    for row in rows:
+        if row.applied:
+            found = log.get(row.revision)
+            in_log = found is not None and found.direction != "downgrade"
+            row.detail = describe_row(found) if found and in_log else "not in the applied log"
 
 
 @dataclass

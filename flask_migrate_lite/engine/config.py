@@ -18,6 +18,7 @@ from .errors import CommandError
 DEFAULT_FILE_TEMPLATE = "%(rev)s_%(slug)s"
 DEFAULT_TRUNCATE_SLUG_LENGTH = 40
 DEFAULT_VERSION_TABLE = "alembic_version"
+DEFAULT_APPLIED_LOG_TABLE = "alembic_version_log"
 INI_NAME = "alembic.ini"
 
 
@@ -147,3 +148,5 @@ class RunOptions:
     tag: str | None = None
     x_args: Mapping[str, str] = field(default_factory=dict)
     lock_timeout: float = 60.0
+    #: The applied log's name (in the version table's schema); None keeps no log.
+    applied_log_table: str | None = None

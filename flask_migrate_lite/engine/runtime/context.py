@@ -11,6 +11,7 @@ commented) and ``BEGIN;``/``COMMIT;`` where the database has transactional DDL.
 from __future__ import annotations
 
 import sys
+import time
 import types
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from ..errors import MigrateError, MigrationFailed, ScriptError
 from ..operations.api import Operations, running
 from ..script.revision import Revision
 from ..urls import mask_url
+from .applied_log import ensure_log_table, log_table, module_checksum, write_row
 from .faults import Progress, Unit, fault_error, fault_of, step_label
 from .plan import Step, VersionChange
 from .transactions import Transactions, transactions_for
@@ -71,6 +73,11 @@ class MigrationContext:
         self.url = url or (mask_url(connection.engine.url) if connection is not None else "")
         self.bind = bind
         self.table = version_table(options.version_table, options.version_table_schema)
+        self.log = (
+            log_table(options.applied_log_table, options.version_table_schema)
+            if options.applied_log_table
+            else None
+        )
         self._impl = impl_for(
             dialect,
             None if options.as_sql else connection,
@@ -194,6 +201,8 @@ class MigrationContext:
         # leaves no version table behind where DDL is transactional.
         if not self._table_ready:
             ensure_version_table(connection, self.table)
+            if self.log is not None:
+                ensure_log_table(connection, self.log)
             self._table_ready = True
 
     def _run_step(
@@ -205,14 +214,17 @@ class MigrationContext:
         self._progress.begin(Unit(label, direction, step.heads_after))
         tx.begin_step()
         self._step_autocommitted = False
+        started = time.monotonic()
         try:
-            function = self._function(load(step.revision), step)
+            module = load(step.revision)
+            function = self._function(module, step)
             self._ensure_table(connection)
             if function is not None:
                 with running(Operations(self)):
                     function()
             self._progress.doing = f"updating the version table for {label}"
             apply_changes(self._impl, self.table, step.changes)
+            self._log_step(step, module, int((time.monotonic() - started) * 1000))
             self._progress.doing = f"committing {label}"
             tx.commit_step()
             self._progress.complete()
@@ -229,6 +241,41 @@ class MigrationContext:
             if not isinstance(exc, Exception) or connection.invalidated or fault_of(exc):
                 raise  # not the script's doing: run() says what happened
             raise self._failure(tx, step, exc, heads_at_start) from exc
+
+    def _log_step(self, step: Step, module: types.ModuleType, duration_ms: int | None) -> None:
+        if self.log is None:
+            return
+        write_row(
+            self._impl,
+            self.log,
+            revision=step.revision.revision,
+            direction="upgrade" if step.is_upgrade else "downgrade",
+            checksum=module_checksum(module),
+            heads_before=step.heads_before,
+            heads_after=step.heads_after,
+            duration_ms=duration_ms,
+        )
+
+    def _log_stamp(
+        self,
+        changes: list[VersionChange],
+        heads: tuple[str, ...],
+        checksum: Callable[[str], str | None] | None,
+    ) -> None:
+        if self.log is None:
+            return
+        after = heads_after(heads, changes)
+        for change in changes:
+            revision = change.new or change.old or ""
+            write_row(
+                self._impl,
+                self.log,
+                revision=revision,
+                direction="stamp",
+                checksum=checksum(change.new) if checksum and change.new else None,
+                heads_before=heads,
+                heads_after=after,
+            )
 
     def _failure(
         self, tx: Transactions, step: Step, exc: Exception, heads_at_start: tuple[str, ...]
@@ -284,19 +331,24 @@ class MigrationContext:
         plan: Callable[[tuple[str, ...]], list[VersionChange]],
         *,
         offline_heads: tuple[str, ...] = (),
+        checksum: Callable[[str], str | None] | None = None,
     ) -> list[VersionChange]:
         """Set the version table to what ``plan`` computes from the heads read under the lock.
 
         Runs no migration. Offline, writes the statements instead, planned from
         ``offline_heads`` (the rows the table is assumed to hold); when there are none the
-        script creates the version table first.
+        script creates the version table first. With an applied log, each change is logged
+        as a ``stamp`` row, with ``checksum(revision)`` of the revision stamped.
         """
         if self.as_sql:
             changes = plan(offline_heads)
             self._impl.begin_transaction_sql()
             if not offline_heads:
                 self._impl.create_table(self.table)
+            if self.log is not None and changes:
+                self._impl.create_table(self.log, if_not_exists=True)
             apply_changes(self._impl, self.table, changes)
+            self._log_stamp(changes, offline_heads, checksum)
             self._impl.commit_sql()
             return changes
         connection = self._connection()
@@ -312,6 +364,7 @@ class MigrationContext:
                 try:
                     self._ensure_table(connection)
                     apply_changes(self._impl, self.table, changes)
+                    self._log_stamp(changes, heads, checksum)
                     # Still the unit under way until the lock is given up: on SQLite the
                     # commit comes then.
                     progress.doing = "committing the version table change"
@@ -336,6 +389,8 @@ class MigrationContext:
         """Write ``steps`` as SQL: their DDL, the version-table statements and comments."""
         impl = self._impl
         per_migration = self.options.transaction_per_migration
+        if self.log is not None and steps:
+            impl.create_table(self.log, if_not_exists=True)
         if not per_migration:
             impl.begin_transaction_sql()
         for step in steps:
@@ -346,11 +401,13 @@ class MigrationContext:
             if step.is_upgrade and not step.heads_before:
                 impl.create_table(self.table)
             impl.comment_sql(f"Running {step.describe()}")
-            function = self._function(load(step.revision), step)
+            module = load(step.revision)
+            function = self._function(module, step)
             if function is not None:
                 with running(Operations(self)):
                     function()
             apply_changes(impl, self.table, step.changes)
+            self._log_step(step, module, None)
             if not step.is_upgrade and not step.heads_after:
                 impl.drop_table(self.table)
             if per_migration:

@@ -22,6 +22,7 @@ The migrations folder (:class:`~..script.directory.ScriptDirectory`) runs its fi
 from __future__ import annotations
 
 import builtins
+import hashlib
 import importlib.machinery
 import importlib.util
 import itertools
@@ -38,6 +39,9 @@ from importlib.machinery import ModuleSpec
 from pathlib import Path
 
 from ..errors import MigrateError, ScriptError
+
+#: The attribute set on a loaded revision module: the SHA-256 of the bytes it ran from.
+CHECKSUM_ATTRIBUTE = "__fml_checksum__"
 
 __all__ = ["helper_roots", "load_module"]
 
@@ -242,4 +246,6 @@ def load_module(path: str | os.PathLike[str]) -> types.ModuleType:
         raise ScriptError(
             name, f"running it raised {type(exc).__name__}: " + raised, _error_line(exc, name)
         ) from exc
+    # The bytes that ran, for the applied log (set after the file ran: it cannot change it).
+    module.__dict__[CHECKSUM_ATTRIBUTE] = hashlib.sha256(data).hexdigest()
     return module

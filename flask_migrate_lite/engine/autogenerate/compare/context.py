@@ -30,6 +30,8 @@ class CompareOptions:
     include_schemas: bool = False
     version_table: str = "alembic_version"
     version_table_schema: str | None = None
+    #: The applied log (beside the version table): never compared either.
+    applied_log_table: str | None = None
 
 
 def label(schema: str | None, name: str) -> str:

@@ -152,7 +152,10 @@ def _db_table_names(ctx: CompareContext, schema: str | None) -> set[str]:
     version_schema = ctx.schema(ctx.options.version_table_schema)
     result = set()
     for name in names:
-        if name == ctx.options.version_table and schema == version_schema:
+        if schema == version_schema and name in (
+            ctx.options.version_table,
+            ctx.options.applied_log_table,
+        ):
             continue
         if ctx.name_ok(name, "table", parents(schema)):
             result.add(name)
