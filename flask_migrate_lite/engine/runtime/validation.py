@@ -19,7 +19,7 @@ version rows, and supplies the checksum of a revision's file as it is now.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..advice import Run, Text
@@ -130,8 +130,10 @@ def validate_history(
                 ),
             )
         )
-    result.findings.extend(_skipped(graph, applied, upgraded, recorded))
-    result.note = _unlogged(graph, heads, rows, applied, recorded)
+    skipped = _skipped(graph, applied, upgraded, recorded)
+    result.findings.extend(skipped)
+    seen = {**recorded, **{item.revision: None for item in skipped}}
+    result.note = _unlogged(graph, heads, rows, applied, seen)
     return result
 
 
@@ -179,7 +181,7 @@ def _unlogged(
     heads: Sequence[str],
     rows: list[LogRow],
     applied: set[str],
-    recorded: dict[str, LogRow],
+    recorded: Mapping[str, LogRow | None],
 ) -> Text | None:
     """The note about applied revisions the log never saw (another tool, or by hand)."""
     unseen = [rev.revision for rev in graph if rev.revision in applied]
