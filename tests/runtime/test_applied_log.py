@@ -95,9 +95,10 @@ def test_a_failed_migration_leaves_log_and_version_table_agreeing(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     migrations, _files = _folder(tmp_path)
+    import flask_migrate_lite.engine.runtime.applied_log as applied_log
     import flask_migrate_lite.engine.runtime.context as context
 
-    real = context.write_row
+    real = applied_log.write_row
     calls: list[str] = []
 
     def failing(*args: Any, **kwargs: Any) -> None:
