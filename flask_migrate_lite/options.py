@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .engine.config import DEFAULT_APPLIED_LOG_TABLE, DEFAULT_VERSION_TABLE
+from .engine.config import DEFAULT_VERSION_TABLE, LOG_SUFFIX
 from .engine.errors import OptionError
 
 __all__ = [
@@ -73,8 +73,9 @@ class MigrateOptions:
     transaction_per_migration: bool = True
     #: Seconds to wait for the migration lock (``MIGRATE_LOCK_TIMEOUT`` overrides it).
     lock_timeout: float = 60.0
-    #: The applied log beside the version table (same schema); None keeps no log.
-    applied_log_table: str | None = DEFAULT_APPLIED_LOG_TABLE
+    #: The applied log beside the version table (same schema): its name, "" for the
+    #: version table's name + ``_log``, or None to keep no log.
+    applied_log_table: str | None = ""
     #: What ``upgrade`` does when ``validate`` has findings: ``off``, ``warn`` or ``refuse``.
     validate_on_upgrade: Literal["off", "warn", "refuse"] = "warn"
 
@@ -89,6 +90,13 @@ class MigrateOptions:
         if "lock_timeout" in given:
             given["lock_timeout"] = float(given["lock_timeout"])
         return cls(**given)
+
+    @property
+    def log_table_name(self) -> str | None:
+        """The applied log's name (``alembic_version_log`` by default), or None."""
+        if self.applied_log_table is None:
+            return None
+        return self.applied_log_table or self.version_table + LOG_SUFFIX
 
 
 # Options of Alembic's ``EnvironmentContext.configure()`` this engine does not implement,

@@ -53,7 +53,7 @@ def applied_lines(state: AppState, database: Database, label: str) -> list[str]:
     with database.connect() as connection:
         heads, rows = read_log_rows(state, connection)
     out = [f"Database: {label} (at {', '.join(heads) or 'base'})"]
-    if state.options.applied_log_table is None:
+    if state.options.log_table_name is None:
         out.append("No applied log is kept (applied_log_table is None).")
         return out
     graph = state.scripts.graph()

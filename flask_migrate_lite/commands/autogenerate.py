@@ -65,7 +65,7 @@ def _compare_options(state: AppState) -> CompareOptions:
         include_schemas=args.include_schemas,
         version_table=args.version_table,
         version_table_schema=args.version_table_schema,
-        applied_log_table=args.applied_log_table,
+        applied_log_table=args.log_table_name,
     )
 
 

@@ -140,7 +140,7 @@ def status(
 
 
 def _details(state: AppState, database: Database, rows: list[StatusRow]) -> None:
-    if state.options.applied_log_table is None:
+    if state.options.log_table_name is None:
         return
     with database.connect() as connection:
         log = last_applied(read_log_rows(state, connection)[1])

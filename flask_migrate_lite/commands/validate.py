@@ -57,8 +57,8 @@ class ValidateResult:
 
 def _no_log() -> CommandError:
     return CommandError(
-        "validate reads the applied log, and applied_log_table is None; give Migrate(...) "
-        "applied_log_table='alembic_version_log' (or a name of your choice) to keep one."
+        "validate reads the applied log, and applied_log_table is None; remove that option "
+        "from Migrate(...) (or give the log a name) to keep one."
     )
 
 
@@ -73,9 +73,9 @@ def read_log_rows(
     heads = read_heads(
         connection, version_table(options.version_table, options.version_table_schema)
     )
-    if options.applied_log_table is None:
+    if options.log_table_name is None:
         return heads, None
-    log = read_log(connection, log_table(options.applied_log_table, options.version_table_schema))
+    log = read_log(connection, log_table(options.log_table_name, options.version_table_schema))
     return heads, log
 
 
@@ -117,7 +117,7 @@ def validate(
     """Check each database's applied history against the folder; with ``accept``, first
     record the files of those revisions as they are now (``accept`` log rows)."""
     state = app_state(directory)
-    if state.options.applied_log_table is None:
+    if state.options.log_table_name is None:
         raise _no_log()
     graph = state.scripts.graph()
     checksum = file_checksums(graph)
@@ -151,9 +151,9 @@ def _accept(
     from ..engine.runtime.version import read_heads, version_table
 
     options = state.options
-    assert options.applied_log_table is not None
+    assert options.log_table_name is not None
     table = version_table(options.version_table, options.version_table_schema)
-    log = log_table(options.applied_log_table, options.version_table_schema)
+    log = log_table(options.log_table_name, options.version_table_schema)
     with database.connect() as connection:
         with migration_lock(connection, table.name, table.schema, state.lock_timeout, database.url):
             heads = read_heads(connection, table)
@@ -165,7 +165,7 @@ def validate_before_upgrade(state: AppState, bind: str | None, echo: Report) -> 
     """What ``upgrade`` does first: nothing (``off``), print the findings (``warn``), or
     refuse with them (``refuse``)."""
     mode = state.options.validate_on_upgrade
-    if mode == "off" or state.options.applied_log_table is None:
+    if mode == "off" or state.options.log_table_name is None:
         return
     graph = state.scripts.graph()
     checksum = file_checksums(graph)

@@ -18,7 +18,7 @@ from .errors import CommandError
 DEFAULT_FILE_TEMPLATE = "%(rev)s_%(slug)s"
 DEFAULT_TRUNCATE_SLUG_LENGTH = 40
 DEFAULT_VERSION_TABLE = "alembic_version"
-DEFAULT_APPLIED_LOG_TABLE = "alembic_version_log"
+LOG_SUFFIX = "_log"
 INI_NAME = "alembic.ini"
 
 
@@ -148,5 +148,13 @@ class RunOptions:
     tag: str | None = None
     x_args: Mapping[str, str] = field(default_factory=dict)
     lock_timeout: float = 60.0
-    #: The applied log's name (in the version table's schema); None keeps no log.
+    #: The applied log's name (in the version table's schema); None keeps no log, and ""
+    #: names it after the version table (``alembic_version_log``).
     applied_log_table: str | None = None
+
+    @property
+    def log_table_name(self) -> str | None:
+        """The applied log's name, or None when no log is kept."""
+        if self.applied_log_table is None:
+            return None
+        return self.applied_log_table or self.version_table + LOG_SUFFIX

@@ -74,8 +74,8 @@ class MigrationContext:
         self.bind = bind
         self.table = version_table(options.version_table, options.version_table_schema)
         self.log = (
-            log_table(options.applied_log_table, options.version_table_schema)
-            if options.applied_log_table
+            log_table(options.log_table_name, options.version_table_schema)
+            if options.log_table_name
             else None
         )
         self._impl = impl_for(
@@ -389,8 +389,7 @@ class MigrationContext:
         """Write ``steps`` as SQL: their DDL, the version-table statements and comments."""
         impl = self._impl
         per_migration = self.options.transaction_per_migration
-        if self.log is not None and steps:
-            impl.create_table(self.log, if_not_exists=True)
+        log_pending = self.log is not None
         if not per_migration:
             impl.begin_transaction_sql()
         for step in steps:
@@ -400,6 +399,9 @@ class MigrationContext:
                 impl.begin_transaction_sql()
             if step.is_upgrade and not step.heads_before:
                 impl.create_table(self.table)
+            if self.log is not None and log_pending:
+                impl.create_table(self.log, if_not_exists=True)
+                log_pending = False
             impl.comment_sql(f"Running {step.describe()}")
             module = load(step.revision)
             function = self._function(module, step)
