@@ -237,7 +237,9 @@ def test_sql_output_creates_and_fills_the_log(
 ) -> None:
     made, files = project
     sql = made.cli("upgrade", "--sql").stdout
-    assert sql.count(f"CREATE TABLE IF NOT EXISTS {LOG} (") == 1
+    # PostgreSQL checks in a DO block, which prints no notice when the table is there.
+    create = "THEN CREATE TABLE" if dialect_of(made.url) == "postgresql" else "IF NOT EXISTS"
+    assert sql.count(f"{create} {LOG} (") == 1
     assert sql.count(f"INSERT INTO {LOG} (") == 3
     run_script(made.url, sql)
     assert version_rows(made.url) == [R3]

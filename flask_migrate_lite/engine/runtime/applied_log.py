@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..ddl import DefaultImpl
@@ -131,6 +132,20 @@ def ensure_log_table(connection: Connection, table: Table) -> bool:
     return True
 
 
+def create_log_sql(impl: DefaultImpl, table: Table) -> None:
+    """Write the log's ``CREATE TABLE`` into a script, for a database that may have it.
+
+    ``IF NOT EXISTS`` where the database says nothing when the table is there; PostgreSQL
+    would print a notice, so there the statement runs inside a ``DO`` block that checks.
+    """
+    if impl.dialect.name != "postgresql":
+        impl.create_table(table, if_not_exists=True)
+        return
+    name = f"{table.schema}.{table.name}" if table.schema else table.name
+    create = impl.to_sql(CreateTable(table)).strip().rstrip(";")
+    impl.execute(f"DO $$ BEGIN IF to_regclass('{name}') IS NULL THEN {create}; END IF; END $$")
+
+
 def _tool_version() -> str:
     try:
         return metadata.version("flask-migrate-lite")[:32]
@@ -185,7 +200,8 @@ def write_row(
             host=socket.gethostname()[:255] or None,
             os_user=_user() or os.environ.get("USER"),
         )
-    impl.execute(sa_insert(table).values(**values))
+    # inline(): no RETURNING and no id fetched; the database numbers the row.
+    impl.execute(sa_insert(table).values(**values).inline())
 
 
 def read_log(connection: Connection, table: Table) -> list[LogRow] | None:

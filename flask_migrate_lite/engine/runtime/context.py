@@ -27,7 +27,7 @@ from ..errors import MigrateError, MigrationFailed, ScriptError
 from ..operations.api import Operations, running
 from ..script.revision import Revision
 from ..urls import mask_url
-from .applied_log import ensure_log_table, log_table, module_checksum, write_row
+from .applied_log import create_log_sql, ensure_log_table, log_table, module_checksum, write_row
 from .faults import Progress, Unit, fault_error, fault_of, step_label
 from .plan import Step, VersionChange
 from .transactions import Transactions, transactions_for
@@ -346,7 +346,7 @@ class MigrationContext:
             if not offline_heads:
                 self._impl.create_table(self.table)
             if self.log is not None and changes:
-                self._impl.create_table(self.log, if_not_exists=True)
+                create_log_sql(self._impl, self.log)
             apply_changes(self._impl, self.table, changes)
             self._log_stamp(changes, offline_heads, checksum)
             self._impl.commit_sql()
@@ -400,7 +400,7 @@ class MigrationContext:
             if step.is_upgrade and not step.heads_before:
                 impl.create_table(self.table)
             if self.log is not None and log_pending:
-                impl.create_table(self.log, if_not_exists=True)
+                create_log_sql(impl, self.log)
                 log_pending = False
             impl.comment_sql(f"Running {step.describe()}")
             module = load(step.revision)
