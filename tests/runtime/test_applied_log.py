@@ -279,3 +279,19 @@ def test_validate_on_upgrade_value_is_checked(tmp_path: Path, sqlite_url: str) -
     assert str(raised.value) == (
         "Migrate() got validate_on_upgrade='never'; it must be 'off', 'warn' or 'refuse'."
     )
+
+
+def test_the_log_follows_the_version_table_name(tmp_path: Path, database_url: str) -> None:
+    migrations, _files = _folder(tmp_path)
+    with app(database_url, migrations, version_table="deploys") as made:
+        made.upgrade(R1)
+    with app(database_url, migrations, version_table="deploys", applied_log_table="audit") as made:
+        made.upgrade(R2)
+    with connect(database_url) as connection:
+        tables = set(sa.inspect(connection).get_table_names())
+        counts = {
+            name: connection.execute(sa.text(f"SELECT COUNT(*) FROM {name}")).scalar()
+            for name in ("deploys_log", "audit")
+        }
+    assert {"deploys", "deploys_log", "audit"} <= tables and LOG not in tables
+    assert counts == {"deploys_log": 1, "audit": 1}
