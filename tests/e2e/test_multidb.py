@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.databases import APPLIED_LOG
 from tests.project import Project
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +50,7 @@ def _tables(url: str) -> set[str]:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:
-            return set(sa.inspect(conn).get_table_names())
+            return set(sa.inspect(conn).get_table_names()) - {APPLIED_LOG}
     finally:
         engine.dispose()
 

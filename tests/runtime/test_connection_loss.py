@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from flask_migrate_lite.engine.errors import ConnectionLost
 from flask_migrate_lite.engine.runtime.lock import lock_key, lock_name
+from tests.databases import APPLIED_LOG
 from tests.project import HANG, Project
 from tests.runtime._faults import wait_until
 from tests.runtime._support import (
@@ -93,7 +94,7 @@ def _project(path: Path, url: str, **config: Any) -> Project:
 
 def _tables(url: str) -> list[str]:
     with connect(url) as connection:
-        return sorted(sa.inspect(connection).get_table_names())
+        return sorted(set(sa.inspect(connection).get_table_names()) - {APPLIED_LOG})
 
 
 @contextmanager
