@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         show,
         stamp,
         upgrade,
+        validate,
     )
     from .engine.errors import (
         AmbiguousRevision,
@@ -75,6 +76,7 @@ _LAZY = {
             "show",
             "stamp",
             "upgrade",
+            "validate",
         )
     },
     **{
@@ -158,4 +160,5 @@ __all__ = [
     "show",
     "stamp",
     "upgrade",
+    "validate",
 ]
