@@ -18,6 +18,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from flask_migrate_lite import Migrate, commands
 from flask_migrate_lite.engine.script.graph import Revision
+from tests.databases import APPLIED_LOG
 
 Build = Callable[[sa.MetaData, str], object]
 Rows = Mapping[str, Sequence[Mapping[str, Any]]]
@@ -138,7 +139,7 @@ def snapshot(conn: sa.Connection, *, enums: bool = True) -> dict[str, Any]:
     """
     dialect = conn.dialect
     insp = sa.inspect(conn)
-    names = sorted(n for n in insp.get_table_names() if n != VERSION_TABLE)
+    names = sorted(n for n in insp.get_table_names() if n not in (VERSION_TABLE, APPLIED_LOG))
     result: dict[str, Any] = {}
     for name in names:
         columns = [

@@ -295,3 +295,19 @@ def test_the_log_follows_the_version_table_name(tmp_path: Path, database_url: st
         }
     assert {"deploys", "deploys_log", "audit"} <= tables and LOG not in tables
     assert counts == {"deploys_log": 1, "audit": 1}
+
+
+def test_a_foreign_table_under_the_log_name_is_reported(
+    project: tuple[App, dict[str, Path]],
+) -> None:
+    made, _files = project
+    with connect(made.url) as connection:
+        connection.execute(sa.text(f"CREATE TABLE {LOG} (name VARCHAR(10))"))
+        connection.commit()
+    result = made.cli("validate", code=1)
+    assert result.stderr.startswith(f"Error: Cannot read the applied log {LOG}: ")
+    assert result.stderr.rstrip().endswith(
+        "if that table is not the log this tool keeps, give the log another name with the "
+        "applied_log_table option."
+    )
+    assert "Traceback" not in result.output

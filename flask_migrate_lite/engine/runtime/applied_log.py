@@ -39,10 +39,12 @@ from sqlalchemy import (
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..ddl import DefaultImpl
+from ..errors import VersionTableError
 from .modules import CHECKSUM_ATTRIBUTE
 
 __all__ = [
@@ -209,7 +211,17 @@ def read_log(connection: Connection, table: Table) -> list[LogRow] | None:
     if not log_exists(connection, table):
         return None
     c = table.c
-    rows = connection.execute(select(table).order_by(c.id)).all()
+    try:
+        rows = connection.execute(select(table).order_by(c.id)).all()
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise
+        label = f"{table.schema}.{table.name}" if table.schema else table.name
+        first = str(exc.orig or exc).strip().splitlines()[0]
+        raise VersionTableError(
+            f"Cannot read the applied log {label}: {first}; if that table is not the log "
+            "this tool keeps, give the log another name with the applied_log_table option."
+        ) from exc
     return [
         LogRow(
             id=int(row.id),
