@@ -319,6 +319,8 @@ def _run(
                 run_bind: str | None = run_bind,
             ) -> list[Step]:
                 result.heads_before = found
+                if direction == "upgrade":  # under the lock, with the rows read there
+                    validate_before_upgrade(state, context, database, found, echo)
                 check_known(graph, found, database, state)
                 steps = planner(graph, found)
                 load_steps(scripts, steps, run_bind, _nothing_applied(found))
@@ -399,8 +401,6 @@ def _move(
 
     if sql:
         return _offline(state, revision, upgrade=upgrade, tag=tag, report=report, bind=bind)
-    if upgrade:
-        validate_before_upgrade(state, bind, reporter(report))
     planner = plan_upgrade if upgrade else plan_downgrade
     return _run(
         state,

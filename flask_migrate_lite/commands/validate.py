@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from ..engine.runtime.applied_log import LogRow
+    from ..engine.runtime.context import MigrationContext
     from ..engine.runtime.validation import Validation
     from ..engine.script.graph import RevisionGraph
 
@@ -161,19 +162,27 @@ def _accept(
             accept_rows(connection, log, [(rev, checksum(rev)) for rev in accepted], heads, impl)
 
 
-def validate_before_upgrade(state: AppState, bind: str | None, echo: Report) -> None:
-    """What ``upgrade`` does first: nothing (``off``), print the findings (``warn``), or
-    refuse with them (``refuse``)."""
+def validate_before_upgrade(
+    state: AppState,
+    context: MigrationContext,
+    database: Database,
+    heads: tuple[str, ...],
+    echo: Report,
+) -> None:
+    """What ``upgrade`` does first, under the migration lock with the version rows read
+    there: nothing (``off``), print the findings (``warn``), or refuse with them
+    (``refuse``)."""
+    from ..engine.runtime.applied_log import read_log
+    from ..engine.runtime.validation import validate_history
+
     mode = state.options.validate_on_upgrade
-    if mode == "off" or state.options.log_table_name is None:
+    if mode == "off" or context.log is None or context.connection is None:
         return
     graph = state.scripts.graph()
-    checksum = file_checksums(graph)
-    lines: list[str] = []
-    for database in state.target_databases(bind):
-        validation = _validate_database(state, database, graph, checksum)
-        result = ValidateResult(_label(state, database), validation)
-        lines.extend(result.lines()[: len(validation.findings)])
+    log = read_log(context.connection, context.log)
+    validation = validate_history(graph, heads, log, file_checksums(graph))
+    lines = ValidateResult(_label(state, database), validation).lines()
+    lines = lines[: len(validation.findings)]
     if not lines:
         return
     if mode == "refuse":

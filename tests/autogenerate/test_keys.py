@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.autogenerate.harness import Workbench, schema_differences
+from tests.databases import APPLIED_LOG
 
 # --- primary keys --------------------------------------------------------------------------
 
@@ -196,7 +197,7 @@ def _tables(bench: Workbench) -> set[str]:
     engine = bench.engine()
     try:
         with engine.connect() as conn:
-            return set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
+            return set(sa.inspect(conn).get_table_names()) - {"alembic_version", APPLIED_LOG}
     finally:
         engine.dispose()
 

@@ -391,7 +391,7 @@ def test_enum_labels_in_a_do_block(tmp_path: Path, postgresql_url: str) -> None:
     write_revision(migrations, R1, None, up, header=HEADER, slug="labels")
     with app(postgresql_url, migrations) as migrate:
         script = _script(migrate, "upgrade", "--sql")
-    (block,) = [line for line in script.splitlines() if line.startswith("DO ")]
+    (block,) = [line for line in script.splitlines() if line.startswith("DO $fml")]
     # The labels hold "$$" and "$fml$", so the block is quoted with a tag they do not hold.
     assert block.startswith("DO $fml1$ BEGIN CREATE TYPE hostile_label AS ENUM (")
     assert block.endswith(" END $fml1$;")
