@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from sqlalchemy import literal_column
@@ -339,6 +340,10 @@ class MySQLImpl(DefaultImpl):
                 f"{' and '.join(m.removeprefix('existing_') for m in missing)}) to alter_column",
             )
         default = server_default if server_default is not False else existing_server_default
+        if now is not None and now.check is not None and type_ is not None:
+            if _kept_check(now.check, column_name, None, type_) is None:
+                # A JSON column that becomes another type leaves JSON's binary collation.
+                now = replace(now, charset=None, collation=None)
         self.execute(
             MySQLChangeColumn(
                 table_name,

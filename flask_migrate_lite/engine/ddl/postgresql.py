@@ -24,13 +24,16 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Column, Enum, Table, text
 from sqlalchemy.dialects.postgresql import CreateEnumType
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.types import TypeEngine
 
 from ..errors import CommandError
 from .base import DefaultImpl, column_table
 from .compare_rules import TypeParts, outside_literals, without_parentheses
+from .postgresql_casts import using_expression
 
 __all__ = ["GuardedCreateType", "PostgresqlImpl"]
 
@@ -129,6 +132,18 @@ class PostgresqlImpl(DefaultImpl):
             name, rest = f"{name} {rest}", ""
         name, args = _canonical_type(self.type_aliases.get(name, name), args)
         return name, args, rest
+
+    # -- type changes (autogenerate) --------------------------------------------------------
+
+    def conversion_using(
+        self,
+        connection: Connection,
+        column_name: str,
+        old: TypeEngine[Any],
+        new: TypeEngine[Any],
+    ) -> str | None:
+        """``col::type`` for the changes the server has no assignment cast for."""
+        return using_expression(connection, column_name, old, new)
 
     # -- DDL ----------------------------------------------------------------------------------
 
