@@ -292,7 +292,15 @@ def test_sqlite_refuses_values_it_cannot_convert(tmp_path: Path, sqlite_url: str
     cli.fill(digits, [dict(zip(("id", "n", "day"), row, strict=True)) for row in rows])
     before_upgrade = cli.snapshot()
     cli.use(numbers)
-    cli("migrate", "-m", "numbers")
+    made = cli("migrate", "-m", "numbers")
+    assert _warnings(made.output) == [
+        "Warning: The migration changes column 'h_types_item.n' from VARCHAR(10) to INTEGER, "
+        "and 2 rows hold values it cannot convert (such as '1.5', 'abc'): the upgrade stops "
+        "on them, so change or delete them first.",
+        "Warning: The migration changes column 'h_types_item.day' from VARCHAR(30) to DATE, "
+        "and 1 row holds a value it cannot convert (such as 'not a day'): the upgrade stops "
+        "on them, so change or delete them first.",
+    ]
     failed = cli("upgrade", code=1)
     assert (
         "failed: Cannot change column 'h_types_item.n' from VARCHAR(10) to INTEGER: 2 rows "
@@ -325,3 +333,66 @@ def test_sqlite_refuses_values_it_cannot_convert(tmp_path: Path, sqlite_url: str
         (3, 3, dt.date(2024, 1, 4)),
     ]
     assert cli("check").output.strip() == "No new upgrade operations detected."
+
+
+def dated(md: sa.MetaData, dialect: str) -> None:
+    sa.Table(
+        TABLE,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("day", sa.Date),
+        sa.Column("at", sa.DateTime),
+        sa.Column("answer", sa.String(10)),
+        sa.Column("ratio", sa.String(10)),
+        sa.Column("done", sa.Boolean),
+    )
+
+
+def timed(md: sa.MetaData, dialect: str) -> None:
+    sa.Table(
+        TABLE,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("day", sa.DateTime),
+        sa.Column("at", sa.Time),
+        sa.Column("answer", sa.Boolean),
+        sa.Column("ratio", sa.Float),
+        sa.Column("done", sa.String(10)),
+    )
+
+
+@pytest.mark.sqlite
+def test_sqlite_rebuild_converts_stored_values(tmp_path: Path, sqlite_url: str) -> None:
+    cli = Cli(tmp_path, sqlite_url, dated)
+    cli("init")
+    cli("migrate", "-m", "first")
+    cli("upgrade")
+    names = ("id", "day", "at", "answer", "ratio", "done")
+    rows = [
+        (1, dt.date(2024, 1, 2), dt.datetime(2024, 1, 2, 3, 4, 5, 6), "true", "1.5", True),
+        (2, dt.date(2024, 2, 29), dt.datetime(2024, 2, 29, 23, 59, 59), "false", "-2", False),
+        (3, None, None, None, None, None),
+    ]
+    cli.fill(dated, [dict(zip(names, row, strict=True)) for row in rows])
+    cli.use(timed)
+    made = cli("migrate", "-m", "timed")
+    assert "Warning:" not in made.output
+    cli("upgrade")
+    assert cli.rows(timed) == [
+        (1, dt.datetime(2024, 1, 2), dt.time(3, 4, 5, 6), True, 1.5, "true"),
+        (2, dt.datetime(2024, 2, 29), dt.time(23, 59, 59), False, -2.0, "false"),
+        (3, None, None, None, None, None),
+    ]
+    engine = cli.engine()
+    with engine.connect() as conn:
+        stored = conn.exec_driver_sql(f"SELECT day, at FROM {TABLE} WHERE id = 1").one()
+    engine.dispose()
+    assert tuple(stored) == ("2024-01-02 00:00:00.000000", "03:04:05.000006")
+    assert cli("check").output.strip() == "No new upgrade operations detected."
+    # back: a time of day cannot become a date and time, so the downgrade says so
+    failed = cli("downgrade", code=1)
+    assert (
+        "Cannot change column 'h_types_item.at' from TIME to DATETIME: 2 rows hold values "
+        "that SQLite cannot convert (such as '03:04:05.000006', '23:59:59.000000')"
+    ) in failed.output
+    assert cli.rows(timed)[0][2] == dt.time(3, 4, 5, 6)

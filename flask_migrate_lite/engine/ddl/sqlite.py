@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
 from sqlalchemy import Column, Table, func
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import Computed, Constraint, ForeignKeyConstraint, Identity
 from sqlalchemy.sql.elements import ColumnElement
@@ -79,6 +82,21 @@ class SQLiteImpl(DefaultImpl):
     def time_of_day(self, value: ColumnElement[Any]) -> ColumnElement[bool]:
         """A time of day other than midnight in the text SQLAlchemy stores a DATETIME as."""
         return func.strftime("%H:%M:%f", value) != "00:00:00.000"
+
+    def unconvertible_rows(
+        self,
+        connection: Connection,
+        table_name: str,
+        schema: str | None,
+        column_name: str,
+        old: TypeEngine[Any],
+        new: TypeEngine[Any],
+    ) -> tuple[int, list[Any]]:
+        """The values a batch rebuild would refuse to convert (see :meth:`check_copy`)."""
+        if kind_of(old) == kind_of(new):
+            return 0, []
+        value = sql_table(table_name, sql_column(column_name), schema=schema).c[column_name]
+        return unconvertible(connection, value, self.copy_value(value, old, new), new)
 
     # -- DDL ----------------------------------------------------------------------------------
 

@@ -28,7 +28,6 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
-    Text,
     Time,
     case,
     cast,
@@ -97,7 +96,8 @@ def copy_expression(
     if target == "float" and source == "text":
         return cast(value, REAL())
     if target == "text" and source == "boolean":
-        return cast(value, Text())
+        # The words PostgreSQL writes for a boolean as text, and reads back.
+        return case((value.is_(None), null()), (value == 0, literal("false")), else_="true")
     return None
 
 

@@ -6,6 +6,8 @@ For a column whose type changes, :func:`convert_type` says
   options of the ``alter_column`` call, for the upgrade and for the downgrade (PostgreSQL's
   ``postgresql_using='col::type'``, decided from the server's cast catalog; see
   :mod:`flask_migrate_lite.engine.ddl.postgresql_casts`);
+* on SQLite, how many rows hold values the migration's table rebuild cannot convert to the
+  new type (the upgrade stops on them; see :mod:`flask_migrate_lite.engine.ddl.sqlite_convert`);
 * whether the new type is narrower than the old one (a shorter string, fewer digits, a
   smaller integer, no fraction, no time of day), with a warning that gives the number of
   rows in the compared database whose values the new type cannot hold.
@@ -70,10 +72,42 @@ def convert_type(
         result.kw["postgresql_using"] = up
     if up is not None or down is not None:
         result.reverse_kw = {} if down is None else {"postgresql_using": down}
+    refused = _refused(ctx, table_name, schema, column_name, old, new, label)
+    if refused is not None:
+        result.warnings.append(refused)
     narrowing = _narrowing(ctx, column_name, old, new)
     if narrowing is not None:
         result.warnings.append(_warning(ctx, table_name, schema, label, old, new, narrowing))
     return result
+
+
+def _refused(
+    ctx: CompareContext,
+    table_name: str,
+    schema: str | None,
+    column_name: str,
+    old: sqltypes.TypeEngine[Any],
+    new: sqltypes.TypeEngine[Any],
+    label: str,
+) -> str | None:
+    """The warning about rows whose values the migration will refuse to convert."""
+    connection = ctx.connection
+    try:
+        with connection.begin_nested():
+            count, examples = _conversions(ctx).unconvertible_rows(
+                connection, table_name, schema, column_name, old, new
+            )
+    except exc.DBAPIError:
+        return None
+    if not count:
+        return None
+    rows = "1 row holds a value" if count == 1 else f"{count} rows hold values"
+    shown = ", ".join(repr(value) for value in examples)
+    return (
+        f"The migration changes column {label} from {_sql(ctx, old)} to {_sql(ctx, new)}, "
+        f"and {rows} it cannot convert (such as {shown}): the upgrade stops on them, so "
+        "change or delete them first."
+    )
 
 
 def _conversions(ctx: CompareContext) -> TypeConversions:
