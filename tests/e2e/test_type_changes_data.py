@@ -282,9 +282,21 @@ def numbers(md: sa.MetaData, dialect: str) -> None:
     )
 
 
-@pytest.mark.sqlite
-def test_sqlite_refuses_values_it_cannot_convert(tmp_path: Path, sqlite_url: str) -> None:
-    cli = Cli(tmp_path, sqlite_url, digits)
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", marks=pytest.mark.sqlite),
+        pytest.param("postgresql", marks=pytest.mark.postgresql),
+    ]
+)
+def converting_url(request: pytest.FixtureRequest) -> str:
+    """SQLite and PostgreSQL: the databases that check the values a type change converts."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+def test_values_that_cannot_be_converted_stop_the_upgrade(
+    tmp_path: Path, converting_url: str
+) -> None:
+    cli = Cli(tmp_path, converting_url, digits)
     cli("init")
     cli("migrate", "-m", "first")
     cli("upgrade")
@@ -302,13 +314,17 @@ def test_sqlite_refuses_values_it_cannot_convert(tmp_path: Path, sqlite_url: str
         "on them, so change or delete them first.",
     ]
     failed = cli("upgrade", code=1)
-    assert (
-        "failed: Cannot change column 'h_types_item.n' from VARCHAR(10) to INTEGER: 2 rows "
-        "hold values that SQLite cannot convert (such as '1.5', 'abc'); change or delete them "
-        "first, for example with op.execute('UPDATE ...') before the batch; it was rolled "
-        "back"
-    ) in failed.output
     assert "Traceback" not in failed.output
+    if cli.dialect == "postgresql":
+        assert 'invalid input syntax for type integer: "1.5"' in failed.output
+        assert "it was rolled back" in failed.output
+    else:
+        assert (
+            "failed: Cannot change column 'h_types_item.n' from VARCHAR(10) to INTEGER: 2 rows "
+            "hold values that SQLite cannot convert (such as '1.5', 'abc'); change or delete them "
+            "first, for example with op.execute('UPDATE ...') before the batch; it was rolled "
+            "back"
+        ) in failed.output
     assert cli.snapshot() == before_upgrade
     assert cli.rows(digits) == rows
 
@@ -319,9 +335,12 @@ def test_sqlite_refuses_values_it_cannot_convert(tmp_path: Path, sqlite_url: str
         conn.exec_driver_sql(f"UPDATE {TABLE} SET n = '3' WHERE id = 3")
     engine.dispose()
     failed = cli("upgrade", code=1)
-    assert "column 'h_types_item.day' from VARCHAR(30) to DATE: 1 row holds a value" in (
-        failed.output
-    )
+    if cli.dialect == "postgresql":
+        assert 'invalid input syntax for type date: "not a day"' in failed.output
+    else:
+        assert "column 'h_types_item.day' from VARCHAR(30) to DATE: 1 row holds a value" in (
+            failed.output
+        )
     engine = cli.engine()
     with engine.begin() as conn:
         conn.exec_driver_sql(f"UPDATE {TABLE} SET day = '2024-01-04' WHERE id = 3")

@@ -33,7 +33,7 @@ from sqlalchemy.types import TypeEngine
 from ..errors import CommandError
 from .base import DefaultImpl, column_table
 from .compare_rules import TypeParts, outside_literals, without_parentheses
-from .postgresql_casts import using_expression
+from .postgresql_casts import unconvertible_values, using_expression
 
 __all__ = ["GuardedCreateType", "PostgresqlImpl"]
 
@@ -144,6 +144,18 @@ class PostgresqlImpl(DefaultImpl):
     ) -> str | None:
         """``col::type`` for the changes the server has no assignment cast for."""
         return using_expression(connection, column_name, old, new)
+
+    def unconvertible_rows(
+        self,
+        connection: Connection,
+        table_name: str,
+        schema: str | None,
+        column_name: str,
+        old: TypeEngine[Any],
+        new: TypeEngine[Any],
+    ) -> tuple[int, list[Any]]:
+        """The text values ``USING col::type`` would fail on (see :mod:`.postgresql_casts`)."""
+        return unconvertible_values(connection, table_name, schema, column_name, old, new)
 
     # -- DDL ----------------------------------------------------------------------------------
 

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import exc, text
+from sqlalchemy import Text, cast, exc, func, literal, select, text
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-__all__ = ["assignment_castable", "using_expression"]
+__all__ = ["assignment_castable", "unconvertible_values", "using_expression"]
 
 _TYPE = text(
     "SELECT t.oid, coalesce(nullif(t.typbasetype, 0), t.oid) AS base "
@@ -28,6 +31,16 @@ _CAST = text(
     "SELECT 1 FROM pg_cast WHERE castsource = :source AND casttarget = :target "
     "AND castcontext IN ('a', 'i')"
 )
+
+
+# Before PostgreSQL 16 (pg_input_is_valid), whether a text reads as a type is asked of a
+# temporary function made inside a savepoint and gone with it.
+_PROBE = text(
+    "CREATE FUNCTION pg_temp.fml_reads_as(v text, t text) RETURNS boolean LANGUAGE plpgsql "
+    "AS $fml$ BEGIN EXECUTE format('SELECT %L::%s', v, t); RETURN true; "
+    "EXCEPTION WHEN others THEN RETURN false; END $fml$"
+)
+_CATEGORY = text("SELECT typcategory FROM pg_type WHERE oid = to_regtype(:name)")
 
 
 def _type_oid(connection: Connection, name: str) -> int | None:
@@ -85,3 +98,45 @@ def using_expression(
     if assignment_castable(connection, old_sql, new_sql) is not False:
         return None
     return f"{dialect.identifier_preparer.quote(column_name)}::{new_sql}"
+
+
+def _compiled(dialect: Dialect, type_: TypeEngine[Any]) -> str | None:
+    try:
+        return str(type_.compile(dialect=dialect))
+    except Exception:  # noqa: BLE001  (a type without a rendering: nothing to say)
+        return None
+
+
+def unconvertible_values(
+    connection: Connection,
+    table_name: str,
+    schema: str | None,
+    column_name: str,
+    old: TypeEngine[Any],
+    new: TypeEngine[Any],
+) -> tuple[int, list[Any]]:
+    """How many values of a string column a ``USING col::type`` conversion would fail on,
+    and up to three of them (the server reads each as the new type; nothing is changed)."""
+    dialect = connection.dialect
+    old_sql, new_sql = _compiled(dialect, old), _compiled(dialect, new)
+    if old_sql is None or new_sql is None:
+        return 0, []
+    if assignment_castable(connection, old_sql, new_sql) is not False:
+        return 0, []
+    if connection.execute(_CATEGORY, {"name": old_sql}).scalar() != "S":
+        return 0, []  # only text is read as the new type; other casts are the type's own
+    value: ColumnElement[Any] = sql_table(table_name, sql_column(column_name), schema=schema).c[
+        column_name
+    ]
+    with connection.begin_nested() as savepoint:
+        if (dialect.server_version_info or (0,)) >= (16,):
+            reads: ColumnElement[Any] = func.pg_input_is_valid(cast(value, Text()), new_sql)
+        else:
+            connection.execute(_PROBE)
+            reads = func.pg_temp.fml_reads_as(cast(value, Text()), literal(new_sql))
+        failing = value.is_not(None) & ~reads
+        count = int(connection.execute(select(func.count()).where(failing)).scalar_one())
+        first = select(value).where(failing).order_by(value).limit(3)
+        examples = list(connection.execute(first).scalars())
+        savepoint.rollback()
+    return count, examples
