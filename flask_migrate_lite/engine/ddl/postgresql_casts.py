@@ -7,10 +7,16 @@ length coercion of a type to itself, or the text output of any type into a strin
 ``text`` to ``jsonb``, ``integer`` to ``boolean``, ``varchar`` to ``date``...) is an explicit
 cast, which the server refuses without ``USING col::t``. Domains count as their base type;
 arrays convert when their elements do.
+
+A column with a server default cannot change type with ``USING`` while it has the default
+(PostgreSQL would have to cast the default without it): the default is dropped first and
+set again, converted, after the type change (:func:`converted_default`). A constant default
+is converted the same way on any type change, so that it reads as the new type's literal.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Text, cast, exc, func, literal, select, text
@@ -20,7 +26,14 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-__all__ = ["assignment_castable", "unconvertible_values", "using_expression"]
+__all__ = [
+    "assignment_castable",
+    "converted_default",
+    "current_default",
+    "is_constant",
+    "unconvertible_values",
+    "using_expression",
+]
 
 _TYPE = text(
     "SELECT t.oid, coalesce(nullif(t.typbasetype, 0), t.oid) AS base "
@@ -140,3 +153,54 @@ def unconvertible_values(
         examples = list(connection.execute(first).scalars())
         savepoint.rollback()
     return count, examples
+
+
+# A default that is a constant: a literal (string, number, boolean) with casts around it.
+_CONSTANT = re.compile(
+    r"""^\(*(?:'(?:[^']|'')*'|-?\d+(?:\.\d+)?|true|false)\)*"""
+    r"""(?:::[a-z_][a-z0-9_ ]*(?:\(\d+(?:,\s*\d+)?\))?\)*)*$""",
+    re.IGNORECASE,
+)
+_DEFAULT = text(
+    "SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d "
+    "JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+    "WHERE d.adrelid = to_regclass(:table) AND a.attname = :column"
+)
+
+
+def is_constant(default: str) -> bool:
+    """Whether a default is a literal with casts around it (not a call or an expression)."""
+    return bool(_CONSTANT.match(default.strip()))
+
+
+def current_default(
+    connection: Connection, table_name: str, column_name: str, schema: str | None
+) -> str | None:
+    """The column's server default as the server writes it, or ``None``."""
+    preparer = connection.dialect.identifier_preparer
+    table = preparer.quote(table_name)
+    if schema:
+        table = f"{preparer.quote_schema(schema)}.{table}"
+    found = connection.execute(_DEFAULT, {"table": table, "column": column_name}).scalar()
+    return None if found is None else str(found)
+
+
+def converted_default(connection: Connection | None, default: str, new_sql: str) -> str:
+    """The default ``default`` converted to the type ``new_sql``: a constant as a literal
+    the column's new type reads (``1`` for an integer column becomes ``'true'`` for a boolean
+    one), any other expression cast (``(expr)::type``).
+
+    Raises ``ValueError`` naming the server's message when the constant does not convert.
+    """
+    cast_sql = f"({default})::{new_sql}"
+    if connection is None or not is_constant(default):
+        return cast_sql
+    try:
+        with connection.begin_nested():
+            literal_sql = connection.execute(
+                text("SELECT quote_literal((" + cast_sql.replace(":", "\\:") + ")::text)")
+            ).scalar()
+    except exc.DBAPIError as error:
+        raise ValueError(str(error.orig).strip().splitlines()[0]) from None
+    # A bare literal: the server gives it the column's type, as it does in CREATE TABLE.
+    return cast_sql if literal_sql is None else str(literal_sql)
