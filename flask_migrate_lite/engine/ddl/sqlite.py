@@ -32,7 +32,7 @@ from .base import (
     render_server_default,
 )
 from .sqlite_batch import needs_foreign_keys_off, rebuild_extras, sqlite_affinity
-from .sqlite_convert import copy_expression, kind_of, unconvertible
+from .sqlite_convert import copy_expression, kind_of, shown, unconvertible
 
 __all__ = ["SQLiteImpl"]
 
@@ -278,10 +278,10 @@ class SQLiteImpl(DefaultImpl):
             return
         compile_type = self.dialect.type_compiler_instance.process
         rows = "1 row holds a value" if count == 1 else f"{count} rows hold values"
-        shown = ", ".join(repr(value) for value in examples)
+        examples_text = shown(examples)
         raise CommandError(
             f"Cannot change column '{table_name}.{column_name}' from {compile_type(old)} to "
-            f"{compile_type(new)}: {rows} that SQLite cannot convert (such as {shown}); "
+            f"{compile_type(new)}: {rows} that SQLite cannot convert (such as {examples_text}); "
             "change or delete them first, for example with op.execute('UPDATE ...') before "
             "the batch."
         )

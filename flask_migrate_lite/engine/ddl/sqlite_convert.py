@@ -38,9 +38,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
-__all__ = ["copy_expression", "kind_of", "unconvertible"]
+__all__ = ["copy_expression", "kind_of", "shown", "unconvertible"]
 
 _KINDS: tuple[tuple[str, type[TypeEngine[Any]]], ...] = (
     ("datetime", DateTime),
@@ -62,6 +62,8 @@ CHECKED = frozenset({"datetime", "date", "time", "boolean", "float", "numeric", 
 def kind_of(type_: TypeEngine[Any] | None) -> str | None:
     """What a type stores, in the words above; ``None`` for other types and for date and
     time types with a storage format of their own (their text is not SQLAlchemy's)."""
+    if isinstance(type_, TypeDecorator):
+        type_ = type_.impl_instance  # what the decorator stores
     if type_ is None:
         return None
     if "_storage_format" in vars(type_) or "_reg" in vars(type_):
@@ -170,6 +172,15 @@ def _converts(
         return True
     try:
         read = reader(converted) if reader is not None else converted
-    except (ValueError, TypeError, ArithmeticError):
+    except Exception:  # noqa: BLE001  (whatever a type's reader raises, it cannot read it)
         return False
     return _readable(target, read)
+
+
+def shown(values: list[Any]) -> str:
+    """A few values for a message, each cut to a readable length."""
+    parts = []
+    for value in values:
+        text = repr(value)
+        parts.append(text if len(text) <= 40 else text[:37] + "...")
+    return ", ".join(parts)

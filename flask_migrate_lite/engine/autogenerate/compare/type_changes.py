@@ -102,12 +102,16 @@ def _refused(
     if not count:
         return None
     rows = "1 row holds a value" if count == 1 else f"{count} rows hold values"
-    shown = ", ".join(repr(value) for value in examples)
+    shown = ", ".join(_cut(repr(value)) for value in examples)
     return (
         f"The migration changes column {label} from {_sql(ctx, old)} to {_sql(ctx, new)}, "
         f"and {rows} it cannot convert (such as {shown}): the upgrade stops on them, so "
         "change or delete them first."
     )
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _conversions(ctx: CompareContext) -> TypeConversions:
