@@ -453,3 +453,56 @@ def test_postgresql_default_that_cannot_follow_the_type(
     ) in failed.output
     assert "Traceback" not in failed.output
     assert cli.rows(worded) == [(1, "7")]
+
+
+def amounts_as_text(md: sa.MetaData, dialect: str) -> None:
+    sa.Table(
+        TABLE,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("n", sa.String(10)),
+        sa.Column("price", sa.String(10)),
+    )
+
+
+def amounts(md: sa.MetaData, dialect: str) -> None:
+    sa.Table(
+        TABLE,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("n", sa.Integer),
+        sa.Column("price", sa.Numeric(8, 2)),
+    )
+
+
+@pytest.mark.mysql
+def test_mariadb_text_that_is_no_number_is_counted(tmp_path: Path, mysql_url: str) -> None:
+    cli = Cli(tmp_path, mysql_url, amounts_as_text)
+    cli("init")
+    cli("migrate", "-m", "first")
+    cli("upgrade")
+    rows = [(1, " 12 ", "1e3"), (2, "1.5", "-2.50"), (3, "abc", "x"), (4, None, None)]
+    cli.fill(amounts_as_text, [dict(zip(("id", "n", "price"), r, strict=True)) for r in rows])
+    cli.use(amounts)
+    made = cli("migrate", "-m", "amounts")
+    assert _warnings(made.output) == [
+        "Warning: The migration changes column 'h_types_item.n' from VARCHAR(10) to INTEGER, "
+        "and 2 rows hold values it cannot convert (such as '1.5', 'abc'): the upgrade stops "
+        "on them, so change or delete them first.",
+        "Warning: The migration changes column 'h_types_item.price' from VARCHAR(10) to "
+        "NUMERIC(8, 2), and 1 row holds a value it cannot convert (such as 'x'): the upgrade "
+        "stops on them, so change or delete them first.",
+    ]
+    cli("upgrade", code=1)
+    engine = cli.engine()
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE {TABLE} SET n = '2', price = '0' WHERE id IN (2, 3)")
+    engine.dispose()
+    cli("upgrade")
+    assert cli.rows(amounts) == [
+        (1, 12, Decimal("1000.00")),
+        (2, 2, Decimal("0.00")),
+        (3, 2, Decimal("0.00")),
+        (4, None, None),
+    ]
+    assert cli("check").output.strip() == "No new upgrade operations detected."
