@@ -46,6 +46,7 @@ from sqlalchemy.types import NULLTYPE, TypeEngine
 from ..errors import CommandError, UnsupportedOperation
 from .batch import BatchSupport
 from .compare_rules import CompareRules
+from .conversions import TypeConversions
 from .offline import ScriptWriter, render_sql, script_dialect
 
 __all__ = [
@@ -303,13 +304,14 @@ def column_table(table_name: str, column: Column[Any], schema: str | None) -> Ta
     return Table(table_name, MetaData(), column, schema=schema)
 
 
-class DefaultImpl(CompareRules, BatchSupport):
+class DefaultImpl(CompareRules, BatchSupport, TypeConversions):
     """Emits each operation as DDL for one dialect, online or into an offline script.
 
     ``transactional_ddl`` says whether the database can roll DDL back inside a transaction;
     offline scripts are wrapped in ``BEGIN;``/``COMMIT;`` only then. What the database's
     catalog reports back, for autogenerate, comes from :class:`.CompareRules`; what batch
-    mode asks of the database, from :class:`~.batch.BatchSupport`.
+    mode asks of the database, from :class:`~.batch.BatchSupport`; how a type change
+    converts values, from :class:`~.conversions.TypeConversions`.
     """
 
     #: The database's name in messages.

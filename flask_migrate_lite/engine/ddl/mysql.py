@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from sqlalchemy import literal_column
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import ReflectedForeignKeyConstraint, ReflectedIndex
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import Constraint, Index
@@ -41,6 +43,7 @@ from .base import (
 )
 from .compare_rules import TypeParts
 from .mysql_columns import CurrentColumn, read_column
+from .mysql_convert import unreadable_numbers
 
 __all__ = ["MySQLChangeColumn", "MySQLImpl"]
 
@@ -339,6 +342,10 @@ class MySQLImpl(DefaultImpl):
                 f"{' and '.join(m.removeprefix('existing_') for m in missing)}) to alter_column",
             )
         default = server_default if server_default is not False else existing_server_default
+        if now is not None and now.check is not None and type_ is not None:
+            if _kept_check(now.check, column_name, None, type_) is None:
+                # A JSON column that becomes another type leaves JSON's binary collation.
+                now = replace(now, charset=None, collation=None)
         self.execute(
             MySQLChangeColumn(
                 table_name,
@@ -375,6 +382,19 @@ class MySQLImpl(DefaultImpl):
                 "drop the column and add it again with its new definition",
             )
         return now
+
+    def unconvertible_rows(
+        self,
+        connection: Connection,
+        table_name: str,
+        schema: str | None,
+        column_name: str,
+        old: TypeEngine[Any],
+        new: TypeEngine[Any],
+    ) -> tuple[int, list[Any]]:
+        """The text values MODIFY would stop on when they become numbers (see
+        :mod:`.mysql_convert`)."""
+        return unreadable_numbers(connection, table_name, schema, column_name, old, new)
 
     def unsupported(self, operation: str, fix: str) -> UnsupportedOperation:
         """An :class:`UnsupportedOperation` naming MySQL or MariaDB, whichever this is."""

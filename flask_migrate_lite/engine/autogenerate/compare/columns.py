@@ -17,6 +17,7 @@ from .context import CompareContext, parents
 from .keys import nullability_compared
 from .objects import copy_column, copy_default, reflected_column
 from .server_defaults import default_changed
+from .type_changes import TypeConversion, convert_type
 from .types import type_changed
 
 __all__ = ["ColumnChanges", "compare_columns"]
@@ -32,6 +33,7 @@ class ColumnChanges:
     #: The names of the dropped columns.
     dropped_names: set[str] = field(default_factory=set)
     messages: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 class _NoObjects:
@@ -65,10 +67,11 @@ def compare_columns(
             changes.added.append(AddColumnOp(name, copy_column(column), schema))
             continue
         keyed = not nullability_compared(column.primary_key, database_key, column.name)
-        alter, messages = _compare_column(
+        alter, messages, warnings = _compare_column(
             ctx, table, column, found, theirs[column.name], label, keyed
         )
         changes.messages += messages
+        changes.warnings += warnings
         if alter is not None:
             changes.altered.append(alter)
     model_names = set(table.columns.keys())
@@ -94,10 +97,12 @@ def _compare_column(
     reflected: Column[Any] | None,
     label: str,
     keyed: bool = False,
-) -> tuple[AlterColumnOp | None, list[str]]:
+) -> tuple[AlterColumnOp | None, list[str], list[str]]:
     """The change to one column, and its messages; ``keyed``: a primary-key column in both
-    (see :func:`.keys.nullability_compared`), whose nullability is not compared."""
+    (see :func:`.keys.nullability_compared`), whose nullability is not compared; and the
+    warnings about it."""
     messages: list[str] = []
+    conversion = TypeConversion()
     where = f"'{label}.{column.name}'"
     reflected_type = found["type"]
     reflected_default = found.get("default")
@@ -110,6 +115,9 @@ def _compare_column(
             f"Detected type change from {reflected_type!r} to {column.type!r} on {where}"
         )
         changes["modify_type"] = column.type
+        conversion = convert_type(
+            ctx, table.name, table.schema, column.name, reflected_type, column.type, where
+        )
     if not keyed and bool(found["nullable"]) != bool(column.nullable):
         word = "NULL" if column.nullable else "NOT NULL"
         messages.append(f"Detected {word} on column {where}")
@@ -121,7 +129,7 @@ def _compare_column(
         messages.append(f"Detected column comment {where}")
         changes["modify_comment"] = column.comment
     if not changes:
-        return None, messages
+        return None, messages, []
     alter = AlterColumnOp(
         table.name,
         column.name,
@@ -130,6 +138,8 @@ def _compare_column(
         existing_nullable=bool(found["nullable"]),
         existing_server_default=existing_default,
         existing_comment=found.get("comment"),
+        kw=conversion.kw,
+        reverse_kw=conversion.reverse_kw,
         **changes,
     )
-    return alter, messages
+    return alter, messages, conversion.warnings

@@ -82,5 +82,5 @@ def compare_table(
         naming_convention={**indexes.naming_convention, **foreign_keys.naming_convention},
     )
     messages = columns.messages + [message for kind in kinds for message in kind.messages]
-    warnings = [warning for kind in kinds for warning in kind.warnings]
+    warnings = columns.warnings + [warning for kind in kinds for warning in kind.warnings]
     return TableChanges(modify, messages, warnings)

@@ -80,6 +80,9 @@ class AlterColumnOp:
     existing_comment: str | None = None
     #: Dialect options such as ``postgresql_using`` or MySQL's ``autoincrement``.
     kw: Mapping[str, Any] = field(default_factory=dict)
+    #: The dialect options of :meth:`reverse`'s operation when they differ from ``kw``
+    #: (``postgresql_using`` converts the other way); ``None``: the same.
+    reverse_kw: Mapping[str, Any] | None = None
 
     def has_changes(self) -> bool:
         """Whether the operation changes anything at all."""
@@ -145,5 +148,6 @@ class AlterColumnOp:
                 else self.existing_server_default
             ),
             existing_comment=now_comment,
-            kw=self.kw,
+            kw=self.kw if self.reverse_kw is None else self.reverse_kw,
+            reverse_kw=None if self.reverse_kw is None else self.kw,
         )
