@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..appstate import AppState, Database, app_state
 from ..engine.errors import CommandError
 from .arguments import check_placement, refuse_sql
+from .decisions import Asker, CommandDecisions, parse_decision_flags
 from .running import Directory, Report, check_known, not_up_to_date, reporter
 
 if TYPE_CHECKING:
@@ -44,11 +45,12 @@ class CheckResult:
         return not self.messages
 
 
-def _compare_options(state: AppState) -> CompareOptions:
+def _compare_options(state: AppState, decisions: CommandDecisions | None = None) -> CompareOptions:
     from ..engine.autogenerate.compare import CompareOptions
 
     args = state.options
     return CompareOptions(
+        decisions=decisions,
         compare_type=args.compare_type,
         compare_server_default=args.compare_server_default,
         include_object=args.include_object,
@@ -66,7 +68,7 @@ class _Compared:
     dialect_name: str
 
 
-def _compare_all(state: AppState) -> list[_Compared]:
+def _compare_all(state: AppState, decisions: CommandDecisions | None = None) -> list[_Compared]:
     """Each target database compared with its models; all must be at the head revisions.
 
     Every database is checked to be up to date before any is compared, so that nothing is
@@ -78,8 +80,10 @@ def _compare_all(state: AppState) -> list[_Compared]:
     graph = state.scripts.graph()
     run = state.run_options()
     table = version_table(run.version_table, run.version_table_schema)
-    options = _compare_options(state)
+    options = _compare_options(state, decisions)
     databases = state.target_databases()
+    if decisions is not None:
+        decisions.check_defaults([database.metadata for database in databases])
     multidb = state.multidb
     with ExitStack() as stack:
         connections = [stack.enter_context(database.connect()) for database in databases]
@@ -97,6 +101,8 @@ def _compare_all(state: AppState) -> list[_Compared]:
             if connection.in_transaction():
                 connection.rollback()
             results.append(_Compared(database, comparison, connection.dialect.name))
+    if decisions is not None:
+        decisions.check_used([database.metadata for database in databases])
     return results
 
 
@@ -129,6 +135,7 @@ def autogenerate_revision(
     rev_id: str | None,
     depends_on: str | Sequence[str] | None,
     report: Callable[[str], None],
+    decisions: CommandDecisions | None = None,
 ) -> Revision | None:
     """Write the revision that brings the database to the models; ``None`` when in sync."""
     from ..engine.autogenerate.directives import MigrationScript
@@ -136,7 +143,7 @@ def autogenerate_revision(
 
     args = state.config.configure_args
     multidb = state.multidb
-    compared = _compare_all(state)
+    compared = _compare_all(state, decisions)
     upgrade_list = []
     downgrade_list = []
     for item in compared:
@@ -153,6 +160,11 @@ def autogenerate_revision(
             downgrade_ops.downgrade_token = f"{item.database.name}_downgrades"
         upgrade_list.append(upgrade_ops)
         downgrade_list.append(downgrade_ops)
+    if decisions is not None and decisions.unasked:
+        report(
+            "To keep the data of what was renamed, run 'flask db migrate' in a terminal and "
+            f"answer its questions, or pass {' '.join(decisions.unasked)}."
+        )
     script = MigrationScript(
         rev_id=rev_id,
         message=message,
@@ -249,14 +261,26 @@ def migrate(
     x_arg: Sequence[str] | None = None,
     *,
     report: Report | None = None,
+    renames: Sequence[str] = (),
+    table_renames: Sequence[str] = (),
+    defaults: Sequence[str] = (),
+    no_input: bool = False,
+    asker: Asker | None = None,
 ) -> Revision | None:
     """Write the revision that brings the database to the models (``revision --autogenerate``).
 
     Returns ``None``, writing nothing, when the models and the database agree; raises
     :class:`TargetNotUpToDate` when the database is not at the head revisions.
+
+    ``renames`` (``"table.old:table.new"``) and ``table_renames`` (``"old:new"``) say what
+    was renamed rather than dropped and added; ``defaults`` (``"table.column=SQL"``) give the
+    rows of a table a value for a new ``NOT NULL`` column. What they do not answer is asked
+    of ``asker`` (unless ``no_input``); without one, nothing is renamed and a column that
+    needs a value raises :class:`~.decisions.ValueNeeded`.
     """
     refuse_sql("migrate", sql)
     check_placement(head, rev_id, message=message, branch_label=branch_label)
+    flags = parse_decision_flags(renames, table_renames, defaults, no_input)
     return autogenerate_command(
         app_state(directory, x_arg),
         "migrate",
@@ -269,14 +293,25 @@ def migrate(
         version_path=version_path,
         rev_id=rev_id,
         depends_on=None,
+        decisions=CommandDecisions(flags, asker),
     )
 
 
 def autogenerate_command(
-    state: AppState, command: str, sql: bool, report: Report | None, **placement: Any
+    state: AppState,
+    command: str,
+    sql: bool,
+    report: Report | None,
+    decisions: CommandDecisions | None = None,
+    **placement: Any,
 ) -> Revision | None:
     refuse_sql(command, sql)
-    return autogenerate_revision(state, report=reporter(report), **placement)
+    return autogenerate_revision(
+        state,
+        report=reporter(report),
+        decisions=CommandDecisions(parse_decision_flags()) if decisions is None else decisions,
+        **placement,
+    )
 
 
 def check(directory: Directory = None, *, report: Report | None = None) -> CheckResult:

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..appstate import app_state
-from ..engine.errors import CommandError
+from ..engine.errors import CommandError, UsageError
 from .arguments import check_placement, check_rev_id, one_revision, refuse_sql
+from .decisions import Asker, CommandDecisions, parse_decision_flags
 from .running import Directory, Report, database_heads, reporter
 
 if TYPE_CHECKING:
@@ -67,15 +68,27 @@ def revision(
     depends_on: str | Sequence[str] | None = None,
     *,
     report: Report | None = None,
+    renames: Sequence[str] = (),
+    table_renames: Sequence[str] = (),
+    defaults: Sequence[str] = (),
+    no_input: bool = False,
+    asker: Asker | None = None,
 ) -> Revision | None:
     """Write a new revision file and return its revision.
 
     With ``autogenerate``, the file holds the operations that bring the database to the
-    models, and ``None`` is returned when there are none (no file is written).
+    models, and ``None`` is returned when there are none (no file is written); the last five
+    arguments are those of :func:`~.autogenerate.migrate`.
     """
     if autogenerate:
         refuse_sql("revision --autogenerate", sql)
     check_placement(head, rev_id, depends_on, message=message, branch_label=branch_label)
+    flags = parse_decision_flags(renames, table_renames, defaults, no_input)
+    if not autogenerate and (renames or table_renames or defaults):
+        raise UsageError(
+            "--rename, --rename-table and --default answer autogenerate's questions; "
+            "add --autogenerate or leave them out."
+        )
     state = app_state(directory)
     if autogenerate:
         from .autogenerate import autogenerate_command
@@ -92,6 +105,7 @@ def revision(
             version_path=version_path,
             rev_id=rev_id,
             depends_on=depends_on,
+            decisions=CommandDecisions(flags, asker),
         )
     scripts = state.scripts
     created = scripts.generate_revision(

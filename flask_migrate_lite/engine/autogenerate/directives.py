@@ -31,7 +31,9 @@ from ..operations.ops import (
     DropTableCommentOp,
     DropTableOp,
     ExecuteSQLOp,
+    RenameTableOp,
 )
+from .data_steps import FillRowsOp, RenameSequenceOp
 
 __all__ = [
     "Directive",
@@ -119,9 +121,18 @@ class EnumTypeOp:
         return EnumTypeOp(opposite, self.name, self.values, self.schema)
 
 
-#: One top-level directive: a whole table created or dropped, a table's changes, an enum
-#: type's change, or SQL.
-Directive: TypeAlias = CreateTableOp | DropTableOp | ModifyTableOps | EnumTypeOp | ExecuteSQLOp
+#: One top-level directive: a whole table created, dropped or renamed, a table's changes, an
+#: enum type's change, SQL, the rows of a column filled, a sequence renamed.
+Directive: TypeAlias = (
+    CreateTableOp
+    | DropTableOp
+    | RenameTableOp
+    | ModifyTableOps
+    | EnumTypeOp
+    | ExecuteSQLOp
+    | FillRowsOp
+    | RenameSequenceOp
+)
 
 
 @dataclass

@@ -31,6 +31,8 @@ class ColumnChanges:
     dropped: list[TableOp] = field(default_factory=list)
     #: The names of the dropped columns.
     dropped_names: set[str] = field(default_factory=set)
+    #: Columns renamed: old name to new name.
+    renamed: dict[str, str] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
 
 

@@ -11,7 +11,7 @@ checks, comment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Table
 
@@ -24,6 +24,7 @@ from .context import CompareContext, label
 from .foreign_keys import compare_foreign_keys
 from .indexes import compare_indexes
 from .keys import primary_key_changes
+from .renames import rename_columns
 
 __all__ = ["TableChanges", "compare_table"]
 
@@ -35,6 +36,8 @@ class TableChanges:
     ops: ModifyTableOps
     messages: list[str]
     warnings: list[str]
+    #: Columns renamed: old name to new name.
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 def compare_table(
@@ -49,6 +52,7 @@ def compare_table(
     """
     where = label(item.schema, table.name)
     columns = compare_columns(ctx, table, item, where)
+    renames = rename_columns(ctx, table, item, columns, where)
     primary_key = primary_key_changes(ctx, table, item, where)
     # Unnamed constraints on dropped columns (SQLite) go with their column; only the
     # downgrade creates them again.
@@ -78,5 +82,5 @@ def compare_table(
         naming_convention={**indexes.naming_convention, **foreign_keys.naming_convention},
     )
     messages = columns.messages + [message for kind in kinds for message in kind.messages]
-    warnings = [warning for kind in kinds for warning in kind.warnings]
-    return TableChanges(modify, messages, warnings)
+    warnings = renames + [warning for kind in kinds for warning in kind.warnings]
+    return TableChanges(modify, messages, warnings, columns.renamed)
