@@ -102,7 +102,7 @@ def _compare_all(state: AppState, decisions: CommandDecisions | None = None) -> 
                 connection.rollback()
             results.append(_Compared(database, comparison, connection.dialect.name))
     if decisions is not None:
-        decisions.check_used([database.metadata for database in databases])
+        decisions.check_answered([database.metadata for database in databases])
     return results
 
 

@@ -116,6 +116,8 @@ class CommandDecisions:
         self._used_tables: set[tuple[str, str]] = set()
         #: Likely renames nobody was asked about: the advice printed with the warning.
         self.unasked: list[str] = []
+        #: Why a column that needs a value has none (raised once the flags are checked).
+        self.missing: list[str] = []
 
     def rename_column(self, candidate: ColumnRename) -> bool:
         pair = (candidate.old_label, candidate.new_label)
@@ -165,12 +167,13 @@ class CommandDecisions:
             return given
         rows = f"{need.rows} row{'s' if need.rows != 1 else ''}"
         if self.asker is None:
-            raise ValueNeeded(
+            self.missing.append(
                 f"Column {need.label} needs a value for the {rows} of the database that "
                 + ("it is added to" if need.added else "hold NULL in it")
                 + f" before it can be NOT NULL; run 'flask db migrate' in a terminal to be "
                 f"asked for one, or pass --default {need.label}=VALUE."
             )
+            return None
         situation = (
             f"Column {need.label} is added NOT NULL to a table with {rows}."
             if need.added
@@ -188,8 +191,15 @@ class CommandDecisions:
                 return value
             self.asker.tell(f"The database cannot read {value}: {error}")
 
-    def check_used(self, metadatas: Sequence[MetaData]) -> None:
-        """Refuse the rename flags that matched no dropped-and-added pair."""
+    def check_answered(self, metadatas: Sequence[MetaData]) -> None:
+        """After the comparison: refuse the rename flags that matched no dropped-and-added
+        pair (:class:`UsageError`), then stop if a column needed a value that nobody gave
+        (:class:`ValueNeeded`)."""
+        self._check_used(metadatas)
+        if self.missing:
+            raise ValueNeeded(self.missing[0])
+
+    def _check_used(self, metadatas: Sequence[MetaData]) -> None:
         for old, new in self.flags.renames:
             if (old, new) not in self._used_renames:
                 table, _, column = new.rpartition(".")
