@@ -165,8 +165,16 @@ def test_column_renamed_by_flag(
     assert "Detected renamed column 'user.name' to 'user.full_name'" in run.bench.lines
     assert "new_column_name='full_name'" in source
     assert "drop_column" not in source and "add_column" not in source
-    # The convention-named index follows the column.
-    assert "ix_user_full_name" in source
+    # The convention-named index follows the column: renamed where the database can.
+    renamed_index = {
+        "postgresql": "op.execute('ALTER INDEX ix_user_name RENAME TO ix_user_full_name')",
+        "mysql": "op.execute('ALTER TABLE user RENAME INDEX ix_user_name TO ix_user_full_name')",
+        "sqlite": "op.create_index(op.f('ix_user_full_name'), 'user', ['full_name'], unique=False)",
+    }[dialect]
+    assert renamed_index in source
+    run.bench.upgrade(renamed_column)
+    assert run.bench.snapshot()["user"]["indexes"] == [("ix_user_full_name", ("full_name",), False)]
+    run.bench.downgrade(renamed_column)
     run.upgrade_check_downgrade(renamed_column, "user", ["id", "full_name", "nick", "score"])
 
 

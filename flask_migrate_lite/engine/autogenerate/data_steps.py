@@ -1,5 +1,5 @@
 """Directives that keep data: the rows of a column filled before it becomes ``NOT NULL``, and
-a database object renamed together with its table or column.
+the database objects (sequences, indexes) renamed together with their table or column.
 
 Both are rendered as ``op.execute(...)`` (and, for a fill in batches, ``op.get_bind()``),
 calls Alembic has too, so the revision files stay runnable by it.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FillRowsOp", "RenameSequenceOp"]
+__all__ = ["FillRowsOp", "RenameIndexOp", "RenameSequenceOp"]
 
 
 @dataclass(frozen=True)
@@ -56,3 +56,33 @@ class RenameSequenceOp:
     def reverse(self) -> RenameSequenceOp:
         """Renaming it back."""
         return RenameSequenceOp(self.new_name, self.old_name, self.schema)
+
+
+@dataclass(frozen=True)
+class RenameIndexOp:
+    """An index that keeps its columns (renamed or not) under the name its table's or
+    column's new name gives it.
+
+    Rendered as ``ALTER INDEX ... RENAME TO ...`` (PostgreSQL), ``ALTER TABLE ... RENAME
+    INDEX ... TO ...`` (MySQL, MariaDB), else as the index dropped and created again.
+    ``columns`` are the index's columns when it is renamed, in both directions: the upgrade
+    renames it after its table and columns, the downgrade before renaming them back.
+    """
+
+    old_name: str
+    new_name: str
+    table_name: str
+    columns: tuple[str, ...]
+    unique: bool = False
+    schema: str | None = None
+
+    def reverse(self) -> RenameIndexOp:
+        """Renaming it back."""
+        return RenameIndexOp(
+            self.new_name,
+            self.old_name,
+            self.table_name,
+            self.columns,
+            self.unique,
+            self.schema,
+        )

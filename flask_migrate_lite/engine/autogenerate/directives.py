@@ -33,7 +33,7 @@ from ..operations.ops import (
     ExecuteSQLOp,
     RenameTableOp,
 )
-from .data_steps import FillRowsOp, RenameSequenceOp
+from .data_steps import FillRowsOp, RenameIndexOp, RenameSequenceOp
 
 __all__ = [
     "Directive",
@@ -122,7 +122,7 @@ class EnumTypeOp:
 
 
 #: One top-level directive: a whole table created, dropped or renamed, a table's changes, an
-#: enum type's change, SQL, the rows of a column filled, a sequence renamed.
+#: enum type's change, SQL, the rows of a column filled, a sequence or an index renamed.
 Directive: TypeAlias = (
     CreateTableOp
     | DropTableOp
@@ -132,6 +132,7 @@ Directive: TypeAlias = (
     | ExecuteSQLOp
     | FillRowsOp
     | RenameSequenceOp
+    | RenameIndexOp
 )
 
 

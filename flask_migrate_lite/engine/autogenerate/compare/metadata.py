@@ -105,6 +105,7 @@ def compare_metadata(
                 )
                 modified += filled.directives
                 warnings += filled.warnings
+            modified += changes.renamed_indexes
             modified += serial_sequence_renames(ctx, reflected[before], name, changes.renamed)
     enums = compare_enums(ctx, compared, created)
     messages += enums.messages

@@ -23,18 +23,21 @@ from sqlalchemy import types as sqltypes
 from sqlalchemy.engine.interfaces import ReflectedColumn
 from sqlalchemy.schema import DefaultClause
 
-from ...operations.ops import AddColumnOp, AlterColumnOp, DropColumnOp
-from ..data_steps import RenameSequenceOp
+from ...operations.ops import AddColumnOp, AlterColumnOp, CreateIndexOp, DropColumnOp, DropIndexOp
+from ..data_steps import RenameIndexOp, RenameSequenceOp
 from ..decisions import ColumnRename, Decisions, NoDecisions, TableRename
 from ..reflect import ReflectedTable
 from .columns import ColumnChanges, _compare_column
 from .context import CompareContext
+from .found import Found
 from .server_defaults import model_default_text, normalise_default
 from .types import types_differ
 
 __all__ = [
     "RenamedTable",
     "decisions_of",
+    "follow_table_renames",
+    "index_renames",
     "rename_columns",
     "rename_tables",
     "serial_sequence_renames",
@@ -238,3 +241,35 @@ def follow_table_renames(
                 fk["referred_table"] = names[target]
             keys.append(fk)
         item.fks = keys
+
+
+def index_renames(
+    indexes: Found, table_name: str, schema: str | None, renamed: Mapping[str, str]
+) -> list[RenameIndexOp]:
+    """Take out of ``indexes`` each index dropped and created again on the same columns
+    (after the column renames ``renamed``) with the same uniqueness: a rename of it."""
+    out = []
+    for drop in [op for op in indexes.drops if isinstance(op, DropIndexOp)]:
+        if not drop.columns or not all(isinstance(c, str) for c in drop.columns):
+            continue
+        old_columns = tuple(str(c) for c in drop.columns)
+        columns = tuple(renamed.get(c, c) for c in old_columns)
+        for create in [op for op in indexes.creates if isinstance(op, CreateIndexOp)]:
+            if create.index_name is None or create.kw or create.unique != drop.unique:
+                continue
+            if tuple(create.columns) != columns:
+                continue
+            indexes.drops.remove(drop)
+            indexes.creates.remove(create)
+            out.append(
+                RenameIndexOp(
+                    drop.index_name,
+                    create.index_name,
+                    table_name,
+                    columns,
+                    drop.unique,
+                    schema,
+                )
+            )
+            break
+    return out

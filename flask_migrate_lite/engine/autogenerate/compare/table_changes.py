@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Table
 
+from ..data_steps import RenameIndexOp
 from ..directives import ModifyTableOps
 from ..reflect import ReflectedTable
 from .checks import compare_checks
@@ -24,7 +25,7 @@ from .context import CompareContext, label
 from .foreign_keys import compare_foreign_keys
 from .indexes import compare_indexes
 from .keys import primary_key_changes
-from .renames import rename_columns
+from .renames import index_renames, rename_columns
 
 __all__ = ["TableChanges", "compare_table"]
 
@@ -38,6 +39,8 @@ class TableChanges:
     warnings: list[str]
     #: Columns renamed: old name to new name.
     renamed: dict[str, str] = field(default_factory=dict)
+    #: Indexes renamed with the table or its columns (run after the table's changes).
+    renamed_indexes: list[RenameIndexOp] = field(default_factory=list)
 
 
 def compare_table(
@@ -59,6 +62,9 @@ def compare_table(
     indexes = compare_indexes(ctx, table, item, where, columns.dropped_names, unreflected)
     foreign_keys = compare_foreign_keys(ctx, table, item, where, columns.dropped_names)
     checks = compare_checks(ctx, table, item, where)
+    moved = []
+    if columns.renamed or item.name != table.name:
+        moved = index_renames(indexes, table.name, item.schema, columns.renamed)
     comment = table_comment_changes(ctx, table, item, where)
     kinds = (primary_key, indexes, foreign_keys, checks, comment)
     ops = [
@@ -83,4 +89,4 @@ def compare_table(
     )
     messages = columns.messages + [message for kind in kinds for message in kind.messages]
     warnings = renames + [warning for kind in kinds for warning in kind.warnings]
-    return TableChanges(modify, messages, warnings, columns.renamed)
+    return TableChanges(modify, messages, warnings, columns.renamed, moved)

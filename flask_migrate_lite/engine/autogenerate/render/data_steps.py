@@ -12,11 +12,11 @@ import re
 
 import sqlalchemy as sa
 
-from ..data_steps import FillRowsOp, RenameSequenceOp
+from ..data_steps import FillRowsOp, RenameIndexOp, RenameSequenceOp
 from .context import RenderContext
-from .layout import STEP, call, layout
+from .layout import STEP, call, layout, list_node, literals, name_arg
 
-__all__ = ["fill_rows_lines", "rename_sequence_lines", "sql_for_execute"]
+__all__ = ["fill_rows_lines", "rename_index_lines", "rename_sequence_lines", "sql_for_execute"]
 
 _BIND = re.compile(r"(?<![:\w\\]):(?=\w)")
 
@@ -66,4 +66,27 @@ def rename_sequence_lines(op: RenameSequenceOp, indent: int = STEP) -> list[str]
     if op.schema:
         old = f"{preparer.quote_schema(op.schema)}.{old}"
     sql = f"ALTER SEQUENCE {old} RENAME TO {preparer.quote(op.new_name)}"
+    return layout(call("op.execute", [repr(sql_for_execute(sql))]), indent)
+
+
+def rename_index_lines(op: RenameIndexOp, context: RenderContext, indent: int = STEP) -> list[str]:
+    """The index renamed where the database can rename one, else dropped and made again."""
+    preparer = context.dialect.identifier_preparer
+    old, new = preparer.quote(str(op.old_name)), preparer.quote(str(op.new_name))
+    if context.dialect_name == "postgresql":
+        if op.schema:
+            old = f"{preparer.quote_schema(op.schema)}.{old}"
+        sql = f"ALTER INDEX {old} RENAME TO {new}"
+    elif context.dialect_name in ("mysql", "mariadb"):
+        table = _table(context, op.table_name, op.schema)
+        sql = f"ALTER TABLE {table} RENAME INDEX {old} TO {new}"
+    else:
+        where = literals(table_name=op.table_name, schema=op.schema)
+        drop = call("op.drop_index", [name_arg(op.old_name, "op")], where)
+        create = call(
+            "op.create_index",
+            [name_arg(op.new_name, "op"), repr(op.table_name), list_node(map(repr, op.columns))],
+            [("unique", repr(op.unique)), *literals(schema=op.schema)],
+        )
+        return layout(drop, indent) + layout(create, indent)
     return layout(call("op.execute", [repr(sql_for_execute(sql))]), indent)
