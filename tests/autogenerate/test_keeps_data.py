@@ -204,6 +204,9 @@ def test_table_renamed_by_answer(
     assert "foreign" not in source
     if dialect == "postgresql":
         assert "ALTER SEQUENCE user_id_seq RENAME TO account_id_seq" in source
+        assert "ALTER TABLE account RENAME CONSTRAINT pk_user TO pk_account" in source
+    else:
+        assert "RENAME CONSTRAINT" not in source
     run.bench.upgrade(renamed_table)
     if dialect == "postgresql":
         engine = run.bench.engine()
@@ -211,8 +214,19 @@ def test_table_renamed_by_answer(
             sequence = conn.scalar(sa.text("SELECT pg_get_serial_sequence('account', 'id')"))
         engine.dispose()
         assert sequence == "public.account_id_seq"
+        with engine.connect() as conn:
+            key = sa.inspect(conn).get_pk_constraint("account")["name"]
+        engine.dispose()
+        assert key == "pk_account"
     run.bench.downgrade(renamed_table)
     run.upgrade_check_downgrade(renamed_table, "account", ["id", "name", "nick", "score"])
+    if dialect == "postgresql":
+        engine = run.bench.engine()
+        with engine.connect() as conn:
+            key = sa.inspect(conn).get_pk_constraint("user")["name"]
+            sequence = conn.scalar(sa.text("SELECT pg_get_serial_sequence('\"user\"', 'id')"))
+        engine.dispose()
+        assert (key, sequence) == ("pk_user", "public.user_id_seq")
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

@@ -1,5 +1,5 @@
 """Directives that keep data: the rows of a column filled before it becomes ``NOT NULL``, and
-the database objects (sequences, indexes) renamed together with their table or column.
+the database objects (sequences, indexes, primary keys) renamed together with their table or column.
 
 Both are rendered as ``op.execute(...)`` (and, for a fill in batches, ``op.get_bind()``),
 calls Alembic has too, so the revision files stay runnable by it.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FillRowsOp", "RenameIndexOp", "RenameSequenceOp"]
+__all__ = ["FillRowsOp", "RenameIndexOp", "RenamePrimaryKeyOp", "RenameSequenceOp"]
 
 
 @dataclass(frozen=True)
@@ -86,3 +86,20 @@ class RenameIndexOp:
             self.unique,
             self.schema,
         )
+
+
+@dataclass(frozen=True)
+class RenamePrimaryKeyOp:
+    """A renamed table's primary key given the name the table's new name gives it
+    (``<table>_pkey``, or the naming convention's): ``ALTER TABLE ... RENAME CONSTRAINT``
+    on PostgreSQL. Other databases name it ``PRIMARY`` (MySQL) or cannot rename it (SQLite);
+    for them it renders as nothing."""
+
+    table_name: str
+    old_name: str
+    new_name: str
+    schema: str | None = None
+
+    def reverse(self) -> RenamePrimaryKeyOp:
+        """Renaming it back."""
+        return RenamePrimaryKeyOp(self.table_name, self.new_name, self.old_name, self.schema)

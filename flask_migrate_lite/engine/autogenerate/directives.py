@@ -33,7 +33,7 @@ from ..operations.ops import (
     ExecuteSQLOp,
     RenameTableOp,
 )
-from .data_steps import FillRowsOp, RenameIndexOp, RenameSequenceOp
+from .data_steps import FillRowsOp, RenameIndexOp, RenamePrimaryKeyOp, RenameSequenceOp
 
 __all__ = [
     "Directive",
@@ -122,7 +122,8 @@ class EnumTypeOp:
 
 
 #: One top-level directive: a whole table created, dropped or renamed, a table's changes, an
-#: enum type's change, SQL, the rows of a column filled, a sequence or an index renamed.
+#: enum type's change, SQL, the rows of a column filled, a sequence, an index or a primary
+#: key renamed.
 Directive: TypeAlias = (
     CreateTableOp
     | DropTableOp
@@ -133,6 +134,7 @@ Directive: TypeAlias = (
     | FillRowsOp
     | RenameSequenceOp
     | RenameIndexOp
+    | RenamePrimaryKeyOp
 )
 
 

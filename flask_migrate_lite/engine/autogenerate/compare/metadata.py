@@ -22,7 +22,12 @@ from .context import CompareContext, CompareOptions, label, parents
 from .enums import compare_enums
 from .fills import fill_existing_rows
 from .keys import creation_order
-from .renames import follow_table_renames, rename_tables, serial_sequence_renames
+from .renames import (
+    follow_table_renames,
+    primary_key_rename,
+    rename_tables,
+    serial_sequence_renames,
+)
 from .table_changes import compare_table
 from .tables import create_table, deferred_foreign_key, drop_table, reflected_order
 
@@ -106,6 +111,7 @@ def compare_metadata(
                 modified += filled.directives
                 warnings += filled.warnings
             modified += changes.renamed_indexes
+            modified += primary_key_rename(ctx, reflected[before], wanted[name])
             modified += serial_sequence_renames(ctx, reflected[before], name, changes.renamed)
     enums = compare_enums(ctx, compared, created)
     messages += enums.messages

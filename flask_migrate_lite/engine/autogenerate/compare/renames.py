@@ -24,12 +24,13 @@ from sqlalchemy.engine.interfaces import ReflectedColumn
 from sqlalchemy.schema import DefaultClause
 
 from ...operations.ops import AddColumnOp, AlterColumnOp, CreateIndexOp, DropColumnOp, DropIndexOp
-from ..data_steps import RenameIndexOp, RenameSequenceOp
+from ..data_steps import RenameIndexOp, RenamePrimaryKeyOp, RenameSequenceOp
 from ..decisions import ColumnRename, Decisions, NoDecisions, TableRename
 from ..reflect import ReflectedTable
 from .columns import ColumnChanges, _compare_column
 from .context import CompareContext
 from .found import Found
+from .naming import constraint_name
 from .server_defaults import model_default_text, normalise_default
 from .types import types_differ
 
@@ -38,6 +39,7 @@ __all__ = [
     "decisions_of",
     "follow_table_renames",
     "index_renames",
+    "primary_key_rename",
     "rename_columns",
     "rename_tables",
     "serial_sequence_renames",
@@ -273,3 +275,18 @@ def index_renames(
             )
             break
     return out
+
+
+def primary_key_rename(
+    ctx: CompareContext, item: ReflectedTable, model: Table
+) -> list[RenamePrimaryKeyOp]:
+    """The primary key of ``item``, renamed to ``model``, when its name came from the old
+    table's name (``<table>_pkey`` or the naming convention's) and the new one gives
+    another."""
+    old_name = item.pk.get("name")
+    if not old_name or not item.pk.get("constrained_columns") or item.name == model.name:
+        return []
+    expected = str(constraint_name(model.primary_key, ctx.dialect) or f"{model.name}_pkey")
+    if expected == old_name or old_name.replace(item.name, model.name, 1) != expected:
+        return []
+    return [RenamePrimaryKeyOp(model.name, old_name, expected, item.schema)]

@@ -12,11 +12,17 @@ import re
 
 import sqlalchemy as sa
 
-from ..data_steps import FillRowsOp, RenameIndexOp, RenameSequenceOp
+from ..data_steps import FillRowsOp, RenameIndexOp, RenamePrimaryKeyOp, RenameSequenceOp
 from .context import RenderContext
 from .layout import STEP, call, layout, list_node, literals, name_arg
 
-__all__ = ["fill_rows_lines", "rename_index_lines", "rename_sequence_lines", "sql_for_execute"]
+__all__ = [
+    "fill_rows_lines",
+    "rename_index_lines",
+    "rename_primary_key_lines",
+    "rename_sequence_lines",
+    "sql_for_execute",
+]
 
 _BIND = re.compile(r"(?<![:\w\\]):(?=\w)")
 
@@ -89,4 +95,17 @@ def rename_index_lines(op: RenameIndexOp, context: RenderContext, indent: int = 
             [("unique", repr(op.unique)), *literals(schema=op.schema)],
         )
         return layout(drop, indent) + layout(create, indent)
+    return layout(call("op.execute", [repr(sql_for_execute(sql))]), indent)
+
+
+def rename_primary_key_lines(
+    op: RenamePrimaryKeyOp, context: RenderContext, indent: int = STEP
+) -> list[str]:
+    """``ALTER TABLE ... RENAME CONSTRAINT`` on PostgreSQL; nothing elsewhere."""
+    if context.dialect_name != "postgresql":
+        return []
+    preparer = context.dialect.identifier_preparer
+    table = _table(context, op.table_name, op.schema)
+    old, new = preparer.quote(op.old_name), preparer.quote(op.new_name)
+    sql = f"ALTER TABLE {table} RENAME CONSTRAINT {old} TO {new}"
     return layout(call("op.execute", [repr(sql_for_execute(sql))]), indent)

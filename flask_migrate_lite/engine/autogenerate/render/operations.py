@@ -29,10 +29,15 @@ from ...operations.ops import (
     RenameTableOp,
     assert_never,
 )
-from ..data_steps import FillRowsOp, RenameIndexOp, RenameSequenceOp
+from ..data_steps import FillRowsOp, RenameIndexOp, RenamePrimaryKeyOp, RenameSequenceOp
 from ..directives import Directive, EnumTypeOp, ModifyTableOps, TableOp
 from .context import RenderContext
-from .data_steps import fill_rows_lines, rename_index_lines, rename_sequence_lines
+from .data_steps import (
+    fill_rows_lines,
+    rename_index_lines,
+    rename_primary_key_lines,
+    rename_sequence_lines,
+)
 from .layout import (
     STEP,
     Kwargs,
@@ -100,6 +105,8 @@ class Renderer(SchemaWriter):
                 self.raw(rename_sequence_lines(directive))
             case RenameIndexOp():
                 self.raw(rename_index_lines(directive, self.context))
+            case RenamePrimaryKeyOp():
+                self.raw(rename_primary_key_lines(directive, self.context))
             case EnumTypeOp():
                 self.enum_type(directive)
             case ExecuteSQLOp():
