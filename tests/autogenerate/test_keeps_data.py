@@ -389,3 +389,60 @@ def test_value_the_database_cannot_read_is_asked_again(
     assert answers.told[1].startswith("The database cannot read no_such_column + 1: ")
     run.bench.upgrade(with_age)
     assert [age for (age,) in run.bench.select("user", ["age"])] == [7, 7, 7]
+
+
+def keyed(md: sa.MetaData, dialect: str, renamed: bool = False) -> None:
+    md.naming_convention = CONVENTION
+    score, email, author = (
+        ("points", "mail", "writer_id") if renamed else ("score", "email", "author_id")
+    )
+    sa.Table(
+        "member",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(score, sa.Integer, nullable=False, server_default="0"),
+        sa.Column(email, sa.String(50), unique=True),
+    )
+    sa.Table(
+        "entry",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(author, sa.Integer, sa.ForeignKey("member.id"), nullable=False),
+    )
+
+
+def keyed_renamed(md: sa.MetaData, dialect: str) -> None:
+    keyed(md, dialect, renamed=True)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_renamed_columns_with_keys_and_defaults(
+    dialect: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    bench = Workbench(tmp_path, _url(request, dialect))
+    bench.init()
+    assert bench.migrate(keyed, "before") is not None
+    bench.upgrade(keyed)
+    bench.insert(
+        {
+            "member": [{"id": 1, "score": 5, "email": "a@x"}, {"id": 2, "score": 7, "email": None}],
+            "entry": [{"id": 1, "author_id": 2}, {"id": 2, "author_id": 2}],
+        }
+    )
+    schema = bench.snapshot()
+    answers = Answers(yes=True)
+    with bench.context(keyed_renamed):
+        assert commands.migrate(bench.folder, "renames", asker=answers) is not None
+    assert sorted(answers.questions) == [
+        "Was entry.author_id renamed to entry.writer_id?",
+        "Was member.email renamed to member.mail?",
+        "Was member.score renamed to member.points?",
+    ]
+    bench.upgrade(keyed_renamed)
+    assert bench.select("member", ["id", "points", "mail"]) == [(1, 5, "a@x"), (2, 7, None)]
+    assert bench.select("entry", ["id", "writer_id"]) == [(1, 2), (2, 2)]
+    assert bench.check(keyed_renamed) == []
+    bench.downgrade(keyed_renamed)
+    assert schema_differences(bench.snapshot(), schema) == []
+    assert bench.select("member", ["id", "score", "email"]) == [(1, 5, "a@x"), (2, 7, None)]
+    assert bench.select("entry", ["id", "author_id"]) == [(1, 2), (2, 2)]
