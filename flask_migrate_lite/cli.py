@@ -22,10 +22,12 @@ from flask.cli import AppGroup
 from .cli_options import (
     StepArgumentCommand,
     bind_option,
+    decision_options,
     directory_option,
     message_option,
     placement_options,
     plan_option,
+    terminal_asker,
     x_arg_option,
 )
 from .cli_options import group_directory as _group_directory
@@ -79,7 +81,9 @@ def _errors(f: F) -> F:
             if isinstance(exc, UsageError):
                 ctx = click.get_current_context(silent=True)
                 raise click.UsageError(str(exc), ctx) from exc
-            raise MigrateCommandError(str(exc)) from exc
+            error = MigrateCommandError(str(exc))
+            error.exit_code = getattr(exc, "exit_status", MigrateCommandError.exit_code)
+            raise error from exc
         finally:
             if freeze:
                 gc.unfreeze()
@@ -169,6 +173,7 @@ def init_command(directory: str | None, multidb: bool, template: str | None, pac
     multiple=True,
     help="A revision the new one depends on without descending from it (repeatable).",
 )
+@decision_options
 @_errors
 def revision_command(
     directory: str | None,
@@ -181,6 +186,10 @@ def revision_command(
     version_path: str | None,
     rev_id: str | None,
     depends_on: tuple[str, ...],
+    renames: tuple[str, ...],
+    table_renames: tuple[str, ...],
+    defaults: tuple[str, ...],
+    no_input: bool,
 ) -> None:
     """Write a new revision file (empty, or with --autogenerate the detected changes)."""
     from .commands.arguments import Placement
@@ -195,6 +204,11 @@ def revision_command(
         autogenerate=autogenerate,
         sql=sql,
         report=_progress,
+        renames=renames,
+        table_renames=table_renames,
+        defaults=defaults,
+        no_input=no_input,
+        asker=terminal_asker(),
     )
 
 
@@ -204,6 +218,7 @@ def revision_command(
 @click.option("--sql", is_flag=True, help="Not available: migrate compares with the database.")
 @placement_options
 @x_arg_option
+@decision_options
 @_errors
 def migrate_command(
     directory: str | None,
@@ -215,6 +230,10 @@ def migrate_command(
     version_path: str | None,
     rev_id: str | None,
     x_arg: tuple[str, ...],
+    renames: tuple[str, ...],
+    table_renames: tuple[str, ...],
+    defaults: tuple[str, ...],
+    no_input: bool,
 ) -> None:
     """Write a revision with the changes between the models and the database."""
     from .commands.arguments import Placement
@@ -227,6 +246,11 @@ def migrate_command(
         sql=sql,
         x_arg=_group_x_args(x_arg),
         report=_progress,
+        renames=renames,
+        table_renames=table_renames,
+        defaults=defaults,
+        no_input=no_input,
+        asker=terminal_asker(),
     )
 
 

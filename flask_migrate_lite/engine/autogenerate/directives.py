@@ -31,7 +31,9 @@ from ..operations.ops import (
     DropTableCommentOp,
     DropTableOp,
     ExecuteSQLOp,
+    RenameTableOp,
 )
+from .data_steps import FillRowsOp, RenameIndexOp, RenamePrimaryKeyOp, RenameSequenceOp
 
 __all__ = [
     "Directive",
@@ -200,9 +202,21 @@ def recreate_or_add(
     )
 
 
-#: One top-level directive: a whole table created or dropped, a table's changes, an enum
-#: type's change, or SQL.
-Directive: TypeAlias = CreateTableOp | DropTableOp | ModifyTableOps | EnumTypeOp | ExecuteSQLOp
+#: One top-level directive: a whole table created, dropped or renamed, a table's changes, an
+#: enum type's change, SQL, the rows of a column filled, a sequence, an index or a primary
+#: key renamed.
+Directive: TypeAlias = (
+    CreateTableOp
+    | DropTableOp
+    | RenameTableOp
+    | ModifyTableOps
+    | EnumTypeOp
+    | ExecuteSQLOp
+    | FillRowsOp
+    | RenameSequenceOp
+    | RenameIndexOp
+    | RenamePrimaryKeyOp
+)
 
 
 @dataclass

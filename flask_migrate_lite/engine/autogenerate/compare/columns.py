@@ -20,7 +20,7 @@ from .server_defaults import default_changed
 from .type_changes import TypeConversion, convert_type
 from .types import type_changed
 
-__all__ = ["ColumnChanges", "compare_columns"]
+__all__ = ["ColumnChanges", "compare_column", "compare_columns"]
 
 
 @dataclass
@@ -32,6 +32,8 @@ class ColumnChanges:
     dropped: list[TableOp] = field(default_factory=list)
     #: The names of the dropped columns.
     dropped_names: set[str] = field(default_factory=set)
+    #: Columns renamed: old name to new name.
+    renamed: dict[str, str] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -67,7 +69,7 @@ def compare_columns(
             changes.added.append(AddColumnOp(name, copy_column(column), schema))
             continue
         keyed = not nullability_compared(column.primary_key, database_key, column.name)
-        alter, messages, warnings = _compare_column(
+        alter, messages, warnings = compare_column(
             ctx, table, column, found, theirs[column.name], label, keyed
         )
         changes.messages += messages
@@ -89,7 +91,7 @@ def compare_columns(
     return changes
 
 
-def _compare_column(
+def compare_column(
     ctx: CompareContext,
     table: Table,
     column: Column[Any],

@@ -15,12 +15,19 @@ from dataclasses import dataclass, field
 from sqlalchemy import MetaData, Table
 from sqlalchemy.engine import Connection
 
-from ...operations.ops import CreateIndexOp
-from ..directives import Directive, ModifyTableOps, UpgradeOps
+from ...operations.ops import CreateIndexOp, RenameTableOp
+from ..directives import Directive, UpgradeOps
 from ..reflect import ReflectedTable, read_tables
 from .context import CompareContext, CompareOptions, label, parents
 from .enums import compare_enums, enum_renames
+from .fills import fill_existing_rows
 from .keys import creation_order
+from .renames import (
+    follow_table_renames,
+    primary_key_rename,
+    rename_tables,
+    serial_sequence_renames,
+)
 from .table_changes import compare_table
 from .tables import create_table, deferred_foreign_key, drop_table, reflected_order
 
@@ -51,13 +58,14 @@ def compare_metadata(
         metadatas = [metadatas]
     ctx = CompareContext(connection, options or CompareOptions())
     model = _model_tables(ctx, metadatas)
-    renames = enum_renames(ctx, model.values())
-    ctx.enum_renames = {(old[1], new[1]) for old, new in renames.items()}
+    type_renames = enum_renames(ctx, model.values())
+    ctx.enum_renames = {(old[1], new[1]) for old, new in type_renames.items()}
     messages: list[str] = []
     warnings: list[str] = []
     created: list[Table] = []
     removed: list[ReflectedTable] = []
-    modified: list[ModifyTableOps] = []
+    modified: list[Directive] = []
+    renamed_tables: list[Directive] = []
     compared: list[Table] = []
     #: Indexes that exist but that reflection could not describe: (schema, name).
     unreflected: set[tuple[str | None, str]] = set()
@@ -78,22 +86,39 @@ def compare_metadata(
         reading = read_tables(ctx.connection, ctx.inspector, schema, gone + common)
         unreflected.update((schema, name) for name in reading.unreflected_indexes)
         reflected = reading.tables
-        for name in sorted(set(wanted) - in_db):
-            created.append(wanted[name])
-        for name in gone:
-            if ctx.object_ok(ctx.table_of(reflected[name]), name, "table", True, None):
-                removed.append(reflected[name])
+        added = [wanted[name] for name in sorted(set(wanted) - in_db)]
+        old = [
+            reflected[name]
+            for name in gone
+            if ctx.object_ok(ctx.table_of(reflected[name]), name, "table", True, None)
+        ]
+        renames = rename_tables(ctx, schema, added, old)
+        follow_table_renames(ctx, schema, renames, reflected.values())
+        pairs = [(name, name) for name in common] + [(r.old, r.new) for r in renames]
+        created.extend(t for t in added if t.name not in {r.new for r in renames})
+        removed.extend(t for t in old if t.name not in {r.old for r in renames})
         compared.extend(wanted[name] for name in sorted(wanted))
-        for name in common:
-            changes = compare_table(ctx, wanted[name], reflected[name], unreflected)
+        for before, name in pairs:
+            where = label(schema, name)
+            if before != name:
+                messages.append(f"Detected renamed table '{label(schema, before)}' to '{where}'")
+                renamed_tables.append(RenameTableOp(before, name, schema))
+            changes = compare_table(ctx, wanted[name], reflected[before], unreflected)
             messages += changes.messages
             warnings += changes.warnings
             if not changes.ops.is_empty():
-                modified.append(changes.ops)
-    enums = compare_enums(ctx, compared, created, renames)
+                filled = fill_existing_rows(
+                    ctx, changes.ops, reflected[before], where, changes.renamed
+                )
+                modified += filled.directives
+                warnings += filled.warnings
+            modified += changes.renamed_indexes
+            modified += primary_key_rename(ctx, reflected[before], wanted[name])
+            modified += serial_sequence_renames(ctx, reflected[before], name, changes.renamed)
+    enums = compare_enums(ctx, compared, created, type_renames)
     messages += enums.messages
     warnings += enums.warnings
-    directives: list[Directive] = list(enums.directives)
+    directives: list[Directive] = list(enums.directives) + renamed_tables
     order, deferred = creation_order(created, defer_use_alter=ctx.dialect.supports_alter)
     for table in order:
         messages.append(f"Detected added table '{label(table.schema, table.name)}'")

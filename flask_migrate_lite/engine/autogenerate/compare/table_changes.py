@@ -11,10 +11,11 @@ checks, comment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Table
 
+from ..data_steps import RenameIndexOp
 from ..directives import ModifyTableOps
 from ..reflect import ReflectedTable
 from .checks import compare_checks
@@ -25,6 +26,7 @@ from .enum_checks import compare_enum_columns
 from .foreign_keys import compare_foreign_keys
 from .indexes import compare_indexes
 from .keys import primary_key_changes
+from .renames import index_renames, rename_columns
 
 __all__ = ["TableChanges", "compare_table"]
 
@@ -36,6 +38,10 @@ class TableChanges:
     ops: ModifyTableOps
     messages: list[str]
     warnings: list[str]
+    #: Columns renamed: old name to new name.
+    renamed: dict[str, str] = field(default_factory=dict)
+    #: Indexes renamed with the table or its columns (run after the table's changes).
+    renamed_indexes: list[RenameIndexOp] = field(default_factory=list)
 
 
 def compare_table(
@@ -50,6 +56,7 @@ def compare_table(
     """
     where = label(item.schema, table.name)
     columns = compare_columns(ctx, table, item, where)
+    renames = rename_columns(ctx, table, item, columns, where)
     primary_key = primary_key_changes(ctx, table, item, where)
     # Unnamed constraints on dropped columns (SQLite) go with their column; only the
     # downgrade creates them again.
@@ -57,6 +64,9 @@ def compare_table(
     foreign_keys = compare_foreign_keys(ctx, table, item, where, columns.dropped_names)
     checks = compare_checks(ctx, table, item, where)
     enum_columns = compare_enum_columns(ctx, table, item, where)
+    moved = []
+    if columns.renamed or item.name != table.name:
+        moved = index_renames(indexes, table.name, item.schema, columns.renamed)
     comment = table_comment_changes(ctx, table, item, where)
     kinds = (primary_key, indexes, foreign_keys, checks, enum_columns, comment)
     ops = [
@@ -82,5 +92,5 @@ def compare_table(
         naming_convention={**indexes.naming_convention, **foreign_keys.naming_convention},
     )
     messages = columns.messages + [message for kind in kinds for message in kind.messages]
-    warnings = columns.warnings + [warning for kind in kinds for warning in kind.warnings]
-    return TableChanges(modify, messages, warnings)
+    warnings = columns.warnings + renames + [warning for kind in kinds for warning in kind.warnings]
+    return TableChanges(modify, messages, warnings, columns.renamed, moved)

@@ -10,8 +10,15 @@ from sqlalchemy.schema import Column, Constraint, Index
 from sqlalchemy.sql.elements import ClauseElement
 
 from ...operations import ops
+from ..data_steps import FillRowsOp, RenameIndexOp, RenamePrimaryKeyOp, RenameSequenceOp
 from ..directives import Directive, EnumTypeOp, ModifyTableOps, TableOp
 from .context import RenderContext
+from .data_steps import (
+    fill_rows_lines,
+    rename_index_lines,
+    rename_primary_key_lines,
+    rename_sequence_lines,
+)
 from .enums import enum_steps
 from .layout import (
     STEP,
@@ -44,6 +51,12 @@ class Renderer(SchemaWriter):
         self.lines += layout(node, indent, force=force)
         self.statements += 1
 
+    def raw(self, lines: list[str]) -> None:
+        """Lines written as they are (one or more statements)."""
+        if lines:
+            self.lines += lines
+            self.statements += 1
+
     def block(self, header: Node, indent: int, trail: str, body: Callable[[], None]) -> None:
         """A ``with`` block around what ``body`` writes, then a blank line."""
         self.lines += layout(header, indent, "with ", trail)
@@ -62,8 +75,20 @@ class Renderer(SchemaWriter):
             case ops.DropTableOp():
                 kwargs = literals(schema=directive.schema, if_exists=directive.if_exists or None)
                 self.statement(call("op.drop_table", [repr(directive.table_name)], kwargs), 4)
+            case ops.RenameTableOp():
+                kwargs = literals(schema=directive.schema)
+                args = [repr(directive.old_table_name), repr(directive.new_table_name)]
+                self.statement(call("op.rename_table", args, kwargs), 4)
             case ModifyTableOps():
                 self.modify_table(directive)
+            case FillRowsOp():
+                self.raw(fill_rows_lines(directive, self.context))
+            case RenameSequenceOp():
+                self.raw(rename_sequence_lines(directive))
+            case RenameIndexOp():
+                self.raw(rename_index_lines(directive, self.context))
+            case RenamePrimaryKeyOp():
+                self.raw(rename_primary_key_lines(directive, self.context))
             case EnumTypeOp():
                 self.enum_type(directive)
             case ops.ExecuteSQLOp():
