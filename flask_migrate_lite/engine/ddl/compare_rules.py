@@ -18,6 +18,8 @@ from typing import ClassVar
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import ReflectedForeignKeyConstraint, ReflectedIndex
 
+from .sql_expressions import spelling
+
 __all__ = ["CompareRules", "outside_literals", "without_parentheses"]
 
 _SPACES = re.compile(r"\s+")
@@ -90,6 +92,11 @@ class CompareRules:
         """A server default's SQL text without what the database adds to it when it reports
         it (PostgreSQL's casts); the outer parentheses are already removed."""
         return sql
+
+    def expression_sql(self, sql: str) -> str:
+        """A check condition, index expression or partial-index predicate in one spelling
+        (see :mod:`.sql_expressions`), the same for the models' text and the database's."""
+        return spelling(sql)
 
     # -- types ------------------------------------------------------------------------------
 

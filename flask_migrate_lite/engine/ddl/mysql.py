@@ -41,6 +41,7 @@ from .base import (
 )
 from .compare_rules import TypeParts
 from .mysql_columns import CurrentColumn, read_column
+from .sql_expressions import rename_functions, spelling
 
 __all__ = ["MySQLChangeColumn", "MySQLImpl"]
 
@@ -187,6 +188,14 @@ def _kept_check(
 
 # -- what the catalog reports (autogenerate's comparison) ------------------------------------
 
+# Functions MariaDB and MySQL report under another of their names.
+_FUNCTION_NAMES = {
+    "lcase": "lower",
+    "ucase": "upper",
+    "octet_length": "length",
+    "substr": "substring",
+    "character_length": "char_length",
+}
 _CHARSET = re.compile(r"\s+(CHARACTER SET|CHARSET|COLLATE)\s+\S+", re.IGNORECASE)
 _INTEGERS = {"TINYINT", "SMALLINT", "MEDIUMINT", "INTEGER", "BIGINT"}
 
@@ -267,6 +276,10 @@ class MySQLImpl(DefaultImpl):
         if re.fullmatch(re.escape(table_name) + r"_ibfk_\d+", str(name or "")):
             return None
         return name
+
+    def expression_sql(self, sql: str) -> str:
+        """With the server's other names for functions (``lcase``) as the usual ones."""
+        return spelling(sql, lambda parts: rename_functions(parts, _FUNCTION_NAMES), backslash=True)
 
     def type_text(self, text: str) -> str:
         """Without the character set and collation, and ``NATIONAL``."""

@@ -31,6 +31,7 @@ from sqlalchemy.sql.elements import TextClause
 from ..errors import CommandError
 from .base import DefaultImpl, column_table
 from .compare_rules import TypeParts, outside_literals, without_parentheses
+from .sql_expressions import drop_casts, like_words, spelling, unfold_any_array
 
 __all__ = ["GuardedCreateType", "PostgresqlImpl"]
 
@@ -121,6 +122,11 @@ class PostgresqlImpl(DefaultImpl):
     def default_sql(self, sql: str) -> str:
         """Without the casts PostgreSQL adds (``'x'::character varying``)."""
         return without_parentheses(outside_literals(sql, lambda part: _CAST.sub("", part)))
+
+    def expression_sql(self, sql: str) -> str:
+        """Without the casts PostgreSQL adds; its ``= ANY (ARRAY[...])`` as ``IN``, its
+        ``~~`` as ``LIKE``."""
+        return spelling(sql, lambda parts: like_words(unfold_any_array(drop_casts(parts))))
 
     def type_parts(self, name: str, args: list[str], rest: str) -> TypeParts:
         """Time zones as part of the name, FLOAT(p) as REAL or DOUBLE PRECISION, default
