@@ -91,15 +91,20 @@ def drop_casts(parts: Sequence[str]) -> list[str]:
 
 
 def unfold_any_array(parts: Sequence[str]) -> list[str]:
-    """PostgreSQL's ``= ANY (ARRAY[a, b])`` as ``IN (a, b)``, ``<> ALL (...)`` as ``NOT IN``."""
+    """PostgreSQL's ``= ANY (ARRAY[a, b])`` as ``IN (a, b)``, ``<> ALL (...)`` as ``NOT IN``
+    (the array in any number of parentheses)."""
     out: list[str] = []
     i = 0
     words = {("=", "any"): ["in"], ("<>", "all"): ["not", "in"]}
     while i < len(parts):
         pair = tuple(parts[i : i + 2])
-        if pair in words and parts[i + 2 : i + 5] == ["(", "array", "["]:
+        opened = i + 2
+        while opened < len(parts) and parts[opened] == "(":
+            opened += 1
+        depth_open = opened - (i + 2)
+        if pair in words and depth_open and parts[opened : opened + 2] == ["array", "["]:
             depth = 0
-            j = i + 4
+            j = opened + 1
             while j < len(parts):
                 if parts[j] == "[":
                     depth += 1
@@ -108,9 +113,10 @@ def unfold_any_array(parts: Sequence[str]) -> list[str]:
                     if depth == 0:
                         break
                 j += 1
-            if j + 1 < len(parts) and parts[j + 1] == ")":
-                out += [*words[pair], "(", *parts[i + 5 : j], ")"]
-                i = j + 2
+            closing = parts[j + 1 : j + 1 + depth_open]
+            if closing == [")"] * depth_open:
+                out += [*words[pair], "(", *parts[opened + 2 : j], ")"]
+                i = j + 1 + depth_open
                 continue
         out.append(parts[i])
         i += 1
