@@ -77,6 +77,15 @@ class CompareRules:
         upper = rule.upper()
         return None if upper == "NO ACTION" else upper
 
+    def foreign_key_timing(
+        self, deferrable: bool | None, initially: str | None
+    ) -> tuple[bool, str]:
+        """When a foreign key is checked, as compared: ``(deferrable, initially)`` with the
+        defaults (NOT DEFERRABLE, INITIALLY IMMEDIATE) spelled one way."""
+        if not deferrable:
+            return False, "IMMEDIATE"
+        return True, (initially or "IMMEDIATE").upper()
+
     def is_foreign_key_index(
         self, index: ReflectedIndex, foreign_key: ReflectedForeignKeyConstraint
     ) -> bool:

@@ -255,6 +255,12 @@ class MySQLImpl(DefaultImpl):
         upper = rule.upper()
         return None if upper in ("NO ACTION", "RESTRICT") else upper
 
+    def foreign_key_timing(
+        self, deferrable: bool | None, initially: str | None
+    ) -> tuple[bool, str]:
+        """MySQL and MariaDB check every key at once and keep no DEFERRABLE: never a change."""
+        return False, "IMMEDIATE"
+
     def is_foreign_key_index(
         self, index: ReflectedIndex, foreign_key: ReflectedForeignKeyConstraint
     ) -> bool:

@@ -1,4 +1,5 @@
-"""Foreign keys, compared by what they do: columns, referred table and columns, and rules.
+"""Foreign keys, compared by what they do: columns, referred table and columns, rules, and
+when they are checked (``deferrable``, ``initially``, where the database keeps them).
 
 Names are not compared (a key the database named itself is the same key). Where the
 database makes an index for a key and keeps it when the key is dropped (MySQL), a new key
@@ -185,6 +186,7 @@ def _model_signature(ctx: CompareContext, constraint: ForeignKeyConstraint) -> t
         remote,
         ctx.rules.foreign_key_rule(constraint.ondelete),
         ctx.rules.foreign_key_rule(constraint.onupdate),
+        ctx.rules.foreign_key_timing(constraint.deferrable, constraint.initially),
     )
 
 
@@ -197,4 +199,5 @@ def _reflected_signature(ctx: CompareContext, fk: ReflectedForeignKeyConstraint)
         tuple(fk["referred_columns"]),
         ctx.rules.foreign_key_rule(options.get("ondelete")),
         ctx.rules.foreign_key_rule(options.get("onupdate")),
+        ctx.rules.foreign_key_timing(options.get("deferrable"), options.get("initially")),
     )
