@@ -45,7 +45,7 @@ def compare_metadata(
 
     Returns the upgrade operations (``comparison.upgrade_ops``; ``.reverse()`` is the
     downgrade), one message per change in Alembic's wording, and warnings (destructive
-    drops, primary-key changes that are not written).
+    drops).
     """
     if isinstance(metadatas, MetaData):
         metadatas = [metadatas]

@@ -2,7 +2,7 @@
 
 Each kind of object is compared by its own module; their results are put in this order:
 foreign keys dropped (before the indexes MySQL keeps for them), then indexes, unique and
-check constraints dropped, columns added, columns altered, the primary key, indexes, unique
+check constraints and the primary key dropped, columns added, columns altered, the primary key, indexes, unique
 constraints, foreign keys and check constraints created, columns dropped, and the table
 comment. Messages
 follow the comparison: columns, primary key, indexes and unique constraints, foreign keys,
@@ -61,6 +61,7 @@ def compare_table(
         *foreign_keys.drops,
         *indexes.drops,
         *checks.drops,
+        *primary_key.drops,
         *columns.added,
         *columns.altered,
         *primary_key.creates,
