@@ -22,7 +22,7 @@ from .found import Found
 from .indexes import index_columns
 from .naming import constraint_columns, constraint_name, drop_name, final_name
 
-__all__ = ["compare_foreign_keys", "create_fk_op"]
+__all__ = ["compare_foreign_keys", "create_fk_op", "reflected_fk_op"]
 
 
 def compare_foreign_keys(
@@ -74,7 +74,7 @@ def compare_foreign_keys(
             )
             if not ctx.object_ok(existing, name, "foreign_key_constraint", True, None):
                 continue
-            original = _reflected_fk_op(fk, table.name, schema, ctx.schema)
+            original = reflected_fk_op(fk, table.name, schema, ctx.schema)
             found.messages.append(
                 f"Detected removed foreign key ({', '.join(original.local_cols)})"
                 f"({', '.join(original.remote_cols)}) on table {label}"
@@ -133,12 +133,13 @@ def create_fk_op(
     )
 
 
-def _reflected_fk_op(
+def reflected_fk_op(
     fk: ReflectedForeignKeyConstraint,
     table_name: str,
     schema: str | None,
     normal_schema: Callable[[str | None], str | None],
 ) -> CreateForeignKeyOp:
+    """``create_foreign_key`` that makes a reflected key again (reversed, it drops it)."""
     options = fk.get("options") or {}
     return CreateForeignKeyOp(
         fk.get("name"),
