@@ -1,4 +1,5 @@
-"""Columns added, removed and altered (type, nullability, server default, comment)."""
+"""Columns added, removed and altered (type, collation, nullability, server default,
+comment)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.schema import DefaultClause
 from ...operations.ops import AddColumnOp, AlterColumnOp, DropColumnOp
 from ..directives import TableOp
 from ..reflect import ReflectedTable
+from .collations import collation_change
 from .comments import column_comment_changed
 from .context import CompareContext, parents
 from .keys import nullability_compared
@@ -110,6 +112,11 @@ def _compare_column(
             f"Detected type change from {reflected_type!r} to {column.type!r} on {where}"
         )
         changes["modify_type"] = column.type
+    collated = collation_change(ctx, table, column, found, label)
+    if collated is not None:
+        messages.append(collated.message)
+        changes["modify_type"] = collated.type_
+        reflected_type = collated.existing_type
     if not keyed and bool(found["nullable"]) != bool(column.nullable):
         word = "NULL" if column.nullable else "NOT NULL"
         messages.append(f"Detected {word} on column {where}")

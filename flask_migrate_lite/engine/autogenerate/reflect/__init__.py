@@ -17,9 +17,17 @@ from sqlalchemy.engine.interfaces import ReflectedIndex
 
 from . import sqlite
 from .inspector import inspect_tables
+from .mysql import Collations, column_collations
 from .tables import ReflectedTable, from_facts
 
-__all__ = ["Reading", "ReflectedTable", "read_tables", "unreflected_index"]
+__all__ = [
+    "Collations",
+    "Reading",
+    "ReflectedTable",
+    "column_collations",
+    "read_tables",
+    "unreflected_index",
+]
 
 
 @dataclass
