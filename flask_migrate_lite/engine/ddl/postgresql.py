@@ -20,17 +20,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
-from sqlalchemy import Column, Enum, Table, text
+from sqlalchemy import Column, Enum, Identity, Table, text
 from sqlalchemy.dialects.postgresql import CreateEnumType
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.sql.elements import TextClause
 
 from ..errors import CommandError
-from .base import DefaultImpl, column_table
+from .base import DefaultImpl, ServerDefault, column_table
 from .compare_rules import TypeParts, outside_literals, without_parentheses
+from .postgresql_identity import identity_statements
 from .sql_expressions import drop_casts, like_words, spelling, unfold_any_array
 
 __all__ = ["GuardedCreateType", "PostgresqlImpl"]
@@ -148,6 +149,63 @@ class PostgresqlImpl(DefaultImpl):
             compiled = using.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
             return str(compiled)
         raise CommandError("postgresql_using= must be SQL text or a text() expression.")
+
+    def alter_column(
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        server_default: ServerDefault | Literal[False] = False,
+        existing_server_default: ServerDefault | Literal[False] = False,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        """An identity given as ``server_default`` (or replaced by one) is added, changed or
+        dropped by its own statements (:mod:`.postgresql_identity`). Whether the column has
+        one already is read from the database (offline: ``existing_server_default``)."""
+        existing: object = existing_server_default
+        if server_default is not False and not isinstance(existing, Identity):
+            if isinstance(server_default, Identity) or server_default is None:
+                existing = self._current_identity(table_name, column_name, schema) or existing
+        if server_default is not False and (
+            isinstance(server_default, Identity) or isinstance(existing, Identity)
+        ):
+            new = server_default if isinstance(server_default, Identity) else None
+            for statement in identity_statements(
+                self.dialect.identifier_preparer, table_name, column_name, schema, new, existing
+            ):
+                self.execute(statement)
+            if server_default is None or new is not None:
+                server_default = False
+        super().alter_column(
+            table_name,
+            column_name,
+            server_default=server_default,
+            existing_server_default=existing_server_default,
+            schema=schema,
+            **kw,
+        )
+
+    def _current_identity(
+        self, table_name: str, column_name: str, schema: str | None
+    ) -> Identity | None:
+        """The column's identity as the database has it now; ``None`` offline or without."""
+        if self.as_sql or self.connection is None:
+            return None
+        preparer = self.dialect.identifier_preparer
+        table = preparer.quote(table_name)
+        if schema:
+            table = f"{preparer.quote_schema(schema)}.{table}"
+        kind = self.connection.execute(
+            text(
+                "SELECT attidentity FROM pg_catalog.pg_attribute "
+                "WHERE attrelid = CAST(:table AS regclass) AND attname = :column"
+            ),
+            {"table": table, "column": column_name},
+        ).scalar()
+        if not kind:
+            return None
+        return Identity(always=kind == "a")
 
     def create_table(self, table: Table, *, if_not_exists: bool | None = None) -> None:
         """Create the enum types the table needs, then the table."""

@@ -16,6 +16,7 @@ from ..reflect import ReflectedTable
 from .collations import collation_change
 from .comments import column_comment_changed
 from .context import CompareContext, parents
+from .identities import identity_change
 from .keys import nullability_compared
 from .objects import copy_column, copy_default, reflected_column
 from .server_defaults import default_changed
@@ -124,6 +125,11 @@ def _compare_column(
     if default_changed(ctx, column, found, reflected):
         messages.append(f"Detected server default on column {where}")
         changes["modify_server_default"] = copy_default(column.server_default)
+    identity = identity_change(ctx, column, found, where)
+    if identity is not None:
+        messages.append(identity.message)
+        changes["modify_server_default"] = identity.identity
+        existing_default = identity.existing
     if column_comment_changed(ctx, column, found):
         messages.append(f"Detected column comment {where}")
         changes["modify_comment"] = column.comment
