@@ -62,6 +62,9 @@ class CompareRules:
     #: unnamed, so that a migration can drop them; ``None``: such constraints cannot be
     #: dropped by name.
     unnamed_constraint_convention: ClassVar[Mapping[str, str] | None] = None
+    #: Whether a column generates its values by a flag of its own that ``alter_column``
+    #: sets (MySQL's ``AUTO_INCREMENT``), compared as ``autoincrement``.
+    autoincrement_flag: ClassVar[bool] = False
     #: Upper-case type names that spell the same stored type as another name.
     type_aliases: ClassVar[Mapping[str, str]] = {}
 

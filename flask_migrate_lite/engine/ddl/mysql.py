@@ -234,6 +234,7 @@ class MySQLImpl(DefaultImpl):
         {"information_schema", "mysql", "performance_schema", "sys"}
     )
     indexes_foreign_keys: ClassVar[bool] = True
+    autoincrement_flag: ClassVar[bool] = True
     type_aliases: ClassVar[Mapping[str, str]] = {
         "INT": "INTEGER",
         "BOOL": "BOOLEAN",
@@ -323,7 +324,7 @@ class MySQLImpl(DefaultImpl):
         server default that is not changed is kept only when ``existing_server_default``
         is given, since MySQL drops what the statement does not restate.
         """
-        if type_ is None and nullable is None and comment is False:
+        if type_ is None and nullable is None and comment is False and "autoincrement" not in kw:
             if server_default is not False:
                 self.execute(AlterColumnDefault(table_name, column_name, server_default, schema))
             if name is not None:

@@ -16,7 +16,7 @@ from ..reflect import ReflectedTable
 from .collations import collation_change
 from .comments import column_comment_changed
 from .context import CompareContext, parents
-from .identities import identity_change
+from .identities import autoincrement_change, identity_change
 from .keys import nullability_compared
 from .objects import copy_column, copy_default, reflected_column
 from .server_defaults import default_changed
@@ -130,10 +130,14 @@ def _compare_column(
         messages.append(identity.message)
         changes["modify_server_default"] = identity.identity
         existing_default = identity.existing
+    flag = autoincrement_change(ctx, column, found, where, keyed)
+    if flag is not None:
+        word = "added to" if flag["autoincrement"] else "removed from"
+        messages.append(f"Detected AUTO_INCREMENT {word} column {where}")
     if column_comment_changed(ctx, column, found):
         messages.append(f"Detected column comment {where}")
         changes["modify_comment"] = column.comment
-    if not changes:
+    if not changes and flag is None:
         return None, messages
     alter = AlterColumnOp(
         table.name,
@@ -143,6 +147,7 @@ def _compare_column(
         existing_nullable=bool(found["nullable"]),
         existing_server_default=existing_default,
         existing_comment=found.get("comment"),
+        kw=flag or {},
         **changes,
     )
     return alter, messages

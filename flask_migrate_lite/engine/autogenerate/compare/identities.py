@@ -1,5 +1,5 @@
 """Identity columns (``sa.Identity()``) added, dropped or changed, where the database has
-them (PostgreSQL).
+them (PostgreSQL), and MySQL's ``AUTO_INCREMENT`` added to or removed from a key column.
 
 An identity is compared by what decides the values it gives: ``always`` (or ``BY
 DEFAULT``), ``start`` and ``increment``. A change is written as ``alter_column`` with
@@ -18,7 +18,7 @@ from sqlalchemy.engine.interfaces import ReflectedColumn
 
 from .context import CompareContext
 
-__all__ = ["IdentityChange", "identity_change"]
+__all__ = ["IdentityChange", "autoincrement_change", "identity_change"]
 
 
 @dataclass(frozen=True)
@@ -57,3 +57,20 @@ def identity_change(
     else:
         message = f"Detected changed identity on column {where}"
     return IdentityChange(None if ours is None else ours._copy(), existing, message)
+
+
+def autoincrement_change(
+    ctx: CompareContext, column: Column[Any], found: ReflectedColumn, where: str, keyed: bool
+) -> dict[str, bool] | None:
+    """``alter_column``'s ``autoincrement``/``existing_autoincrement`` when the key column
+    ``column`` (``keyed``: in the primary key of both) should generate its values and does
+    not, or the other way round, on a database with such a flag (MySQL's AUTO_INCREMENT)."""
+    if not ctx.rules.autoincrement_flag or not keyed:
+        return None
+    theirs = found.get("autoincrement")
+    if not isinstance(theirs, bool):
+        return None
+    ours = column.table.autoincrement_column is column
+    if ours == theirs:
+        return None
+    return {"autoincrement": ours, "existing_autoincrement": theirs}
