@@ -64,8 +64,11 @@ def autoincrement_change(
 ) -> dict[str, bool] | None:
     """``alter_column``'s ``autoincrement``/``existing_autoincrement`` when the key column
     ``column`` (``keyed``: in the primary key of both) should generate its values and does
-    not, or the other way round, on a database with such a flag (MySQL's AUTO_INCREMENT)."""
-    if not ctx.rules.autoincrement_flag or not keyed:
+    not, or the other way round, on a database with such a flag (MySQL's AUTO_INCREMENT).
+
+    Only a model that says so (``autoincrement=True`` or ``False``) is compared: the default
+    ``"auto"`` leaves a key made without the flag, by hand or by another tool, as it is."""
+    if not ctx.rules.autoincrement_flag or not keyed or column.autoincrement == "auto":
         return None
     theirs = found.get("autoincrement")
     if not isinstance(theirs, bool):
