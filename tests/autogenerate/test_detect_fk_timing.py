@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from tests.autogenerate.harness import Build, Workbench, schema_differences
 
 PARENTS = [{"id": 1, "name": "one"}, {"id": 2, "name": "two"}]
-CHILDREN = [
+CHILDREN: list[dict[str, Any]] = [
     {"id": 10, "parent_id": 1, "other_id": 2},
     {"id": 11, "parent_id": 2, "other_id": None},
 ]

@@ -3,7 +3,8 @@ predicate of a partial index (``postgresql_where``, ``sqlite_where``).
 
 Both sides are put in one spelling (:meth:`~...ddl.compare_rules.CompareRules.expression_sql`)
 before they are compared, since each database reports them rewritten (PostgreSQL adds casts
-and parentheses).
+and parentheses). Sort orders (``DESC``, ``NULLS FIRST``) are left out: not every database
+reports them.
 """
 
 from __future__ import annotations
@@ -43,19 +44,30 @@ def _reflected_where(ctx: CompareContext, found: ReflectedIndex) -> Any:
     return options.get(f"{ctx.dialect.name}_where")
 
 
+_ORDER_WORDS = frozenset({"asc", "desc", "nulls", "first", "last"})
+
+
+def _unordered(spelled: str) -> str:
+    """An index element without its sort order."""
+    words = spelled.split(" ")
+    while len(words) > 1 and words[-1] in _ORDER_WORDS:
+        words.pop()
+    return " ".join(words)
+
+
 def index_shape_changed(ctx: CompareContext, index: Index, found: ReflectedIndex) -> bool:
     """Whether the model's ``index`` covers other expressions, or another predicate, than
     the database's index ``found`` of the same name."""
     spell = ctx.rules.expression_sql
-    ours = [spell(_sql(ctx, element)) for element in index.expressions]
+    ours = [_unordered(spell(_sql(ctx, element))) for element in index.expressions]
     names = list(found.get("column_names") or ())
     expressions = list(found.get("expressions") or ())
     theirs = []
     for position, name in enumerate(names):
         if name is None and position < len(expressions):
-            theirs.append(spell(str(expressions[position])))
+            theirs.append(_unordered(spell(str(expressions[position]))))
         else:
-            theirs.append(spell(str(name)))
+            theirs.append(_unordered(spell(str(name))))
     if ours != theirs:
         return True
     our_where, their_where = model_where(ctx, index), _reflected_where(ctx, found)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Column, Index, Table, UniqueConstraint, text
 from sqlalchemy.engine.interfaces import ReflectedIndex, ReflectedUniqueConstraint
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.elements import TextClause, UnaryExpression
 from sqlalchemy.sql.functions import FunctionElement
 
 from ...ddl.compare_rules import CompareRules
@@ -218,8 +218,9 @@ def _index_elements(index: Index) -> tuple[IndexColumn, ...]:
             compiled = expression.compile(
                 compile_kwargs={"literal_binds": True, "include_table": False}
             )
-            # An expression other than a call in parentheses, as the databases want it.
-            grouped = isinstance(expression, FunctionElement | TextClause)
+            # An expression other than a call or a sort order in parentheses, as the
+            # databases want it.
+            grouped = isinstance(expression, FunctionElement | TextClause | UnaryExpression)
             elements.append(text(str(compiled) if grouped else f"({compiled})"))
     return tuple(elements)
 
