@@ -31,6 +31,7 @@ CONDITIONS = {
     "ck_mc_item_quote": "name <> 'it''s'",
     "ck_mc_item_sum": "(price + 1) > (2 * price) OR price != 3",
     "ck_mc_item_coalesce": "coalesce(price, 0) >= 0 AND substr(name, 1, 1) <> 'q'",
+    "ck_mc_item_negative": "price > -1 AND price <> -2.5",
 }
 
 

@@ -42,6 +42,7 @@ _TOKEN = re.compile(_PATTERN.replace("LITERAL", r"[^']|''"), re.VERBOSE)
 # MySQL's strings: a backslash escapes the next character.
 _BACKSLASH_TOKEN = re.compile(_PATTERN.replace("LITERAL", r"[^'\\]|''|\\."), re.VERBOSE)
 
+_QUOTED_NUMBER = re.compile(r"'-?\d+(?:\.\d+)?'")
 # The words of a type name that can follow its first word in a PostgreSQL cast.
 _TYPE_WORDS = frozenset({"varying", "precision", "with", "without", "time", "zone"})
 
@@ -76,6 +77,10 @@ def drop_casts(parts: Sequence[str]) -> list[str]:
             out.append(parts[i])
             i += 1
             continue
+        # A constant PostgreSQL quotes to cast it ('-1'::integer) is the number again.
+        if out and _QUOTED_NUMBER.fullmatch(out[-1]):
+            number = out.pop()[1:-1]
+            out += ["-", number[1:]] if number.startswith("-") else [number]
         i += 2  # the cast and the type's first word
         while i < len(parts) and parts[i] in _TYPE_WORDS:
             i += 1
