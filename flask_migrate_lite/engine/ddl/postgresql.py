@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Literal
 
-from sqlalchemy import ARRAY, Column, Enum, Table, text
+from sqlalchemy import ARRAY, Column, Enum, Identity, Table, text
 from sqlalchemy.dialects.postgresql import CreateEnumType
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
@@ -46,6 +46,8 @@ from .postgresql_casts import (
     unconvertible_values,
     using_expression,
 )
+from .postgresql_identity import identity_statements
+from .sql_expressions import drop_casts, like_words, spelling, unfold_any_array
 
 __all__ = ["GuardedCreateType", "PostgresqlImpl"]
 
@@ -137,6 +139,11 @@ class PostgresqlImpl(DefaultImpl):
         """Without the casts PostgreSQL adds (``'x'::character varying``)."""
         return without_parentheses(outside_literals(sql, lambda part: _CAST.sub("", part)))
 
+    def expression_sql(self, sql: str) -> str:
+        """Without the casts PostgreSQL adds; its ``= ANY (ARRAY[...])`` as ``IN``, its
+        ``~~`` as ``LIKE``."""
+        return spelling(sql, lambda parts: like_words(unfold_any_array(drop_casts(parts))))
+
     def type_parts(self, name: str, args: list[str], rest: str) -> TypeParts:
         """Time zones as part of the name, FLOAT(p) as REAL or DOUBLE PRECISION, default
         precisions left out."""
@@ -196,7 +203,25 @@ class PostgresqlImpl(DefaultImpl):
         """A type change on a column with a server default drops the default first and
         sets it again afterwards, converted to the new type (or as given): needed with
         ``USING``, which PostgreSQL cannot apply to the default, and done online for a
-        constant default too, so that it is written as the new type's literal."""
+        constant default too, so that it is written as the new type's literal.
+
+        An identity given as ``server_default`` (or replaced by one) is added, changed or
+        dropped by its own statements (:mod:`.postgresql_identity`). Whether the column has
+        one already is read from the database (offline: ``existing_server_default``)."""
+        existing: object = existing_server_default
+        if server_default is not False and not isinstance(existing, Identity):
+            if isinstance(server_default, Identity) or server_default is None:
+                existing = self._current_identity(table_name, column_name, schema) or existing
+        if server_default is not False and (
+            isinstance(server_default, Identity) or isinstance(existing, Identity)
+        ):
+            new = server_default if isinstance(server_default, Identity) else None
+            for statement in identity_statements(
+                self.dialect.identifier_preparer, table_name, column_name, schema, new, existing
+            ):
+                self.execute(statement)
+            if server_default is None or new is not None:
+                server_default = False
         if type_ is not None and server_default is False:
             using = self.type_using(kw) is not None
             old = self._default_now(table_name, column_name, schema, existing_server_default)
@@ -245,6 +270,27 @@ class PostgresqlImpl(DefaultImpl):
                 f"converted to {new_sql} ({error}); give the alter_column a server_default= "
                 "for the new type."
             ) from None
+
+    def _current_identity(
+        self, table_name: str, column_name: str, schema: str | None
+    ) -> Identity | None:
+        """The column's identity as the database has it now; ``None`` offline or without."""
+        if self.as_sql or self.connection is None:
+            return None
+        preparer = self.dialect.identifier_preparer
+        table = preparer.quote(table_name)
+        if schema:
+            table = f"{preparer.quote_schema(schema)}.{table}"
+        kind = self.connection.execute(
+            text(
+                "SELECT attidentity FROM pg_catalog.pg_attribute "
+                "WHERE attrelid = CAST(:table AS regclass) AND attname = :column"
+            ),
+            {"table": table, "column": column_name},
+        ).scalar()
+        if not kind:
+            return None
+        return Identity(always=kind == "a")
 
     def create_table(self, table: Table, *, if_not_exists: bool | None = None) -> None:
         """Create the enum types the table needs, then the table."""

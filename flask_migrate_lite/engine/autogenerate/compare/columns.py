@@ -1,4 +1,5 @@
-"""Columns added, removed and altered (type, nullability, server default, comment)."""
+"""Columns added, removed and altered (type, collation, nullability, server default,
+comment)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from sqlalchemy.schema import DefaultClause
 from ...operations.ops import AddColumnOp, AlterColumnOp, DropColumnOp
 from ..directives import TableOp
 from ..reflect import ReflectedTable
+from .collations import collation_change
 from .comments import column_comment_changed
 from .context import CompareContext, parents
+from .identities import autoincrement_change, identity_change
 from .keys import nullability_compared
 from .objects import copy_column, copy_default, reflected_column
 from .server_defaults import default_changed
@@ -120,6 +123,11 @@ def compare_column(
         conversion = convert_type(
             ctx, table.name, table.schema, column.name, reflected_type, column.type, where
         )
+    collated = collation_change(ctx, table, column, found, label)
+    if collated is not None:
+        messages.append(collated.message)
+        changes["modify_type"] = collated.type_
+        reflected_type = collated.existing_type
     if not keyed and bool(found["nullable"]) != bool(column.nullable):
         word = "NULL" if column.nullable else "NOT NULL"
         messages.append(f"Detected {word} on column {where}")
@@ -127,10 +135,19 @@ def compare_column(
     if default_changed(ctx, column, found, reflected):
         messages.append(f"Detected server default on column {where}")
         changes["modify_server_default"] = copy_default(column.server_default)
+    identity = identity_change(ctx, column, found, where)
+    if identity is not None:
+        messages.append(identity.message)
+        changes["modify_server_default"] = identity.identity
+        existing_default = identity.existing
+    flag = autoincrement_change(ctx, column, found, where, keyed)
+    if flag is not None:
+        word = "added to" if flag["autoincrement"] else "removed from"
+        messages.append(f"Detected AUTO_INCREMENT {word} column {where}")
     if column_comment_changed(ctx, column, found):
         messages.append(f"Detected column comment {where}")
         changes["modify_comment"] = column.comment
-    if not changes:
+    if not changes and flag is None:
         return None, messages, []
     alter = AlterColumnOp(
         table.name,
@@ -140,7 +157,7 @@ def compare_column(
         existing_nullable=bool(found["nullable"]),
         existing_server_default=existing_default,
         existing_comment=found.get("comment"),
-        kw=conversion.kw,
+        kw={**conversion.kw, **(flag or {})},
         reverse_kw=conversion.reverse_kw,
         **changes,
     )

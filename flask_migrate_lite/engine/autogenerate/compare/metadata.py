@@ -3,8 +3,9 @@
 The database is read in bulk, for the tables that matter only (the models' tables and the
 database's other tables, never the version table or tables a hook excludes), one schema at a
 time. Directives come in this order: enum types, new tables (referenced ones first) with
-their indexes, foreign keys that wait for every new table, changed tables, dropped tables
-(referring ones first). Messages: changed tables, enum types, new tables, dropped tables.
+their indexes, foreign keys that wait for every new table, changed tables, foreign keys
+that close a cycle among dropped tables, dropped tables (referring ones first). Messages:
+changed tables, enum types, new tables, dropped tables.
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ from .renames import (
     serial_sequence_renames,
 )
 from .table_changes import compare_table
-from .tables import create_table, deferred_foreign_key, drop_table, reflected_order
+from .tables import (
+    create_table,
+    cycle_keys,
+    deferred_foreign_key,
+    drop_cycle_key,
+    drop_table,
+    reflected_order,
+)
 
 __all__ = ["Comparison", "compare_metadata"]
 
@@ -52,7 +60,7 @@ def compare_metadata(
 
     Returns the upgrade operations (``comparison.upgrade_ops``; ``.reverse()`` is the
     downgrade), one message per change in Alembic's wording, and warnings (destructive
-    drops, primary-key changes that are not written).
+    drops).
     """
     if isinstance(metadatas, MetaData):
         metadatas = [metadatas]
@@ -129,6 +137,9 @@ def compare_metadata(
         directives.append(deferred_foreign_key(ctx, constraint))
     directives += modified
     dropped_indexes: dict[tuple[str | None, str], list[CreateIndexOp]] = {}
+    # Keys that close a cycle among dropped tables go first where they can be dropped alone.
+    closing = cycle_keys(removed) if ctx.dialect.supports_alter else []
+    directives += [drop_cycle_key(ctx, item, fk) for item, fk in closing]
     for item in reversed(reflected_order(removed)):
         where = label(item.schema, item.name)
         messages.append(f"Detected removed table '{where}'")
@@ -136,7 +147,8 @@ def compare_metadata(
             f"The migration drops table '{where}' and every row in it (destructive); "
             "check that this is not a rename before you upgrade."
         )
-        drop, indexes = drop_table(ctx, item)
+        skip = [str(fk.get("name")) for of, fk in closing if of is item]
+        drop, indexes = drop_table(ctx, item, skip)
         if indexes:
             dropped_indexes[(item.schema, item.name)] = indexes
         directives.append(drop)

@@ -2,8 +2,9 @@
 
 Each kind of object is compared by its own module; their results are put in this order:
 foreign keys dropped (before the indexes MySQL keeps for them), then indexes, unique and
-check constraints dropped, columns added, columns altered, the primary key, indexes, unique
-constraints, foreign keys and check constraints created, columns dropped, and the table
+check constraints and the primary key dropped, columns added, columns altered, the primary
+key, indexes, unique constraints, foreign keys and check constraints created, columns
+dropped, and the table
 comment. Messages
 follow the comparison: columns, primary key, indexes and unique constraints, foreign keys,
 checks, comment.
@@ -73,6 +74,7 @@ def compare_table(
         *foreign_keys.drops,
         *indexes.drops,
         *checks.drops,
+        *primary_key.drops,
         *enum_columns.drops,
         *columns.added,
         *columns.altered,

@@ -92,6 +92,7 @@ class AlterColumnOp:
             or self.modify_server_default is not False
             or self.modify_comment is not False
             or self.modify_name is not None
+            or "autoincrement" in self.kw
         )
 
     def reverse(self) -> AlterColumnOp:
@@ -148,6 +149,16 @@ class AlterColumnOp:
                 else self.existing_server_default
             ),
             existing_comment=now_comment,
-            kw=self.kw if self.reverse_kw is None else self.reverse_kw,
+            kw=_swapped(self.kw) if self.reverse_kw is None else self.reverse_kw,
             reverse_kw=None if self.reverse_kw is None else self.kw,
         )
+
+
+def _swapped(kw: Mapping[str, Any]) -> dict[str, Any]:
+    """Dialect options with each ``X``/``existing_X`` pair swapped (``autoincrement``)."""
+    out = dict(kw)
+    for key in kw:
+        old = f"existing_{key}"
+        if not key.startswith("existing_") and old in kw:
+            out[key], out[old] = kw[old], kw[key]
+    return out
