@@ -22,7 +22,6 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import statistics
 import sys
 import tempfile
 import threading
@@ -356,6 +355,11 @@ PG_CASES: list[Case] = [
     ),
 ]
 
+MY_DROP_FK = [
+    "ALTER TABLE busy DROP FOREIGN KEY fk_busy_account",
+    "ALTER TABLE busy DROP INDEX fk_busy_account",
+]
+
 MY_CASES: list[Case] = [
     (
         "index",
@@ -376,7 +380,10 @@ MY_CASES: list[Case] = [
             "ALTER TABLE busy ADD CONSTRAINT fk_busy_account FOREIGN KEY (account_id)"
             " REFERENCES accounts (id)"
         ],
-        ["ALTER TABLE busy DROP FOREIGN KEY fk_busy_account", "ALTER TABLE busy DROP INDEX fk_busy_account"],
+        [
+            "ALTER TABLE busy DROP FOREIGN KEY fk_busy_account",
+            "ALTER TABLE busy DROP INDEX fk_busy_account",
+        ],
     ),
     (
         "foreign key",
@@ -387,7 +394,10 @@ MY_CASES: list[Case] = [
             " REFERENCES accounts (id), ALGORITHM=INPLACE, LOCK=NONE",
             "SET SESSION foreign_key_checks = 1",
         ],
-        ["ALTER TABLE busy DROP FOREIGN KEY fk_busy_account", "ALTER TABLE busy DROP INDEX fk_busy_account"],
+        [
+            "ALTER TABLE busy DROP FOREIGN KEY fk_busy_account",
+            "ALTER TABLE busy DROP INDEX fk_busy_account",
+        ],
     ),
     (
         "SET NOT NULL",
@@ -472,10 +482,99 @@ def lock_queue(
     return rows
 
 
+def upgrade_with_retries(
+    writer: Writer, url: str, database: str, hold: float, timeout_ms: int, retries: int
+) -> Row:
+    """``flask db upgrade`` (in-process) of a revision adding a column while a blocker holds.
+
+    The run's lock timeout makes each attempt give up after ``timeout_ms``; it retries with
+    backoff (1, 2, 4 ... s) and gets through once the blocker commits after ``hold`` seconds.
+    """
+    import textwrap
+
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+
+    from flask_migrate_lite import Migrate, commands
+
+    parts = urlsplit(url)
+    if database == "postgresql":
+        sa_url = f"postgresql+psycopg://{parts.netloc}{parts.path}?options=-csearch_path%3D{SCHEMA}"
+    else:
+        sa_url = f"mysql+pymysql://{parts.netloc}/{SCHEMA}"
+    folder = tempfile.mkdtemp(prefix="busy-migrations-")
+    app = Flask("busy_table")
+    app.config["SQLALCHEMY_DATABASE_URI"] = sa_url
+    app.config["MIGRATE_DDL_LOCK_TIMEOUT"] = timeout_ms
+    db = SQLAlchemy(app)
+    Migrate(app, db, directory=folder, ddl_lock_retries=retries)
+    with app.app_context():
+        commands.init(directory=folder)
+        with open(os.path.join(folder, "versions", "b0b0b0b0b0b0_queued.py"), "w") as fh:
+            fh.write(
+                textwrap.dedent(
+                    """\
+                    from flask_migrate_lite import op
+                    import sqlalchemy as sa
+
+                    revision = "b0b0b0b0b0b0"
+                    down_revision = None
+                    branch_labels = None
+                    depends_on = None
+
+
+                    def upgrade():
+                        op.add_column("busy", sa.Column("queued", sa.Integer))
+
+
+                    def downgrade():
+                        op.drop_column("busy", "queued")
+                    """
+                )
+            )
+        blocker = connect(url, autocommit=False)
+        run(blocker, "SELECT count(*) FROM busy WHERE id < 10")
+        release = threading.Timer(hold, blocker.commit)
+        release.start()
+        time.sleep(0.3)
+        error = ""
+        t0 = time.time()
+        try:
+            commands.upgrade(directory=folder)
+        except Exception as exc:
+            error = str(exc)[:120]
+        t1 = time.time()
+        release.join()
+        blocker.close()
+        db.engine.dispose()
+    time.sleep(1.0)
+    lat = writer.window(t0, t1)
+    undo(url, ["ALTER TABLE busy DROP COLUMN queued", "DROP TABLE alembic_version"])
+    row = Row(
+        database=database,
+        operation=f"lock queue (held {hold:.0f} s)",
+        form=f"upgrade, MIGRATE_DDL_LOCK_TIMEOUT={timeout_ms}, {retries} retries",
+        sql="op.add_column",
+        duration_ms=(t1 - t0) * 1000.0,
+        stall_ms=max(lat, default=0.0),
+        p99_ms=p99(lat),
+        statements=len(lat),
+        error=error,
+    )
+    print(
+        f"  {row.operation:<28} {row.form:<26} {row.duration_ms:9.0f} ms  stall"
+        f" {row.stall_ms:8.1f} ms  p99 {row.p99_ms:7.1f} ms  n={row.statements} {error}",
+        flush=True,
+    )
+    return row
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
-def bench(url: str, rows: int, rate: float, hold: float, timeouts: Sequence[int]) -> list[Row]:
+def bench(
+    url: str, rows: int, rate: float, hold: float, timeouts: Sequence[int], only_queue: bool
+) -> list[Row]:
     database = kind(url)
     print(f"{database}: filling {rows} rows ...", flush=True)
     t = time.time()
@@ -491,10 +590,11 @@ def bench(url: str, rows: int, rate: float, hold: float, timeouts: Sequence[int]
             Row(database, "(no migration)", "baseline", "", 3000.0, max(lat), p99(lat), len(lat))
         )
         print(f"  baseline: stall {max(lat):.1f} ms p99 {p99(lat):.1f} ms n={len(lat)}")
-        for operation, form, steps, back in cases:
+        for operation, form, steps, back in [] if only_queue else cases:
             out.append(measure(writer, url, database, operation, form, steps))
             undo(url, back)
         out.extend(lock_queue(writer, url, database, hold, timeouts))
+        out.append(upgrade_with_retries(writer, url, database, hold, 500, 4))
     return out
 
 
@@ -522,6 +622,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hold", type=float, default=6.0, help="seconds the blocker holds")
     parser.add_argument("--lock-timeouts", default="100,500,2000", help="ms, comma-separated")
     parser.add_argument("--out", default="", help="write the rows as JSON here")
+    parser.add_argument("--only-queue", action="store_true", help="only the lock queue runs")
     args = parser.parse_args(argv)
     urls = [u for u in (args.postgresql, args.mysql) if u]
     if not urls:
@@ -529,7 +630,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     timeouts = [int(x) for x in args.lock_timeouts.split(",") if x]
     rows: list[Row] = []
     for url in urls:
-        rows.extend(bench(url, args.rows, args.rate, args.hold, timeouts))
+        rows.extend(bench(url, args.rows, args.rate, args.hold, timeouts, args.only_queue))
     print()
     print(f"{args.rows} rows, writer at {args.rate:.0f} statements/s, load {os.getloadavg()}")
     print(table(rows))
