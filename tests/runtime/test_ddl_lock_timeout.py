@@ -181,3 +181,37 @@ def test_sqlite_has_no_lock_timeout_for_ddl(sqlite_url: str, tmp_path: Path) -> 
         made.upgrade()
     assert version_rows(sqlite_url) == [SECOND]
     assert _columns(sqlite_url) == ["id", "name", "note"]
+
+
+@pytest.mark.postgresql
+def test_a_run_in_one_transaction_is_not_retried(postgresql_url: str, tmp_path: Path) -> None:
+    # The rollback undid the whole run, so running the one migration again would be wrong.
+    migrations = _folder(tmp_path)
+    with app(
+        postgresql_url,
+        migrations,
+        ddl_lock_timeout=150,
+        ddl_lock_retries=3,
+        transaction_per_migration=False,
+    ) as made:
+        made.upgrade(FIRST)
+        blocker_engine = sa.create_engine(postgresql_url, poolclass=sa.pool.NullPool)
+        try:
+            with blocker_engine.connect() as blocker:
+                blocker.exec_driver_sql("SELECT name FROM lockers WHERE id = 1").all()
+                with pytest.raises(MigrateError) as caught:
+                    made.upgrade()
+                blocker.rollback()
+                # The downgrade's advice names the downgrade.
+                blocker.exec_driver_sql("SELECT name FROM lockers WHERE id = 1").all()
+                with pytest.raises(MigrateError) as downgrade:
+                    made.downgrade("base")
+                blocker.rollback()
+        finally:
+            blocker_engine.dispose()
+    assert "gave up waiting for a lock on a table after 1 attempt of 150 ms each" in str(
+        caught.value
+    )
+    assert "then run 'flask db downgrade' again" in str(downgrade.value)
+    assert version_rows(postgresql_url) == [FIRST]
+    assert _columns(postgresql_url) == ["id", "name"]

@@ -220,6 +220,7 @@ class MigrationContext:
             if self._ddl is None:
                 once()
             else:
+                self._ddl.command = direction
                 self._ddl.attempt_step(
                     once,
                     lambda: tx.atomic_steps and tx.per_migration and not self._step_autocommitted,

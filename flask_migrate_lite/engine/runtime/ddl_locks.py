@@ -86,13 +86,15 @@ def is_lock_timeout(exc: BaseException) -> bool:
 class DdlLockTimeout(MigrateError):
     """A statement of a migration could not get its lock within the retries."""
 
-    def __init__(self, database: str, attempts: int, wait: str, blocker: str) -> None:
+    def __init__(
+        self, database: str, attempts: int, wait: str, blocker: str, command: str = "upgrade"
+    ) -> None:
         super().__init__(
             Text(
                 f"{database} gave up waiting for a lock on a table after {attempts} attempt"
                 f"{'' if attempts == 1 else 's'} of {wait} each: {blocker}; end "
                 "that transaction (or wait for it to finish), then run ",
-                Run("upgrade"),
+                Run(command),
                 " again, or raise MIGRATE_DDL_LOCK_TIMEOUT",
             )
         )
@@ -195,6 +197,8 @@ class DdlLocks:
         self.backoff = backoff
         self.sleep = sleep
         self._pid: int | None = None
+        #: The command running (``upgrade`` or ``downgrade``), for the advice to run it again.
+        self.command = "upgrade"
 
     @property
     def active(self) -> bool:
@@ -259,7 +263,7 @@ class DdlLocks:
     def _give_up(self, attempts: int, seen: Blocker | None) -> DdlLockTimeout:
         blocker = seen or self._oldest()
         told = blocker.describe() if blocker is not None else "no other session was found"
-        return DdlLockTimeout(self.database, attempts, self.wait, told)
+        return DdlLockTimeout(self.database, attempts, self.wait, told, self.command)
 
     def _oldest(self) -> Blocker | None:
         """The other session most likely to hold the lock: the oldest open transaction."""
@@ -295,9 +299,9 @@ class DdlLocks:
             except Exception as exc:
                 if watch is not None and watch.seen is not None:
                     seen = watch.seen
-                if not is_lock_timeout(exc) or not retry_allowed():
+                if not is_lock_timeout(exc):
                     raise
-                if attempt > self.retries:
+                if attempt > self.retries or not retry_allowed():
                     raise self._give_up(attempt, seen) from exc
             self._pause(attempt)
             attempt += 1
