@@ -163,6 +163,8 @@ class AppState:
             tag=tag,
             x_args=self.config.x_args,
             lock_timeout=options.lock_timeout,
+            ddl_lock_timeout=options.ddl_lock_timeout,
+            ddl_lock_retries=options.ddl_lock_retries,
         )
 
     def databases(self) -> list[Database]:
@@ -259,7 +261,7 @@ def app_state(
     The run's options are those ``init_app`` built, unless the ``@migrate.configure``
     callbacks changed ``config.configure_args``: then they are built again from what the
     callbacks left (checked after each callback). ``MIGRATE_LOCK_TIMEOUT`` in the app's
-    config replaces ``lock_timeout``.
+    config replaces ``lock_timeout``, ``MIGRATE_DDL_LOCK_TIMEOUT`` ``ddl_lock_timeout``.
     """
     state: RegisteredState | None = current_app.extensions.get("migrate")
     if state is None:
@@ -278,4 +280,7 @@ def app_state(
     timeout = current_app.config.get("MIGRATE_LOCK_TIMEOUT")
     if timeout is not None:
         options = dataclasses.replace(options, lock_timeout=float(timeout))
+    ddl_timeout = current_app.config.get("MIGRATE_DDL_LOCK_TIMEOUT")
+    if ddl_timeout is not None:
+        options = dataclasses.replace(options, ddl_lock_timeout=float(ddl_timeout))
     return AppState(state=state, config=config, options=options)

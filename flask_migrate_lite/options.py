@@ -73,6 +73,12 @@ class MigrateOptions:
     transaction_per_migration: bool = True
     #: Seconds to wait for the migration lock (``MIGRATE_LOCK_TIMEOUT`` overrides it).
     lock_timeout: float = 60.0
+    #: Milliseconds a migration's statement may wait for a table lock before it is retried;
+    #: None or 0 for no limit (``MIGRATE_DDL_LOCK_TIMEOUT`` overrides it). Not the migration
+    #: lock's wait, which is ``lock_timeout``.
+    ddl_lock_timeout: float | None = 500.0
+    #: How many times a migration that timed out on a table lock runs again, with backoff.
+    ddl_lock_retries: int = 4
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> MigrateOptions:
@@ -82,8 +88,9 @@ class MigrateOptions:
         from ``app.extensions["migrate"].options``.
         """
         given = {name: args[name] for name in _declared() if name in args}
-        if "lock_timeout" in given:
-            given["lock_timeout"] = float(given["lock_timeout"])
+        for seconds in ("lock_timeout", "ddl_lock_timeout"):
+            if given.get(seconds) is not None:
+                given[seconds] = float(given[seconds])
         return cls(**given)
 
 

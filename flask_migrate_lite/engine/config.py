@@ -147,3 +147,7 @@ class RunOptions:
     tag: str | None = None
     x_args: Mapping[str, str] = field(default_factory=dict)
     lock_timeout: float = 60.0
+    #: Milliseconds a migration's statement may wait for a table lock (None: no limit).
+    ddl_lock_timeout: float | None = None
+    #: How many times a migration (or, on MySQL/MariaDB, its statement) is retried after that.
+    ddl_lock_retries: int = 0

@@ -14,7 +14,7 @@ values inlined, each followed by the terminator, the way a DBA would run them.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, TextIO
 
 from sqlalchemy import Column, MetaData, Table, text
@@ -335,6 +335,10 @@ class DefaultImpl(CompareRules, BatchSupport, TypeConversions):
         self.output: TextIO = output if output is not None else sys.stdout
         self.terminator = terminator
         self._script = ScriptWriter(self.dialect, self.output, terminator) if as_sql else None
+        #: Runs each statement online (the run's lock-wait retries on MySQL/MariaDB), or None.
+        self.statement_runner: (
+            Callable[[Callable[[], CursorResult[Any]]], CursorResult[Any]] | None
+        ) = None
 
     # -- running statements -----------------------------------------------------------------
 
@@ -356,11 +360,12 @@ class DefaultImpl(CompareRules, BatchSupport, TypeConversions):
         statement = text(construct) if isinstance(construct, str) else construct
         if not isinstance(statement, Executable):
             raise CommandError(f"Cannot execute {type(statement).__name__}; pass a statement.")
-        return self.connection.execute(
-            statement,
-            params,
-            execution_options=execution_options or {},
-        )
+        connection = self.connection
+
+        def run() -> CursorResult[Any]:
+            return connection.execute(statement, params, execution_options=execution_options or {})
+
+        return self.statement_runner(run) if self.statement_runner is not None else run()
 
     def to_sql(self, construct: Construct, params: Params | None = None) -> str:
         """The SQL text of ``construct`` for this dialect, values inlined."""

@@ -26,6 +26,7 @@ from ..errors import MigrateError, MigrationFailed, ScriptError
 from ..operations.api import Operations, running
 from ..script.revision import Revision
 from ..urls import mask_url
+from .ddl_locks import DdlLocks, DdlLockTimeout
 from .faults import Progress, Unit, fault_error, fault_of, step_label
 from .plan import Step, VersionChange
 from .transactions import Transactions, transactions_for
@@ -85,6 +86,8 @@ class MigrationContext:
         self._step_autocommitted = False
         # Where the online run is, to say what a dropped connection left behind.
         self._progress = Progress()
+        # The run's lock timeout for DDL and its retries (set when an online run starts).
+        self._ddl: DdlLocks | None = None
 
     # -- what Operations needs (MigrationHandle) -------------------------------------------
 
@@ -161,9 +164,13 @@ class MigrationContext:
         tx = self._transactions()
         progress = self._progress = Progress.starting(connection)
         done: list[Step] = []
+        locks = self._ddl = DdlLocks(
+            connection, self.options.ddl_lock_timeout, self.options.ddl_lock_retries
+        )
         try:
-            with tx.run(self.table.name, self.table.schema):
+            with locks.session(), tx.run(self.table.name, self.table.schema):
                 self._tx = tx
+                self._impl.statement_runner = locks.run_statement if locks.active else None
                 try:
                     progress.doing = "reading the version table"
                     heads = progress.start = read_heads(connection, self.table)
@@ -182,6 +189,7 @@ class MigrationContext:
                         progress.doing = "committing the migrations of this run"
                 finally:
                     self._tx = None
+                    self._impl.statement_runner = None
         except Exception as exc:
             fault = fault_error(exc, connection, tx, progress, self.url)
             if fault is None:
@@ -203,6 +211,30 @@ class MigrationContext:
         label = step_label(step)
         direction = "upgrade" if step.is_upgrade else "downgrade"
         self._progress.begin(Unit(label, direction, step.heads_after))
+        try:
+            # After a lock timeout a migration that was wholly rolled back runs again.
+
+            def once() -> None:
+                self._attempt(tx, step, load, label)
+
+            if self._ddl is None:
+                once()
+            else:
+                self._ddl.command = direction
+                self._ddl.attempt_step(
+                    once,
+                    lambda: tx.atomic_steps and tx.per_migration and not self._step_autocommitted,
+                )
+        except ScriptError:
+            raise
+        except BaseException as exc:
+            if not isinstance(exc, Exception) or connection.invalidated or fault_of(exc):
+                raise  # not the script's doing: run() says what happened
+            raise self._failure(tx, step, exc, heads_at_start) from exc
+
+    def _attempt(self, tx: Transactions, step: Step, load: Loader, label: str) -> None:
+        """Run ``step`` once in its transaction; on failure roll it back and raise."""
+        connection = self._connection()
         tx.begin_step()
         self._step_autocommitted = False
         try:
@@ -220,15 +252,13 @@ class MigrationContext:
             self._table_ready = False
             tx.rollback_step()
             raise
-        except BaseException as exc:
+        except BaseException:
             self._table_ready = False
             try:
                 tx.rollback_step()
             except DBAPIError:
                 pass  # the connection is gone; the database rolled the step back itself
-            if not isinstance(exc, Exception) or connection.invalidated or fault_of(exc):
-                raise  # not the script's doing: run() says what happened
-            raise self._failure(tx, step, exc, heads_at_start) from exc
+            raise
 
     def _failure(
         self, tx: Transactions, step: Step, exc: Exception, heads_at_start: tuple[str, ...]
@@ -251,6 +281,8 @@ class MigrationContext:
                 f"rest rolled back; the version table says {before}: undo the committed part "
                 "by hand (or make the script skip what exists) and run the command again"
             )
+        elif isinstance(exc, DdlLockTimeout) and self.options.transaction_per_migration:
+            state = f"it was rolled back and the database is at {before}"
         elif self.options.transaction_per_migration:
             state = (
                 f"it was rolled back and the database is at {before}, with every migration "
