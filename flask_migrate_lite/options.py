@@ -73,6 +73,9 @@ class MigrateOptions:
     transaction_per_migration: bool = True
     #: Seconds to wait for the migration lock (``MIGRATE_LOCK_TIMEOUT`` overrides it).
     lock_timeout: float = 60.0
+    #: Autogenerate the online-safe form of changes that would lock a busy table (PostgreSQL
+    #: indexes built concurrently in an autocommit block); ``MIGRATE_ONLINE_SAFE`` overrides it.
+    online_safe: bool = False
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> MigrateOptions:

@@ -14,7 +14,7 @@ values inlined, each followed by the terminator, the way a DBA would run them.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, TextIO
 
 from sqlalchemy import Column, MetaData, Table, text
@@ -333,6 +333,9 @@ class DefaultImpl(CompareRules, BatchSupport):
         self.output: TextIO = output if output is not None else sys.stdout
         self.terminator = terminator
         self._script = ScriptWriter(self.dialect, self.output, terminator) if as_sql else None
+        #: Told about each statement that ran online (the migration context lists them when
+        #: a migration fails after committing part of itself).
+        self.on_statement: Callable[[Executable], None] | None = None
 
     # -- running statements -----------------------------------------------------------------
 
@@ -354,11 +357,14 @@ class DefaultImpl(CompareRules, BatchSupport):
         statement = text(construct) if isinstance(construct, str) else construct
         if not isinstance(statement, Executable):
             raise CommandError(f"Cannot execute {type(statement).__name__}; pass a statement.")
-        return self.connection.execute(
+        result = self.connection.execute(
             statement,
             params,
             execution_options=execution_options or {},
         )
+        if self.on_statement is not None:
+            self.on_statement(statement)
+        return result
 
     def to_sql(self, construct: Construct, params: Params | None = None) -> str:
         """The SQL text of ``construct`` for this dialect, values inlined."""

@@ -28,6 +28,7 @@ from ..script.revision import Revision
 from ..urls import mask_url
 from .faults import Progress, Unit, fault_error, fault_of, step_label
 from .plan import Step, VersionChange
+from .ran import StatementLog, listed
 from .transactions import Transactions, transactions_for
 from .version import apply_changes, ensure_version_table, heads_after, read_heads, version_table
 
@@ -83,6 +84,8 @@ class MigrationContext:
         self._table_ready = False
         # Whether the running step has committed part of itself in an autocommit_block().
         self._step_autocommitted = False
+        # The statements the running step ran, and how many of them are committed.
+        self._log = StatementLog(self.dialect)
         # Where the online run is, to say what a dropped connection left behind.
         self._progress = Progress()
 
@@ -112,7 +115,13 @@ class MigrationContext:
     def autocommit_block(self) -> Iterator[None]:
         """Run the block outside the migration's transaction (``CREATE INDEX CONCURRENTLY``).
 
-        Everything the migration did before the block is committed first.
+        Everything the migration did before the block is committed first, and the rest of the
+        migration runs in a new transaction; the migration lock stays held throughout. On
+        PostgreSQL and MySQL/MariaDB the block's statements commit one by one as they run;
+        SQLite, which has no statement that must run outside a transaction, runs the block in
+        a transaction of its own, committed at its end. The version row is written with the
+        rest of the migration, so a failure in or after the block leaves it at the revision
+        before, and the error lists the statements that stay committed.
         """
         if self.as_sql:
             self._impl.commit_sql()
@@ -122,8 +131,15 @@ class MigrationContext:
         if self._tx is None:
             raise MigrateError("autocommit_block() can only be used while a migration runs.")
         self._step_autocommitted = self._progress.partial = True
+        log = self._log
         with self._tx.autocommit():
-            yield
+            log.commit()
+            log.autocommit = self._tx.block_commits_each
+            try:
+                yield
+            finally:
+                log.autocommit = False
+        log.commit()
 
     # -- online ------------------------------------------------------------------------------
 
@@ -205,6 +221,8 @@ class MigrationContext:
         self._progress.begin(Unit(label, direction, step.heads_after))
         tx.begin_step()
         self._step_autocommitted = False
+        self._log.reset()
+        self._impl.on_statement = self._log.ran
         try:
             function = self._function(load(step.revision), step)
             self._ensure_table(connection)
@@ -229,6 +247,8 @@ class MigrationContext:
             if not isinstance(exc, Exception) or connection.invalidated or fault_of(exc):
                 raise  # not the script's doing: run() says what happened
             raise self._failure(tx, step, exc, heads_at_start) from exc
+        finally:
+            self._impl.on_statement = None
 
     def _failure(
         self, tx: Transactions, step: Step, exc: Exception, heads_at_start: tuple[str, ...]
@@ -236,20 +256,29 @@ class MigrationContext:
         direction = "upgrade" if step.is_upgrade else "downgrade"
         cause = _describe(exc)
         before = ", ".join(step.heads_before) or "base"
+        ran = self._log.statements
         if not tx.atomic_steps:
+            which = f" (it ran: {listed(ran)})" if ran else ""
             state = (
                 f"{self.dialect.name} commits each DDL statement as it runs, so the statements "
-                "before the failure may be applied; the version table still says "
+                f"before the failure may be applied{which}; the version table still says "
                 f"{before}: undo them by hand (or make the script skip what exists) and run "
                 "the command again"
             )
-        elif self._step_autocommitted:
+        elif self._step_autocommitted and self._log.kept:
             # The block committed the step's work before it (and, when the run is one
             # transaction, the migrations before it); only what followed was rolled back.
             state = (
-                "what it did up to the end of its autocommit_block() was committed and the "
-                f"rest rolled back; the version table says {before}: undo the committed part "
-                "by hand (or make the script skip what exists) and run the command again"
+                "it is not atomic (it uses autocommit_block()) and these statements of it ran "
+                f"and stay committed: {listed(self._log.kept)}; the rest was rolled back and "
+                f"the version table still says {before}: undo the committed statements by hand "
+                "(or make the script skip what exists) and run the command again"
+            )
+        elif self._step_autocommitted:
+            state = (
+                "it uses autocommit_block() but none of its statements had been committed; "
+                f"the version table says {before}, with every migration before it applied; "
+                "fix the script and run the command again"
             )
         elif self.options.transaction_per_migration:
             state = (

@@ -25,6 +25,7 @@ from .layout import (
     literals,
     name_arg,
 )
+from .online import online_chunks
 from .schema import SchemaWriter
 
 __all__ = ["Renderer"]
@@ -85,8 +86,11 @@ class Renderer(SchemaWriter):
                 pass
         return call(f"{receiver}.execute", [repr(text)], kwargs)
 
-    def modify_table(self, directive: ModifyTableOps) -> None:
+    def modify_table(self, directive: ModifyTableOps, *, existing: bool = True) -> None:
         if directive.is_empty():
+            return
+        if existing and self.opts.online_safe:
+            self.online(directive)
             return
         if not self.opts.as_batch:
             for op in directive.ops:
@@ -103,6 +107,25 @@ class Renderer(SchemaWriter):
                 self.statement(self.table_op(op, "batch_op"), 8)
 
         self.block(header, 4, " as batch_op:", body)
+
+    def online(self, directive: ModifyTableOps) -> None:
+        """An existing table's changes, the index ones concurrently (see :mod:`.online`)."""
+        for concurrent, table_ops in online_chunks(directive.ops, self.opts.dialect_name):
+            if not concurrent:
+                part = ModifyTableOps(
+                    directive.table_name,
+                    table_ops,
+                    directive.schema,
+                    naming_convention=directive.naming_convention,
+                )
+                self.modify_table(part, existing=False)
+                continue
+
+            def body(table_ops: list[TableOp] = table_ops) -> None:
+                for op in table_ops:
+                    self.statement(self.table_op(op, "op"), 8)
+
+            self.block(call("op.get_context().autocommit_block"), 4, ":", body)
 
     def enum_type(self, directive: EnumTypeOp) -> None:
         for step in enum_steps(directive):
@@ -155,7 +178,7 @@ class Renderer(SchemaWriter):
             )
             for index in sorted(indexes, key=lambda ix: str(ix.name or ""))
         ]
-        self.modify_table(ModifyTableOps(op.table_name, list(index_ops), op.schema))
+        self.modify_table(ModifyTableOps(op.table_name, list(index_ops), op.schema), existing=False)
 
     # -- operations on one table ------------------------------------------------------------
 
