@@ -286,11 +286,22 @@ def test_failure_in_or_after_an_autocommit_block_tells_the_truth(
         ), line
         return
     assert line.startswith("Error: The upgrade of revision b2 failed: "), line
+    if where == "after":
+        done = "what it did up to the end of its autocommit_block() was committed"
+    elif dialect == "postgresql":
+        done = (
+            "it failed inside its autocommit_block(): what it did before the failing statement "
+            "was committed"
+        )
+    else:
+        done = (
+            "it failed inside its autocommit_block(): what it did before the block was "
+            "committed, the block's statements were not"
+        )
     assert line.endswith(
-        "; it is not atomic (it uses autocommit_block()) and these statements of it ran and "
-        f"stay committed: {kept}; the rest was rolled back and the version table still says "
-        "a1: undo the committed statements by hand (or make the script skip what exists) and "
-        "run the command again."
+        f"; {done} and the rest rolled back; the version table says a1, and these statements "
+        f"of it stay committed: {kept}: undo them by hand (or make the script skip what "
+        "exists) and run the command again."
     ), line
 
     # Undone by hand, as the message says, the migration runs again.

@@ -134,11 +134,13 @@ class MigrationContext:
         log = self._log
         with self._tx.autocommit():
             log.commit()
+            log.inside = True
             log.autocommit = self._tx.block_commits_each
             try:
                 yield
             finally:
                 log.autocommit = False
+            log.inside = False
         log.commit()
 
     # -- online ------------------------------------------------------------------------------
@@ -265,21 +267,10 @@ class MigrationContext:
                 f"{before}: undo them by hand (or make the script skip what exists) and run "
                 "the command again"
             )
-        elif self._step_autocommitted and self._log.kept:
+        elif self._step_autocommitted:
             # The block committed the step's work before it (and, when the run is one
             # transaction, the migrations before it); only what followed was rolled back.
-            state = (
-                "it is not atomic (it uses autocommit_block()) and these statements of it ran "
-                f"and stay committed: {listed(self._log.kept)}; the rest was rolled back and "
-                f"the version table still says {before}: undo the committed statements by hand "
-                "(or make the script skip what exists) and run the command again"
-            )
-        elif self._step_autocommitted:
-            state = (
-                "it uses autocommit_block() but none of its statements had been committed; "
-                f"the version table says {before}, with every migration before it applied; "
-                "fix the script and run the command again"
-            )
+            state = self._partial_state(tx, before)
         elif self.options.transaction_per_migration:
             state = (
                 f"it was rolled back and the database is at {before}, with every migration "
@@ -292,6 +283,32 @@ class MigrationContext:
                 "script and run the command again"
             )
         return MigrationFailed(step.revision.revision, direction, cause, state + ".")
+
+    def _partial_state(self, tx: Transactions, before: str) -> str:
+        """What a failed migration that used ``autocommit_block()`` left committed."""
+        log = self._log
+        if not log.inside:
+            done = "what it did up to the end of its autocommit_block() was committed"
+        elif tx.block_commits_each:
+            done = (
+                "it failed inside its autocommit_block(): what it did before the failing "
+                "statement was committed"
+            )
+        else:
+            done = (
+                "it failed inside its autocommit_block(): what it did before the block was "
+                "committed, the block's statements were not"
+            )
+        if not log.kept:
+            return (
+                f"{done}, which was nothing of its own, and the rest rolled back; the version "
+                f"table says {before}: fix the script and run the command again"
+            )
+        return (
+            f"{done} and the rest rolled back; the version table says {before}, and these "
+            f"statements of it stay committed: {listed(log.kept)}: undo them by hand (or make "
+            "the script skip what exists) and run the command again"
+        )
 
     def _function(self, module: types.ModuleType, step: Step) -> Callable[[], Any] | None:
         name = "upgrade" if step.is_upgrade else "downgrade"

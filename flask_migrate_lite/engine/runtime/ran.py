@@ -35,12 +35,15 @@ class StatementLog:
         #: Whether each statement commits as it runs (inside an autocommit block, outside
         #: SQLite).
         self.autocommit = False
+        #: Whether the migration is inside its autocommit block (or failed there).
+        self.inside = False
 
     def reset(self) -> None:
         """A new migration starts."""
         self.statements = []
         self.committed = 0
         self.autocommit = False
+        self.inside = False
 
     def ran(self, statement: Executable) -> None:
         """``statement`` completed."""
