@@ -16,15 +16,28 @@ from tests.databases import dialect_of
 pytestmark = pytest.mark.e2e
 
 MODELS_V1 = """
+class Maker(db.Model):
+    id = sa.Column(sa.Integer, primary_key=True)
+
+
 class Item(db.Model):
     id = sa.Column(sa.Integer, primary_key=True)
     name = sa.Column(sa.String(64), nullable=False)
+    note = sa.Column(sa.String(20), nullable=True)
+    maker_id = sa.Column(sa.Integer, nullable=True)
 """
 
+# An index on a column, a unique index on a new column, a foreign key and NOT NULL.
 MODELS_V2 = """
+class Maker(db.Model):
+    id = sa.Column(sa.Integer, primary_key=True)
+
+
 class Item(db.Model):
     id = sa.Column(sa.Integer, primary_key=True)
     name = sa.Column(sa.String(64), nullable=False, index=True)
+    note = sa.Column(sa.String(20), nullable=False)
+    maker_id = sa.Column(sa.Integer, sa.ForeignKey("maker.id", name="fk_item_maker"))
     sku = sa.Column(sa.String(32), nullable=True)
     __table_args__ = (sa.Index("ix_item_sku", "sku", unique=True),)
 """
@@ -58,6 +71,24 @@ def _indexes(url: str, table: str) -> set[str]:
         engine.dispose()
 
 
+def _foreign_keys(url: str, table: str) -> set[str]:
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            return {str(fk["name"]) for fk in sa.inspect(conn).get_foreign_keys(table)}
+    finally:
+        engine.dispose()
+
+
+def _checks(url: str, table: str) -> set[str]:
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            return {str(ck["name"]) for ck in sa.inspect(conn).get_check_constraints(table)}
+    finally:
+        engine.dispose()
+
+
 def _columns(url: str, table: str) -> set[str]:
     engine = _engine(url)
     try:
@@ -71,9 +102,12 @@ def _insert_items(url: str, count: int) -> None:
     engine = _engine(url)
     try:
         with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO maker (id) VALUES (1), (2)"))
             conn.execute(
-                sa.text("INSERT INTO item (id, name) VALUES (:id, :name)"),
-                [{"id": n, "name": f"item {n}"} for n in range(1, count + 1)],
+                sa.text(
+                    "INSERT INTO item (id, name, note, maker_id) VALUES (:id, :name, 'n', :maker)"
+                ),
+                [{"id": n, "name": f"item {n}", "maker": n % 2 + 1} for n in range(1, count + 1)],
             )
     finally:
         engine.dispose()
@@ -105,6 +139,10 @@ def test_online_safe_autogenerate_round_trip(tmp_path: Path, database_url: str) 
         )
         index = "op.drop_index('ix_item_sku', table_name='item', postgresql_concurrently=True)"
         assert index in downgrade
+        for name in ("fk_item_maker", "ck_item_note_not_null"):
+            assert f"op.execute('ALTER TABLE item VALIDATE CONSTRAINT {name}')" in upgrade
+        assert upgrade.count("postgresql_not_valid=True") == 2
+        assert "batch_op.drop_constraint('ck_item_note_not_null', type_='check')" in upgrade
     else:
         assert "autocommit_block" not in source
         assert "concurrently" not in source
@@ -118,6 +156,8 @@ def test_online_safe_autogenerate_round_trip(tmp_path: Path, database_url: str) 
     assert project.versions() == [second_id]
     assert {"ix_item_name", "ix_item_sku"} <= _indexes(database_url, "item")
     assert "sku" in _columns(database_url, "item")
+    assert _foreign_keys(database_url, "item") == {"fk_item_maker"}
+    assert _checks(database_url, "item") == set()
     assert _rows(database_url, "item") == [f"item {n}" for n in range(1, 51)]
     status = project.run("db", "status").stdout.splitlines()
     marks = "head, current" + (", not atomic: autocommit_block" if dialect == "postgresql" else "")
@@ -131,6 +171,7 @@ def test_online_safe_autogenerate_round_trip(tmp_path: Path, database_url: str) 
     assert project.versions() == [first_id]
     assert not {"ix_item_name", "ix_item_sku"} & _indexes(database_url, "item")
     assert "sku" not in _columns(database_url, "item")
+    assert _foreign_keys(database_url, "item") == set()
     assert _rows(database_url, "item") == [f"item {n}" for n in range(1, 51)]
 
 

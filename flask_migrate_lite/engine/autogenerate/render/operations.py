@@ -25,7 +25,7 @@ from .layout import (
     literals,
     name_arg,
 )
-from .online import online_chunks
+from .online import Item, online_chunks
 from .schema import SchemaWriter
 
 __all__ = ["Renderer"]
@@ -110,8 +110,9 @@ class Renderer(SchemaWriter):
 
     def online(self, directive: ModifyTableOps) -> None:
         """An existing table's changes, the index ones concurrently (see :mod:`.online`)."""
-        for concurrent, table_ops in online_chunks(directive.ops, self.opts.dialect_name):
-            if not concurrent:
+        for in_block, items in online_chunks(directive.ops, self.context.dialect):
+            if not in_block:
+                table_ops = [item for item in items if not isinstance(item, ops.ExecuteSQLOp)]
                 part = ModifyTableOps(
                     directive.table_name,
                     table_ops,
@@ -121,9 +122,12 @@ class Renderer(SchemaWriter):
                 self.modify_table(part, existing=False)
                 continue
 
-            def body(table_ops: list[TableOp] = table_ops) -> None:
-                for op in table_ops:
-                    self.statement(self.table_op(op, "op"), 8)
+            def body(items: list[Item] = items) -> None:
+                for item in items:
+                    if isinstance(item, ops.ExecuteSQLOp):
+                        self.statement(self.execute("op", item), 8)
+                    else:
+                        self.statement(self.table_op(item, "op"), 8)
 
             self.block(call("op.get_context().autocommit_block"), 4, ":", body)
 
