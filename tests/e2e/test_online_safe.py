@@ -140,12 +140,20 @@ def test_online_safe_autogenerate_round_trip(tmp_path: Path, database_url: str) 
         index = "op.drop_index('ix_item_sku', table_name='item', postgresql_concurrently=True)"
         assert index in downgrade
         for name in ("fk_item_maker", "ck_item_note_not_null"):
-            assert f"op.execute('ALTER TABLE item VALIDATE CONSTRAINT {name}')" in upgrade
+            assert f"'ALTER TABLE item VALIDATE CONSTRAINT {name}')" in upgrade
         assert upgrade.count("postgresql_not_valid=True") == 2
         assert "batch_op.drop_constraint('ck_item_note_not_null', type_='check')" in upgrade
     else:
         assert "autocommit_block" not in source
         assert "concurrently" not in source
+    if dialect == "mysql":
+        online = ", ALGORITHM=INPLACE, LOCK=NONE'"
+        upgrade, downgrade = source.split("def downgrade", 1)
+        assert f"'ALTER TABLE item ADD INDEX ix_item_name (name){online}" in upgrade
+        assert f"'ALTER TABLE item ADD UNIQUE INDEX ix_item_sku (sku){online}" in upgrade
+        assert f"'ALTER TABLE item DROP INDEX ix_item_sku{online}" in downgrade
+    elif dialect == "sqlite":
+        assert "ALGORITHM" not in source
 
     plan = project.run("db", "upgrade", "--plan").stdout
     mark = " (not atomic: autocommit_block)"

@@ -13,8 +13,12 @@ table writable, on PostgreSQL.
   instead of scanning the table under its exclusive lock (PostgreSQL 12 and later), and the
   check is dropped.
 
+On MySQL/MariaDB an index on plain columns is added and dropped with ``ALTER TABLE ...
+ALGORITHM=INPLACE, LOCK=NONE`` (through ``op.execute``): the server builds it while the table
+stays writable, or refuses at once instead of falling back to copying the table under a lock.
+
 Changes to a table the same migration creates stay plain (it is empty and nobody uses it
-yet), and so does everything on other databases. A revision written this way is not atomic:
+yet), and so does everything on SQLite. A revision written this way is not atomic:
 see the migration context.
 """
 
@@ -50,11 +54,41 @@ def online_chunks(table_ops: Sequence[TableOp], dialect: Dialect) -> list[Chunk]
             chunks.append((in_block, [item]))
 
     for op in table_ops:
-        for in_block, item in _online(op, dialect) if dialect.name == "postgresql" else ():
-            add(in_block, item)
-        if dialect.name != "postgresql" or not _has_online_form(op):
+        if dialect.name == "postgresql" and _has_online_form(op):
+            for in_block, item in _online(op, dialect):
+                add(in_block, item)
+        elif dialect.name in ("mysql", "mariadb") and _mysql_index(op):
+            add(False, _mysql_online(op, dialect))
+        else:
             add(False, op)
     return chunks
+
+
+def _mysql_index(op: TableOp) -> bool:
+    """An index MySQL/MariaDB can build in place: named, on plain columns, no options."""
+    if isinstance(op, ops.CreateIndexOp):
+        return bool(op.index_name) and not op.kw and not op.if_not_exists and _plain(op.columns)
+    if isinstance(op, ops.DropIndexOp):
+        return bool(op.table_name) and not op.kw and not op.if_exists
+    return False
+
+
+def _plain(columns: Sequence[ops.IndexColumn]) -> bool:
+    return bool(columns) and all(isinstance(column, str) for column in columns)
+
+
+def _mysql_online(op: TableOp, dialect: Dialect) -> ops.ExecuteSQLOp:
+    quote = dialect.identifier_preparer.quote
+    assert isinstance(op, ops.CreateIndexOp | ops.DropIndexOp)
+    assert op.table_name is not None and op.index_name is not None  # _mysql_index
+    table = f"{quote(op.schema)}.{quote(op.table_name)}" if op.schema else quote(op.table_name)
+    if isinstance(op, ops.CreateIndexOp):
+        columns = ", ".join(quote(str(column)) for column in op.columns)
+        kind = "UNIQUE INDEX" if op.unique else "INDEX"
+        change = f"ADD {kind} {quote(op.index_name)} ({columns})"
+    else:
+        change = f"DROP INDEX {quote(op.index_name)}"
+    return ops.ExecuteSQLOp(f"ALTER TABLE {table} {change}, ALGORITHM=INPLACE, LOCK=NONE")
 
 
 def _has_online_form(op: TableOp) -> bool:

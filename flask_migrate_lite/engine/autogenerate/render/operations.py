@@ -109,17 +109,10 @@ class Renderer(SchemaWriter):
         self.block(header, 4, " as batch_op:", body)
 
     def online(self, directive: ModifyTableOps) -> None:
-        """An existing table's changes, the index ones concurrently (see :mod:`.online`)."""
+        """An existing table's changes in their online-safe forms (see :mod:`.online`)."""
         for in_block, items in online_chunks(directive.ops, self.context.dialect):
             if not in_block:
-                table_ops = [item for item in items if not isinstance(item, ops.ExecuteSQLOp)]
-                part = ModifyTableOps(
-                    directive.table_name,
-                    table_ops,
-                    directive.schema,
-                    naming_convention=directive.naming_convention,
-                )
-                self.modify_table(part, existing=False)
+                self.online_plain(directive, items)
                 continue
 
             def body(items: list[Item] = items) -> None:
@@ -130,6 +123,28 @@ class Renderer(SchemaWriter):
                         self.statement(self.table_op(item, "op"), 8)
 
             self.block(call("op.get_context().autocommit_block"), 4, ":", body)
+
+    def online_plain(self, directive: ModifyTableOps, items: list[Item]) -> None:
+        """Items outside autocommit blocks: table operations as usual, SQL on its own."""
+        pending: list[TableOp] = []
+
+        def flush() -> None:
+            part = ModifyTableOps(
+                directive.table_name,
+                list(pending),
+                directive.schema,
+                naming_convention=directive.naming_convention,
+            )
+            self.modify_table(part, existing=False)
+            pending.clear()
+
+        for item in items:
+            if isinstance(item, ops.ExecuteSQLOp):
+                flush()
+                self.statement(self.execute("op", item), 4)
+            else:
+                pending.append(item)
+        flush()
 
     def enum_type(self, directive: EnumTypeOp) -> None:
         for step in enum_steps(directive):
