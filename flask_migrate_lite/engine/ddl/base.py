@@ -393,6 +393,10 @@ class DefaultImpl(CompareRules, BatchSupport):
         if self.as_sql and self.transactional_ddl:
             self.static_output("COMMIT" + self.terminator)
 
+    def autocommit_block(self, starts: bool) -> None:
+        """Told when a migration's ``autocommit_block()`` starts and ends (online and
+        offline): a recording implementation marks the operations between as non-atomic."""
+
     def ddl_compiler(self) -> DDLCompiler:
         """A DDL compiler of this dialect, for rendering fragments (types, defaults)."""
         return self.dialect.ddl_compiler(self.dialect, DropTable(Table("_", MetaData())))

@@ -123,6 +123,15 @@ class MigrationContext:
         rest of the migration, so a failure in or after the block leaves it at the revision
         before, and the error lists the statements that stay committed.
         """
+        self._impl.autocommit_block(True)
+        try:
+            with self._autocommit_block():
+                yield
+        finally:
+            self._impl.autocommit_block(False)
+
+    @contextmanager
+    def _autocommit_block(self) -> Iterator[None]:
         if self.as_sql:
             self._impl.commit_sql()
             yield

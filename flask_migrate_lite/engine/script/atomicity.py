@@ -23,14 +23,14 @@ def uses_autocommit_block(path: str | None, function: str) -> bool:
     if not path:
         return False
     try:
-        stamp = os.stat(path).st_mtime_ns
+        found = os.stat(path)
     except OSError:
         return False
-    return function in _non_atomic_functions(path, stamp)
+    return function in _non_atomic_functions(path, (found.st_mtime_ns, found.st_size))
 
 
 @functools.lru_cache(maxsize=1024)
-def _non_atomic_functions(path: str, stamp: int) -> frozenset[str]:
+def _non_atomic_functions(path: str, stamp: tuple[int, int]) -> frozenset[str]:
     del stamp  # part of the cache key only: a changed file is read again
     try:
         with open(path, encoding="utf-8") as source:
