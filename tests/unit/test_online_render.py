@@ -17,6 +17,7 @@ from flask_migrate_lite.engine.operations.ops import (
     DropIndexOp,
 )
 from flask_migrate_lite.engine.script.atomicity import uses_autocommit_block
+from tests.builder import app, make_folder
 
 pytestmark = pytest.mark.sqlite
 
@@ -93,3 +94,14 @@ def test_non_atomic_is_read_per_function(tmp_path: Path) -> None:
     assert not uses_autocommit_block(None, "upgrade")
     path.write_text("def upgrade(:\n", encoding="utf-8")
     assert not uses_autocommit_block(str(path), "upgrade")
+
+
+def test_a_migrate_online_safe_that_is_no_flag_is_refused(tmp_path: Path) -> None:
+    migrations = make_folder(tmp_path)
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    with app(url, migrations, config={"MIGRATE_ONLINE_SAFE": "maybe"}) as made:
+        result = made.cli("migrate", code=1)
+    assert (
+        "Error: MIGRATE_ONLINE_SAFE must be True or False, not 'maybe'; fix it in the app's config."
+    ) in result.output.splitlines()
+    assert "Traceback" not in result.output
