@@ -79,6 +79,9 @@ class MigrateOptions:
     ddl_lock_timeout: float | None = 500.0
     #: How many times a migration that timed out on a table lock runs again, with backoff.
     ddl_lock_retries: int = 4
+    #: Autogenerate the online-safe form of changes that would lock a busy table (PostgreSQL
+    #: indexes built concurrently in an autocommit block); ``MIGRATE_ONLINE_SAFE`` overrides it.
+    online_safe: bool = False
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> MigrateOptions:

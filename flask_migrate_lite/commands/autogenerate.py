@@ -209,6 +209,7 @@ def autogenerate_revision(
             user_module_prefix=state.options.user_module_prefix,
             render_item=state.options.render_item,
             dialect_name=dialect_name,
+            online_safe=state.options.online_safe,
         )
         up = render_upgrade(upgrade_ops, options, imports).removeprefix("    ")
         down = render_downgrade(downgrade_ops, options, imports).removeprefix("    ")

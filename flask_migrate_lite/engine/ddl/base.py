@@ -339,6 +339,9 @@ class DefaultImpl(CompareRules, BatchSupport, TypeConversions):
         self.statement_runner: (
             Callable[[Callable[[], CursorResult[Any]]], CursorResult[Any]] | None
         ) = None
+        #: Told about each statement that ran online (the migration context lists them when
+        #: a migration fails after committing part of itself).
+        self.on_statement: Callable[[Executable], None] | None = None
 
     # -- running statements -----------------------------------------------------------------
 
@@ -365,7 +368,10 @@ class DefaultImpl(CompareRules, BatchSupport, TypeConversions):
         def run() -> CursorResult[Any]:
             return connection.execute(statement, params, execution_options=execution_options or {})
 
-        return self.statement_runner(run) if self.statement_runner is not None else run()
+        result = self.statement_runner(run) if self.statement_runner is not None else run()
+        if self.on_statement is not None:
+            self.on_statement(statement)
+        return result
 
     def to_sql(self, construct: Construct, params: Params | None = None) -> str:
         """The SQL text of ``construct`` for this dialect, values inlined."""
@@ -393,6 +399,10 @@ class DefaultImpl(CompareRules, BatchSupport, TypeConversions):
         """Offline, commit the script's transaction (databases with transactional DDL only)."""
         if self.as_sql and self.transactional_ddl:
             self.static_output("COMMIT" + self.terminator)
+
+    def autocommit_block(self, starts: bool) -> None:
+        """Told when a migration's ``autocommit_block()`` starts and ends (online and
+        offline): a recording implementation marks the operations between as non-atomic."""
 
     def ddl_compiler(self) -> DDLCompiler:
         """A DDL compiler of this dialect, for rendering fragments (types, defaults)."""

@@ -29,6 +29,7 @@ from ..urls import mask_url
 from .ddl_locks import DdlLocks, DdlLockTimeout
 from .faults import Progress, Unit, fault_error, fault_of, step_label
 from .plan import Step, VersionChange
+from .ran import StatementLog, listed
 from .transactions import Transactions, transactions_for
 from .version import apply_changes, ensure_version_table, heads_after, read_heads, version_table
 
@@ -84,6 +85,8 @@ class MigrationContext:
         self._table_ready = False
         # Whether the running step has committed part of itself in an autocommit_block().
         self._step_autocommitted = False
+        # The statements the running step ran, and how many of them are committed.
+        self._log = StatementLog(self.dialect)
         # Where the online run is, to say what a dropped connection left behind.
         self._progress = Progress()
         # The run's lock timeout for DDL and its retries (set when an online run starts).
@@ -115,8 +118,23 @@ class MigrationContext:
     def autocommit_block(self) -> Iterator[None]:
         """Run the block outside the migration's transaction (``CREATE INDEX CONCURRENTLY``).
 
-        Everything the migration did before the block is committed first.
+        Everything the migration did before the block is committed first, and the rest of the
+        migration runs in a new transaction; the migration lock stays held throughout. On
+        PostgreSQL and MySQL/MariaDB the block's statements commit one by one as they run;
+        SQLite, which has no statement that must run outside a transaction, runs the block in
+        a transaction of its own, committed at its end. The version row is written with the
+        rest of the migration, so a failure in or after the block leaves it at the revision
+        before, and the error lists the statements that stay committed.
         """
+        self._impl.autocommit_block(True)
+        try:
+            with self._autocommit_block():
+                yield
+        finally:
+            self._impl.autocommit_block(False)
+
+    @contextmanager
+    def _autocommit_block(self) -> Iterator[None]:
         if self.as_sql:
             self._impl.commit_sql()
             yield
@@ -125,8 +143,17 @@ class MigrationContext:
         if self._tx is None:
             raise MigrateError("autocommit_block() can only be used while a migration runs.")
         self._step_autocommitted = self._progress.partial = True
+        log = self._log
         with self._tx.autocommit():
-            yield
+            log.commit()
+            log.inside = True
+            log.autocommit = self._tx.block_commits_each
+            try:
+                yield
+            finally:
+                log.autocommit = False
+            log.inside = False
+        log.commit()
 
     # -- online ------------------------------------------------------------------------------
 
@@ -237,6 +264,8 @@ class MigrationContext:
         connection = self._connection()
         tx.begin_step()
         self._step_autocommitted = False
+        self._log.reset()
+        self._impl.on_statement = self._log.ran
         try:
             function = self._function(load(step.revision), step)
             self._ensure_table(connection)
@@ -259,6 +288,8 @@ class MigrationContext:
             except DBAPIError:
                 pass  # the connection is gone; the database rolled the step back itself
             raise
+        finally:
+            self._impl.on_statement = None
 
     def _failure(
         self, tx: Transactions, step: Step, exc: Exception, heads_at_start: tuple[str, ...]
@@ -266,21 +297,19 @@ class MigrationContext:
         direction = "upgrade" if step.is_upgrade else "downgrade"
         cause = _describe(exc)
         before = ", ".join(step.heads_before) or "base"
+        ran = self._log.statements
         if not tx.atomic_steps:
+            which = f" (it ran: {listed(ran)})" if ran else ""
             state = (
                 f"{self.dialect.name} commits each DDL statement as it runs, so the statements "
-                "before the failure may be applied; the version table still says "
+                f"before the failure may be applied{which}; the version table still says "
                 f"{before}: undo them by hand (or make the script skip what exists) and run "
                 "the command again"
             )
         elif self._step_autocommitted:
             # The block committed the step's work before it (and, when the run is one
             # transaction, the migrations before it); only what followed was rolled back.
-            state = (
-                "what it did up to the end of its autocommit_block() was committed and the "
-                f"rest rolled back; the version table says {before}: undo the committed part "
-                "by hand (or make the script skip what exists) and run the command again"
-            )
+            state = self._partial_state(tx, before)
         elif isinstance(exc, DdlLockTimeout) and self.options.transaction_per_migration:
             state = f"it was rolled back and the database is at {before}"
         elif self.options.transaction_per_migration:
@@ -295,6 +324,32 @@ class MigrationContext:
                 "script and run the command again"
             )
         return MigrationFailed(step.revision.revision, direction, cause, state + ".")
+
+    def _partial_state(self, tx: Transactions, before: str) -> str:
+        """What a failed migration that used ``autocommit_block()`` left committed."""
+        log = self._log
+        if not log.inside:
+            done = "what it did up to the end of its autocommit_block() was committed"
+        elif tx.block_commits_each:
+            done = (
+                "it failed inside its autocommit_block(): what it did before the failing "
+                "statement was committed"
+            )
+        else:
+            done = (
+                "it failed inside its autocommit_block(): what it did before the block was "
+                "committed, the block's statements were not"
+            )
+        if not log.kept:
+            return (
+                f"{done}, which was nothing of its own, and the rest rolled back; the version "
+                f"table says {before}: fix the script and run the command again"
+            )
+        return (
+            f"{done} and the rest rolled back; the version table says {before}, and these "
+            f"statements of it stay committed: {listed(log.kept)}: undo them by hand (or make "
+            "the script skip what exists) and run the command again"
+        )
 
     def _function(self, module: types.ModuleType, step: Step) -> Callable[[], Any] | None:
         name = "upgrade" if step.is_upgrade else "downgrade"

@@ -32,6 +32,7 @@ from .layout import (
     literals,
     name_arg,
 )
+from .online import Item, online_chunks
 from .schema import SchemaWriter
 
 __all__ = ["Renderer"]
@@ -110,8 +111,11 @@ class Renderer(SchemaWriter):
                 pass
         return call(f"{receiver}.execute", [repr(text)], kwargs)
 
-    def modify_table(self, directive: ModifyTableOps) -> None:
+    def modify_table(self, directive: ModifyTableOps, *, existing: bool = True) -> None:
         if directive.is_empty():
+            return
+        if existing and self.opts.online_safe:
+            self.online(directive)
             return
         if not self.opts.as_batch:
             for op in directive.ops:
@@ -128,6 +132,44 @@ class Renderer(SchemaWriter):
                 self.statement(self.table_op(op, "batch_op"), 8)
 
         self.block(header, 4, " as batch_op:", body)
+
+    def online(self, directive: ModifyTableOps) -> None:
+        """An existing table's changes in their online-safe forms (see :mod:`.online`)."""
+        for in_block, items in online_chunks(directive.ops, self.context.dialect):
+            if not in_block:
+                self.online_plain(directive, items)
+                continue
+
+            def body(items: list[Item] = items) -> None:
+                for item in items:
+                    if isinstance(item, ops.ExecuteSQLOp):
+                        self.statement(self.execute("op", item), 8)
+                    else:
+                        self.statement(self.table_op(item, "op"), 8)
+
+            self.block(call("op.get_context().autocommit_block"), 4, ":", body)
+
+    def online_plain(self, directive: ModifyTableOps, items: list[Item]) -> None:
+        """Items outside autocommit blocks: table operations as usual, SQL on its own."""
+        pending: list[TableOp] = []
+
+        def flush() -> None:
+            part = ModifyTableOps(
+                directive.table_name,
+                list(pending),
+                directive.schema,
+                naming_convention=directive.naming_convention,
+            )
+            self.modify_table(part, existing=False)
+            pending.clear()
+
+        for item in items:
+            if isinstance(item, ops.ExecuteSQLOp):
+                flush()
+                self.statement(self.execute("op", item), 4)
+            else:
+                pending.append(item)
+        flush()
 
     def enum_type(self, directive: EnumTypeOp) -> None:
         for step in enum_steps(directive):
@@ -180,7 +222,7 @@ class Renderer(SchemaWriter):
             )
             for index in sorted(indexes, key=lambda ix: str(ix.name or ""))
         ]
-        self.modify_table(ModifyTableOps(op.table_name, list(index_ops), op.schema))
+        self.modify_table(ModifyTableOps(op.table_name, list(index_ops), op.schema), existing=False)
 
     # -- operations on one table ------------------------------------------------------------
 
