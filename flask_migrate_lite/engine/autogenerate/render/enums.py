@@ -154,7 +154,7 @@ def _recreate(directive: EnumTypeOp, name: str) -> list[EnumStep]:
         using = _converted(col, via, directive.renamed)
         statements.append(f"{alter} TYPE {cast} USING {using}::{cast}")
         if column.default is not None:
-            statements.append(f"{alter} SET DEFAULT {column.default}")
+            statements.append(f"{alter} SET DEFAULT {_default(column.default, directive)}")
     statements.append(f"DROP TYPE {_type_name(aside, directive.schema)}")
     kept = ", ".join(directive.values)
     comment = (
@@ -168,6 +168,13 @@ def _recreate(directive: EnumTypeOp, name: str) -> list[EnumStep]:
         comment += " The first statement stops the migration, changing nothing, while a row "
         comment += "holds a value the type loses."
     return [EnumStep(comment=comment), EnumStep(tuple(for_text(s) for s in statements))]
+
+
+def _default(default: str, directive: EnumTypeOp) -> str:
+    """A column's default set again: a renamed value (``'draft'::status``) under its new name."""
+    for old, new in directive.renamed:
+        default = default.replace(f"{literal(old)}::", f"{literal(new)}::")
+    return default
 
 
 def _converted(col: str, via: str, renamed: Sequence[tuple[str, str]]) -> str:
