@@ -149,8 +149,9 @@ def test_postgresql_rename_not_asked_is_a_warning(postgresql_url: str, tmp_path:
 
 @pytest.mark.mysql
 def test_mysql_enum_column_value_renamed(mysql_url: str, tmp_path: Path) -> None:
-    run = Run(tmp_path, mysql_url, ticket(["open", "closed"]), {"ticket": TICKETS})
-    after = ticket(["open", "done"])
+    before = ticket(["open", "closed"], default="closed")
+    run = Run(tmp_path, mysql_url, before, {"ticket": TICKETS})
+    after = ticket(["open", "done"], default="done")
     text = run.migrate(after, value_renames=["ticket.state:closed:done"])
     assert (
         "Detected renamed values of enum column 'ticket.state': 'closed' to 'done'"

@@ -14,7 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlalchemy import DefaultClause
+from sqlalchemy import text as sa_text
 from sqlalchemy import types as sqltypes
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeEngine
 
 from ...operations.ops import AlterColumnOp, DropConstraintOp
@@ -125,6 +128,8 @@ def _split(ops: ModifyTableOps, rename: ValueRename) -> list[Directive] | None:
             if alter.modify_server_default is False
             else alter.modify_server_default
         )
+        if rename.native:
+            default = _renamed_default(default, rename.renamed)
         narrow = replace(
             alter,
             existing_type=wider,
@@ -156,6 +161,22 @@ def _wider(wanted: TypeEngine[Any], rename: ValueRename) -> TypeEngine[Any]:
     if rename.native:
         return sqltypes.Enum(*values, name=getattr(wanted, "name", None))
     return sqltypes.String(max(len(value) for value in values))
+
+
+def _renamed_default(default: Any, pairs: Pairs) -> Any:
+    """An ``ENUM`` column's default naming a renamed value, under its new name (MySQL
+    states the default again with the narrowed type, which no longer has the old value)."""
+    arg = getattr(default, "arg", None)
+    if isinstance(arg, TextClause):
+        text = arg.text.strip()
+        for old, new in pairs:
+            if text == _quoted(old):
+                return DefaultClause(sa_text(_quoted(new)))
+    return default
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _values(type_: TypeEngine[Any]) -> list[str]:
