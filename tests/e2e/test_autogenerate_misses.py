@@ -75,7 +75,7 @@ def _key(url: str) -> list[str]:
 def _use(project: Project, models: str) -> None:
     source = (project.path / "app.py").read_text()
     start = source.index("class Entry")
-    end = source.index("def create_app")
+    end = source.index("def _barrier")
     (project.path / "app.py").write_text(source[:start] + models.strip() + "\n\n\n" + source[end:])
 
 
