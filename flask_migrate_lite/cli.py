@@ -189,6 +189,7 @@ def revision_command(
     renames: tuple[str, ...],
     table_renames: tuple[str, ...],
     defaults: tuple[str, ...],
+    value_renames: tuple[str, ...],
     no_input: bool,
 ) -> None:
     """Write a new revision file (empty, or with --autogenerate the detected changes)."""
@@ -207,6 +208,7 @@ def revision_command(
         renames=renames,
         table_renames=table_renames,
         defaults=defaults,
+        value_renames=value_renames,
         no_input=no_input,
         asker=terminal_asker(),
     )
@@ -233,6 +235,7 @@ def migrate_command(
     renames: tuple[str, ...],
     table_renames: tuple[str, ...],
     defaults: tuple[str, ...],
+    value_renames: tuple[str, ...],
     no_input: bool,
 ) -> None:
     """Write a revision with the changes between the models and the database."""
@@ -249,6 +252,7 @@ def migrate_command(
         renames=renames,
         table_renames=table_renames,
         defaults=defaults,
+        value_renames=value_renames,
         no_input=no_input,
         asker=terminal_asker(),
     )

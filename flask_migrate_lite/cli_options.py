@@ -110,8 +110,8 @@ plan_option = click.option(
 
 
 def decision_options(f: F) -> F:
-    """What autogenerate would otherwise ask: --rename, --rename-table, --default,
-    --no-input."""
+    """What autogenerate would otherwise ask: --rename, --rename-table, --rename-value,
+    --default, --no-input."""
     options = [
         click.option(
             "--rename",
@@ -126,6 +126,14 @@ def decision_options(f: F) -> F:
             multiple=True,
             metavar="OLD:NEW",
             help="A table that was renamed, not dropped and added (repeatable).",
+        ),
+        click.option(
+            "--rename-value",
+            "value_renames",
+            multiple=True,
+            metavar="TYPE_OR_TABLE.COLUMN:OLD:NEW",
+            help="An enum value that was renamed, not removed and added: the PostgreSQL enum "
+            "type's name, or table.column (repeatable).",
         ),
         click.option(
             "--default",

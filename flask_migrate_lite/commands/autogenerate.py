@@ -261,6 +261,7 @@ def migrate(
     renames: Sequence[str] = (),
     table_renames: Sequence[str] = (),
     defaults: Sequence[str] = (),
+    value_renames: Sequence[str] = (),
     no_input: bool = False,
     asker: Asker | None = None,
 ) -> Revision | None:
@@ -271,7 +272,9 @@ def migrate(
 
     ``renames`` (``"table.old:table.new"``) and ``table_renames`` (``"old:new"``) say what
     was renamed rather than dropped and added; ``defaults`` (``"table.column=SQL"``) give the
-    rows of a table a value for a new ``NOT NULL`` column. What they do not answer is asked
+    rows of a table a value for a new ``NOT NULL`` column; ``value_renames``
+    (``"TARGET:old:new"``, the target an enum type or ``table.column``) the enum values that
+    were renamed. What they do not answer is asked
     of ``asker`` (unless ``no_input``); without one, nothing is renamed and a column that
     needs a value raises :class:`~.decisions.ValueNeeded`.
     """
@@ -285,6 +288,7 @@ def migrate(
         renames=renames,
         table_renames=table_renames,
         defaults=defaults,
+        value_renames=value_renames,
         no_input=no_input,
         asker=asker,
     )
@@ -300,13 +304,14 @@ def write_migration(
     renames: Sequence[str] = (),
     table_renames: Sequence[str] = (),
     defaults: Sequence[str] = (),
+    value_renames: Sequence[str] = (),
     no_input: bool = False,
     asker: Asker | None = None,
 ) -> Revision | None:
     """:func:`migrate`, with the new revision's message and place given as one object."""
     refuse_sql("migrate", sql)
     check_placement(placement)
-    flags = parse_decision_flags(renames, table_renames, defaults, no_input)
+    flags = parse_decision_flags(renames, table_renames, defaults, no_input, value_renames)
     return autogenerate_revision(
         app_state(directory, x_arg), placement, reporter(report), CommandDecisions(flags, asker)
     )

@@ -1,5 +1,5 @@
-"""The answers ``migrate`` gives autogenerate: from ``--rename``, ``--rename-table`` and
-``--default`` first, else from the developer at a terminal, else none.
+"""The answers ``migrate`` gives autogenerate: from ``--rename``, ``--rename-table``,
+``--rename-value`` and ``--default`` first, else from the developer at a terminal, else none.
 
 The engine asks (see :mod:`flask_migrate_lite.engine.autogenerate.decisions`); this module
 answers from the command's flags and, when one is given, an :class:`Asker` (the command line
@@ -18,7 +18,7 @@ from typing import Protocol
 
 from sqlalchemy import MetaData
 
-from ..engine.autogenerate.decisions import ColumnRename, FillNeeded, TableRename
+from ..engine.autogenerate.decisions import ColumnRename, EnumValueRename, FillNeeded, TableRename
 from ..engine.errors import CommandError, UsageError
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
 _NAME = r"[^\s.:=]+"
 _COLUMN = re.compile(rf"({_NAME}(?:\.{_NAME})?)\.({_NAME})")
 _TABLE = re.compile(rf"{_NAME}(?:\.{_NAME})?")
+_ENUM = re.compile(rf"{_NAME}(?:\.{_NAME}){{0,2}}")
 
 
 class ValueNeeded(CommandError):
@@ -56,7 +57,8 @@ class Asker(Protocol):
 
 @dataclass(frozen=True)
 class DecisionFlags:
-    """``--rename``, ``--rename-table``, ``--default`` and ``--no-input``, parsed."""
+    """``--rename``, ``--rename-table``, ``--rename-value``, ``--default`` and
+    ``--no-input``, parsed."""
 
     #: (old, new), both ``table.column`` (``schema.table.column`` outside the default schema).
     renames: tuple[tuple[str, str], ...] = ()
@@ -65,6 +67,9 @@ class DecisionFlags:
     #: ``table.column`` to the SQL of its value.
     defaults: Mapping[str, str] = field(default_factory=dict)
     no_input: bool = False
+    #: (enum, old value, new value): the enum a PostgreSQL type name (``schema.name``
+    #: outside the default schema) or ``table.column``.
+    value_renames: tuple[tuple[str, str, str], ...] = ()
 
 
 def parse_decision_flags(
@@ -72,6 +77,7 @@ def parse_decision_flags(
     table_renames: Sequence[str] = (),
     defaults: Sequence[str] = (),
     no_input: bool = False,
+    value_renames: Sequence[str] = (),
 ) -> DecisionFlags:
     """The flags checked for their form, before anything is read."""
     pairs = []
@@ -102,7 +108,21 @@ def parse_decision_flags(
                 "--default user.age=0 or --default \"user.nick='n/a'\")."
             )
         values[target.strip()] = value.strip()
-    return DecisionFlags(tuple(pairs), tuple(tables), values, no_input)
+    enum_values = []
+    for flag in value_renames:
+        parts = [part.strip() for part in flag.split(":")]
+        if len(parts) != 3 or not _ENUM.fullmatch(parts[0]) or not all(parts[1:]):
+            raise UsageError(
+                f"--rename-value {flag!r} is not of the form ENUM:old:new, ENUM being the "
+                "enum type's name or table.column (e.g. --rename-value status:draft:pending)."
+            )
+        if parts[1] == parts[2]:
+            raise UsageError(
+                f"--rename-value {flag!r} names the same value twice; give the old value, "
+                "then the new one."
+            )
+        enum_values.append((parts[0], parts[1], parts[2]))
+    return DecisionFlags(tuple(pairs), tuple(tables), values, no_input, tuple(enum_values))
 
 
 class CommandDecisions:
@@ -114,6 +134,7 @@ class CommandDecisions:
         self.asker = None if flags.no_input else asker
         self._used_renames: set[tuple[str, str]] = set()
         self._used_tables: set[tuple[str, str]] = set()
+        self._used_values: set[tuple[str, str, str]] = set()
         #: Likely renames nobody was asked about: the advice printed with the warning.
         self.unasked: list[str] = []
         #: Why a column that needs a value has none (raised once the flags are checked).
@@ -153,6 +174,29 @@ class CommandDecisions:
             return False
         return self.asker.confirm(
             f"Was table {candidate.old_label} renamed to {candidate.new_label}?"
+        )
+
+    def rename_enum_value(self, candidate: EnumValueRename) -> bool:
+        triple = (candidate.target, candidate.old, candidate.new)
+        if triple in self.flags.value_renames:
+            self._used_values.add(triple)
+            return True
+        if any(
+            target == candidate.target and (old == candidate.old or new == candidate.new)
+            for target, old, new in self.flags.value_renames
+        ):
+            return False  # the flags pair one of them with another value
+        if not candidate.similar:
+            return False
+        if self.asker is None:
+            self.unasked.append(
+                f"--rename-value {candidate.target}:{candidate.old}:{candidate.new}"
+            )
+            return False
+        what = "enum" if candidate.kind == "type" else "enum column"
+        return self.asker.confirm(
+            f"Was value {candidate.old!r} of {what} {candidate.target} renamed to "
+            f"{candidate.new!r}?"
         )
 
     def fill_value(self, need: FillNeeded) -> str | None:
@@ -224,6 +268,15 @@ class CommandDecisions:
                 raise UsageError(
                     f"--rename-table {old}:{new} cannot be applied: {reason}; name a table "
                     "the database has and the models dropped, then the one they added."
+                )
+        for triple in self.flags.value_renames:
+            if triple not in self._used_values:
+                target, old, new = triple
+                raise UsageError(
+                    f"--rename-value {target}:{old}:{new} cannot be applied: no enum "
+                    f"{target} loses value {old!r} and gains {new!r}; name the enum type (or "
+                    "table.column), a value the database has that the models dropped, then "
+                    "the one they added."
                 )
 
     def check_defaults(self, metadatas: Sequence[MetaData]) -> None:

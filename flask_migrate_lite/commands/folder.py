@@ -75,13 +75,14 @@ def revision(
     renames: Sequence[str] = (),
     table_renames: Sequence[str] = (),
     defaults: Sequence[str] = (),
+    value_renames: Sequence[str] = (),
     no_input: bool = False,
     asker: Asker | None = None,
 ) -> Revision | None:
     """Write a new revision file and return its revision.
 
     With ``autogenerate``, the file holds the operations that bring the database to the
-    models, and ``None`` is returned when there are none (no file is written); the last five
+    models, and ``None`` is returned when there are none (no file is written); the last six
     arguments are those of :func:`~.autogenerate.migrate`.
     """
     placement = Placement(message, head, splice, branch_label, version_path, rev_id, depends_on)
@@ -94,6 +95,7 @@ def revision(
         renames=renames,
         table_renames=table_renames,
         defaults=defaults,
+        value_renames=value_renames,
         no_input=no_input,
         asker=asker,
     )
@@ -109,6 +111,7 @@ def write_revision(
     renames: Sequence[str] = (),
     table_renames: Sequence[str] = (),
     defaults: Sequence[str] = (),
+    value_renames: Sequence[str] = (),
     no_input: bool = False,
     asker: Asker | None = None,
 ) -> Revision | None:
@@ -116,8 +119,8 @@ def write_revision(
     if autogenerate:
         refuse_sql("revision --autogenerate", sql)
     check_placement(placement)
-    flags = parse_decision_flags(renames, table_renames, defaults, no_input)
-    if not autogenerate and (renames or table_renames or defaults):
+    flags = parse_decision_flags(renames, table_renames, defaults, no_input, value_renames)
+    if not autogenerate and (renames or table_renames or defaults or value_renames):
         raise UsageError(
             "--rename, --rename-table and --default answer autogenerate's questions; "
             "add --autogenerate or leave them out."

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FillRowsOp", "RenameIndexOp", "RenamePrimaryKeyOp", "RenameSequenceOp"]
+__all__ = [
+    "FillRowsOp",
+    "RenameIndexOp",
+    "RenamePrimaryKeyOp",
+    "RenameSequenceOp",
+    "RenameValuesOp",
+]
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,22 @@ class FillRowsOp:
             self.batch_rows,
             not self.undo,
         )
+
+
+@dataclass(frozen=True)
+class RenameValuesOp:
+    """``UPDATE table SET column = 'new' WHERE column = 'old'`` for each renamed enum value
+    (a MySQL/MariaDB ``ENUM`` column, or a non-native enum's text column)."""
+
+    table_name: str
+    column_name: str
+    renamed: tuple[tuple[str, str], ...]
+    schema: str | None = None
+
+    def reverse(self) -> RenameValuesOp:
+        """The values given their old names back."""
+        back = tuple((new, old) for old, new in self.renamed)
+        return RenameValuesOp(self.table_name, self.column_name, back, self.schema)
 
 
 @dataclass(frozen=True)

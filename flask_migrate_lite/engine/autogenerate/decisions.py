@@ -2,7 +2,8 @@
 
 A column dropped and another added on the same table may be one column renamed; a table
 dropped and another added may be one table renamed; the rows of a table that gets a
-``NOT NULL`` column need a value for it. The comparison hands each such question to a
+``NOT NULL`` column need a value for it; a value an enum loses and one it gains may be one
+value renamed. The comparison hands each such question to a
 :class:`Decisions` object and writes the migration its answers call for: a rename instead of
 a drop and an add, a fill of the existing rows before ``NOT NULL`` is set.
 
@@ -20,6 +21,7 @@ from typing import Protocol
 __all__ = [
     "ColumnRename",
     "Decisions",
+    "EnumValueRename",
     "FillNeeded",
     "NoDecisions",
     "TableRename",
@@ -77,6 +79,25 @@ class TableRename:
 
 
 @dataclass(frozen=True)
+class EnumValueRename:
+    """A value an enum no longer has and one it gains.
+
+    ``target`` names the enum: a PostgreSQL enum type (``status``, ``schema.status``
+    outside the default schema), or the column whose values live in its type or a CHECK
+    constraint (``table.column``). ``similar`` is true when the enum loses as many values
+    as it gains and this pair stands in the same place among them: a likely rename, the
+    only kind asked about in a terminal.
+    """
+
+    target: str
+    old: str
+    new: str
+    similar: bool
+    #: ``"type"`` (PostgreSQL) or ``"column"``.
+    kind: str = "type"
+
+
+@dataclass(frozen=True)
 class FillNeeded:
     """A ``NOT NULL`` column whose existing rows need a value.
 
@@ -107,6 +128,10 @@ class Decisions(Protocol):
     def rename_table(self, candidate: TableRename) -> bool:
         """Whether table ``candidate.old`` was renamed to ``candidate.new``."""
 
+    def rename_enum_value(self, candidate: EnumValueRename) -> bool:
+        """Whether value ``candidate.old`` of ``candidate.target`` was renamed to
+        ``candidate.new``."""
+
     def fill_value(self, need: FillNeeded) -> str | None:
         """SQL (a literal such as ``0`` or ``'n/a'``, or an expression such as
         ``lower(name)``) for the rows of ``need``; ``None`` leaves the migration as it is."""
@@ -119,6 +144,9 @@ class NoDecisions:
         return False
 
     def rename_table(self, candidate: TableRename) -> bool:
+        return False
+
+    def rename_enum_value(self, candidate: EnumValueRename) -> bool:
         return False
 
     def fill_value(self, need: FillNeeded) -> str | None:

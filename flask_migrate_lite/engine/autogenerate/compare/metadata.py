@@ -20,6 +20,7 @@ from ...operations.ops import CreateIndexOp, RenameTableOp
 from ..directives import Directive, UpgradeOps
 from ..reflect import ReflectedTable, read_tables
 from .context import CompareContext, CompareOptions, label, parents
+from .enum_values import keep_renamed_values
 from .enums import compare_enums, enum_renames
 from .fills import fill_existing_rows
 from .keys import creation_order
@@ -118,7 +119,7 @@ def compare_metadata(
                 filled = fill_existing_rows(
                     ctx, changes.ops, reflected[before], where, changes.renamed
                 )
-                modified += filled.directives
+                modified += keep_renamed_values(filled.directives, changes.value_renames)
                 warnings += filled.warnings
             modified += changes.renamed_indexes
             modified += primary_key_rename(ctx, reflected[before], wanted[name])

@@ -24,6 +24,7 @@ from .columns import compare_columns
 from .comments import table_comment_changes
 from .context import CompareContext, label
 from .enum_checks import compare_enum_columns
+from .enum_values import ValueRename
 from .foreign_keys import compare_foreign_keys
 from .indexes import compare_indexes
 from .keys import primary_key_changes
@@ -43,6 +44,8 @@ class TableChanges:
     renamed: dict[str, str] = field(default_factory=dict)
     #: Indexes renamed with the table or its columns (run after the table's changes).
     renamed_indexes: list[RenameIndexOp] = field(default_factory=list)
+    #: Enum columns whose renamed values the rows keep.
+    value_renames: list[ValueRename] = field(default_factory=list)
 
 
 def compare_table(
@@ -95,4 +98,6 @@ def compare_table(
     )
     messages = columns.messages + [message for kind in kinds for message in kind.messages]
     warnings = columns.warnings + renames + [warning for kind in kinds for warning in kind.warnings]
-    return TableChanges(modify, messages, warnings, columns.renamed, moved)
+    return TableChanges(
+        modify, messages, warnings, columns.renamed, moved, list(enum_columns.renamed)
+    )

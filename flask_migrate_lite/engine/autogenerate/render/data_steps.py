@@ -12,7 +12,13 @@ import re
 
 import sqlalchemy as sa
 
-from ..data_steps import FillRowsOp, RenameIndexOp, RenamePrimaryKeyOp, RenameSequenceOp
+from ..data_steps import (
+    FillRowsOp,
+    RenameIndexOp,
+    RenamePrimaryKeyOp,
+    RenameSequenceOp,
+    RenameValuesOp,
+)
 from .context import RenderContext
 from .layout import STEP, call, layout, list_node, literals, name_arg
 
@@ -21,6 +27,7 @@ __all__ = [
     "rename_index_lines",
     "rename_primary_key_lines",
     "rename_sequence_lines",
+    "rename_values_lines",
     "sql_for_execute",
 ]
 
@@ -36,6 +43,26 @@ def _table(context: RenderContext, table: str, schema: str | None) -> str:
     preparer = context.dialect.identifier_preparer
     name = preparer.quote(table)
     return f"{preparer.quote_schema(schema)}.{name}" if schema else name
+
+
+def rename_values_lines(
+    op: RenameValuesOp, context: RenderContext, indent: int = STEP
+) -> list[str]:
+    """One ``UPDATE`` per renamed enum value."""
+    preparer = context.dialect.identifier_preparer
+    table = _table(context, op.table_name, op.schema)
+    column = preparer.quote(op.column_name)
+    lines: list[str] = []
+    for old, new in op.renamed:
+        update = sql_for_execute(
+            f"UPDATE {table} SET {column} = {_quoted(new)} WHERE {column} = {_quoted(old)}"
+        )
+        lines += layout(call("op.execute", [repr(update)]), indent)
+    return lines
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def fill_rows_lines(op: FillRowsOp, context: RenderContext, indent: int = STEP) -> list[str]:

@@ -10,7 +10,13 @@ from sqlalchemy.schema import Column, Constraint, Index
 from sqlalchemy.sql.elements import ClauseElement
 
 from ...operations import ops
-from ..data_steps import FillRowsOp, RenameIndexOp, RenamePrimaryKeyOp, RenameSequenceOp
+from ..data_steps import (
+    FillRowsOp,
+    RenameIndexOp,
+    RenamePrimaryKeyOp,
+    RenameSequenceOp,
+    RenameValuesOp,
+)
 from ..directives import Directive, EnumTypeOp, ModifyTableOps, TableOp
 from .context import RenderContext
 from .data_steps import (
@@ -18,6 +24,7 @@ from .data_steps import (
     rename_index_lines,
     rename_primary_key_lines,
     rename_sequence_lines,
+    rename_values_lines,
 )
 from .enums import enum_steps
 from .layout import (
@@ -84,6 +91,8 @@ class Renderer(SchemaWriter):
                 self.modify_table(directive)
             case FillRowsOp():
                 self.raw(fill_rows_lines(directive, self.context))
+            case RenameValuesOp():
+                self.raw(rename_values_lines(directive, self.context))
             case RenameSequenceOp():
                 self.raw(rename_sequence_lines(directive))
             case RenameIndexOp():
