@@ -73,6 +73,10 @@ class MigrateOptions:
     transaction_per_migration: bool = True
     #: Seconds to wait for the migration lock (``MIGRATE_LOCK_TIMEOUT`` overrides it).
     lock_timeout: float = 60.0
+    #: Lint rule ids (or ``rule@revision``) never reported (``MIGRATE_LINT_IGNORE`` adds to it).
+    lint_ignore: list[str] | tuple[str, ...] | None = None
+    #: Lint before ``upgrade``: ``off``, ``warn`` or ``refuse`` (``MIGRATE_LINT_ON_UPGRADE``).
+    lint_on_upgrade: str = "warn"
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> MigrateOptions:

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.sqlite
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "configuration.rst"
 OPTIONS = (
     "compare_server_default, compare_type, include_name, include_object, include_schemas, "
+    "lint_ignore, lint_on_upgrade, "
     "lock_timeout, process_revision_directives, render_as_batch, render_item, template_args, "
     "transaction_per_migration, user_module_prefix, version_table, version_table_schema"
 )
