@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ from flask import current_app
 
 from ..appstate import AppState, Database, app_state
 from ..engine.errors import CommandError, DatabaseUnavailable, MigrateError
+from ..engine.lint.facts import ConnectionFacts
 from ..engine.script.ranges import RangeText
 from .advice import flask_advice
 
@@ -27,7 +28,16 @@ if TYPE_CHECKING:
     from ..engine.lint.findings import Finding
     from ..engine.lint.run import LintTarget
 
-__all__ = ["LintResult", "LintRefused", "lint", "lint_files", "lint_mode", "lint_pending"]
+__all__ = [
+    "LintRefused",
+    "LintResult",
+    "lint",
+    "lint_before_upgrade",
+    "lint_files",
+    "lint_mode",
+    "lint_pending",
+    "lint_written",
+]
 
 Directory = str | os.PathLike[str] | None
 
@@ -131,8 +141,6 @@ def _selected(state: AppState, revision: str | None, all_revisions: bool) -> lis
 
 @contextlib.contextmanager
 def _facts(database: Database, required: bool) -> Iterator[Facts | None]:
-    from ..engine.lint.facts import ConnectionFacts
-
     with contextlib.ExitStack() as stack:
         try:
             connection = stack.enter_context(database.connect())
@@ -147,16 +155,22 @@ def _facts(database: Database, required: bool) -> Iterator[Facts | None]:
 def _lint_database(
     state: AppState, database: Database, rev_ids: Sequence[str] | None
 ) -> LintResult:
+    from ..engine.errors import UnknownDatabaseRevision
     from ..engine.lint.run import lint as run_lint
     from ..engine.runtime.plan import pending_revisions
-    from .running import check_known, database_heads
+    from ..engine.runtime.version import read_heads, version_table
 
     result = LintResult(database=database.url)
     with _facts(database, required=rev_ids is None) as facts:
         if rev_ids is None:
+            assert isinstance(facts, ConnectionFacts)
             graph = state.scripts.graph()
-            heads = database_heads(state, database)
-            check_known(graph, heads, database, state)
+            options = state.run_options()
+            table = version_table(options.version_table, options.version_table_schema)
+            heads = read_heads(facts.connection, table)
+            unknown = [rev_id for rev_id in heads if rev_id not in graph]
+            if unknown:
+                raise UnknownDatabaseRevision(database.url, unknown, state.directory)
             rev_ids = pending_revisions(graph, heads)
         result.revisions = list(rev_ids)
         result.with_database = facts is not None
@@ -229,3 +243,44 @@ def render_json(results: Sequence[LintResult]) -> str:
         ],
     }
     return json.dumps(document, indent=2)
+
+
+def warn_findings(results: Sequence[LintResult], echo: Callable[[str], None]) -> None:
+    """Write each failing finding as a warning (one block per finding)."""
+    for result in results:
+        for finding in result.failing:
+            echo(f"Lint warning: {finding.describe()}")
+
+
+def lint_written(state: AppState, rev_id: str, echo: Callable[[str], None]) -> None:
+    """Lint the revision ``migrate``/``revision --autogenerate`` just wrote; warnings only.
+
+    The exit status of the command does not change, so a lint that cannot run says why
+    and goes no further.
+    """
+    try:
+        results = lint_files(state, [rev_id])
+    except MigrateError as exc:
+        echo(f"Lint warning: the new revision was not linted: {exc}")
+        return
+    warn_findings(results, echo)
+
+
+def lint_before_upgrade(state: AppState, bind: str | None, echo: Callable[[str], None]) -> None:
+    """Lint the pending migrations before ``upgrade`` as ``lint_on_upgrade`` says: warn
+    about the findings, or raise :class:`LintRefused` with nothing applied."""
+    mode = lint_mode(state)
+    if mode == "off":
+        return
+    if mode == "warn":
+        try:
+            results = lint_pending(state, bind)
+        except MigrateError:
+            return  # the upgrade itself reports what is wrong with the files or database
+        warn_findings(results, echo)
+        return
+    results = lint_pending(state, bind)
+    failing = [finding for result in results for finding in result.failing]
+    if failing:
+        warn_findings(results, echo)
+        raise LintRefused(failing)

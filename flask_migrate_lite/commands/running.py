@@ -398,6 +398,10 @@ def _move(
 
     if sql:
         return _offline(state, revision, upgrade=upgrade, tag=tag, report=report, bind=bind)
+    if upgrade:
+        from .lint import lint_before_upgrade
+
+        lint_before_upgrade(state, bind, reporter(report))
     planner = plan_upgrade if upgrade else plan_downgrade
     return _run(
         state,
