@@ -8,7 +8,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.builder import version_rows, write_revision
+from tests.builder import write_revision
+from tests.databases import version_rows
 from tests.lint._support import BASE, CHANGE, base_app
 
 DROP = 'op.drop_column("item", "n")'
