@@ -153,11 +153,11 @@ def _facts(database: Database, required: bool) -> Iterator[Facts | None]:
 
 
 def _lint_database(
-    state: AppState, database: Database, rev_ids: Sequence[str] | None
+    state: AppState, database: Database, rev_ids: Sequence[str] | None, target: str = "heads"
 ) -> LintResult:
     from ..engine.errors import UnknownDatabaseRevision
     from ..engine.lint.run import lint as run_lint
-    from ..engine.runtime.plan import pending_revisions
+    from ..engine.runtime.plan import plan_upgrade
     from ..engine.runtime.version import read_heads, version_table
 
     result = LintResult(database=database.url)
@@ -171,7 +171,7 @@ def _lint_database(
             unknown = [rev_id for rev_id in heads if rev_id not in graph]
             if unknown:
                 raise UnknownDatabaseRevision(database.url, unknown, state.directory)
-            rev_ids = pending_revisions(graph, heads)
+            rev_ids = [step.revision.revision for step in plan_upgrade(graph, heads, target)]
         result.revisions = list(rev_ids)
         result.with_database = facts is not None
         result.findings = run_lint(
@@ -180,6 +180,7 @@ def _lint_database(
             facts,
             ignore=_ignore(state),
             lock_timeout=_lock_timeout_configured(),
+            x_args=state.config.x_args,
         )
     return result
 
@@ -200,9 +201,11 @@ def lint(
     return [_lint_database(state, db, rev_ids) for db in state.target_databases(bind)]
 
 
-def lint_pending(state: AppState, bind: str | None = None) -> list[LintResult]:
-    """The lint of what ``upgrade`` would apply (before it runs)."""
-    return [_lint_database(state, db, None) for db in state.target_databases(bind)]
+def lint_pending(
+    state: AppState, bind: str | None = None, target: str = "heads"
+) -> list[LintResult]:
+    """The lint of what ``upgrade`` to ``target`` would apply (before it runs)."""
+    return [_lint_database(state, db, None, target) for db in state.target_databases(bind)]
 
 
 def lint_files(state: AppState, rev_ids: Sequence[str]) -> list[LintResult]:
@@ -266,7 +269,9 @@ def lint_written(state: AppState, rev_id: str, echo: Callable[[str], None]) -> N
     warn_findings(results, echo)
 
 
-def lint_before_upgrade(state: AppState, bind: str | None, echo: Callable[[str], None]) -> None:
+def lint_before_upgrade(
+    state: AppState, bind: str | None, target: str, echo: Callable[[str], None]
+) -> None:
     """Lint the pending migrations before ``upgrade`` as ``lint_on_upgrade`` says: warn
     about the findings, or raise :class:`LintRefused` with nothing applied."""
     mode = lint_mode(state)
@@ -274,12 +279,12 @@ def lint_before_upgrade(state: AppState, bind: str | None, echo: Callable[[str],
         return
     if mode == "warn":
         try:
-            results = lint_pending(state, bind)
+            results = lint_pending(state, bind, target)
         except MigrateError:
             return  # the upgrade itself reports what is wrong with the files or database
         warn_findings(results, echo)
         return
-    results = lint_pending(state, bind)
+    results = lint_pending(state, bind, target)
     failing = [finding for result in results for finding in result.failing]
     if failing:
         warn_findings(results, echo)

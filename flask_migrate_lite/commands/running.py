@@ -401,7 +401,7 @@ def _move(
     if upgrade:
         from .lint import lint_before_upgrade
 
-        lint_before_upgrade(state, bind, reporter(report))
+        lint_before_upgrade(state, bind, revision, reporter(report))
     planner = plan_upgrade if upgrade else plan_downgrade
     return _run(
         state,

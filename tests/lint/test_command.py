@@ -14,6 +14,7 @@ from tests.lint._support import BASE, CHANGE, base_app
 
 DROP = 'op.drop_column("item", "n")'
 INDEX = 'op.create_index("ix_item_name", "item", ["name"])'
+ADD_NOTE = 'op.add_column("item", sa.Column("note", sa.String(10), nullable=True))'
 
 
 def line_of(path: Path, code: str) -> int:
@@ -153,3 +154,13 @@ def test_autogenerate_lints_the_file_it_wrote(tmp_path: Path, postgresql_url: st
         "the index is built."
     )
     assert result.exit_code == 0
+
+
+def test_upgrade_lints_only_what_it_will_apply(tmp_path: Path, sqlite_url: str) -> None:
+    with base_app(sqlite_url, tmp_path, lint_on_upgrade="refuse") as made:
+        write_revision(made.migrations, CHANGE, BASE, ADD_NOTE)
+        write_revision(made.migrations, "11aa00000003", CHANGE, DROP)
+        made.cli("upgrade", CHANGE)
+        assert version_rows(sqlite_url) == [CHANGE]
+        made.cli("upgrade", code=1)
+    assert version_rows(sqlite_url) == [CHANGE]

@@ -65,9 +65,12 @@ class Recording:
 class _Handle:
     """The migration a recording runs in: offline DDL into a buffer, ``autocommit_block()``."""
 
-    def __init__(self, dialect: Dialect, recorder: RecordingOperations) -> None:
+    def __init__(
+        self, dialect: Dialect, recorder: RecordingOperations, x_args: Mapping[str, str]
+    ) -> None:
         self._impl = impl_for(dialect, None, as_sql=True, output=io.StringIO())
         self._recorder = recorder
+        self._x_args = x_args
         self.in_autocommit = False
 
     @property
@@ -76,7 +79,7 @@ class _Handle:
 
     @property
     def x_args(self) -> Mapping[str, str]:
-        return {}
+        return self._x_args
 
     @property
     def as_sql(self) -> bool:
@@ -99,8 +102,10 @@ class _Handle:
 class RecordingOperations(Operations):
     """The ``op`` API keeping each operation instead of carrying it out."""
 
-    def __init__(self, dialect: Dialect, path: str) -> None:
-        self._handle = _Handle(dialect, self)
+    def __init__(
+        self, dialect: Dialect, path: str, x_args: Mapping[str, str] | None = None
+    ) -> None:
+        self._handle = _Handle(dialect, self, x_args or {})
         super().__init__(self._handle)
         self.recording = Recording(path)
         self._path = os.path.normcase(os.path.realpath(path))
@@ -143,9 +148,14 @@ class RecordingOperations(Operations):
                 self.keep(operation)
 
 
-def record(function: Callable[[], Any], path: str, dialect: Dialect) -> Recording:
+def record(
+    function: Callable[[], Any],
+    path: str,
+    dialect: Dialect,
+    x_args: Mapping[str, str] | None = None,
+) -> Recording:
     """Run ``function`` (a revision's ``upgrade``/``downgrade``) and return what it did."""
-    operations = RecordingOperations(dialect, path)
+    operations = RecordingOperations(dialect, path, x_args)
     with running(operations):
         try:
             function()

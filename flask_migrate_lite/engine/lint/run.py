@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,12 +63,14 @@ def lint(
     *,
     ignore: Collection[str] = (),
     lock_timeout: bool = False,
+    x_args: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """The findings of ``targets`` (in the order they would run) on ``dialect``'s database.
 
     ``facts`` answers questions about the database as it is before the first target
     (:class:`NoFacts` when None); ``ignore`` lists rule ids (or ``rule@revision``) silenced
-    by configuration; ``lock_timeout`` says the run sets a lock timeout itself.
+    by configuration; ``lock_timeout`` says the run sets a lock timeout itself; ``x_args``
+    are what the revisions read from ``op.get_context().x_args``.
     """
     check_ignore(ignore)
     facts = facts if facts is not None else NoFacts()
@@ -86,7 +88,7 @@ def lint(
         for phase, function in (("upgrade", target.upgrade), ("downgrade", target.downgrade)):
             if function is None:
                 continue
-            recording = record(function, target.path, dialect)
+            recording = record(function, target.path, dialect, x_args or {})
             if phase == "upgrade":
                 created |= _created(recording)
             judge = Judge(
