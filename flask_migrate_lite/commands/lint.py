@@ -24,15 +24,18 @@ from ..engine.script.ranges import RangeText
 from .advice import flask_advice
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from ..engine.lint.facts import Facts
     from ..engine.lint.findings import Finding
     from ..engine.lint.run import LintTarget
+    from ..engine.runtime.plan import Step
 
 __all__ = [
     "LintRefused",
     "LintResult",
     "lint",
-    "lint_before_upgrade",
+    "upgrade_lint",
     "lint_files",
     "lint_mode",
     "lint_pending",
@@ -263,29 +266,45 @@ def lint_written(state: AppState, rev_id: str, echo: Callable[[str], None]) -> N
     """
     try:
         results = lint_files(state, [rev_id])
-    except MigrateError as exc:
+    except Exception as exc:  # noqa: BLE001  (the file is written; the lint only warns)
         echo(f"Lint warning: the new revision was not linted: {exc}")
         return
     warn_findings(results, echo)
 
 
-def lint_before_upgrade(
-    state: AppState, bind: str | None, target: str, echo: Callable[[str], None]
-) -> None:
-    """Lint the pending migrations before ``upgrade`` as ``lint_on_upgrade`` says: warn
-    about the findings, or raise :class:`LintRefused` with nothing applied."""
+def upgrade_lint(
+    state: AppState, echo: Callable[[str], None]
+) -> Callable[[Database, list[Step], Connection | None], None] | None:
+    """What ``upgrade`` calls, under the migration lock, with the steps it is about to run:
+    the lint of their revisions as ``lint_on_upgrade`` says (None when ``off``). ``warn``
+    writes the findings; ``refuse`` raises :class:`LintRefused` before any step runs."""
+    from ..engine.lint.run import lint as run_lint
+
     mode = lint_mode(state)
     if mode == "off":
-        return
-    if mode == "warn":
+        return None
+    ignore = _ignore(state)
+    lock_timeout = _lock_timeout_configured()
+
+    def before(database: Database, steps: list[Step], connection: Connection | None) -> None:
+        rev_ids = [step.revision.revision for step in steps if step.is_upgrade]
         try:
-            results = lint_pending(state, bind, target)
-        except MigrateError:
-            return  # the upgrade itself reports what is wrong with the files or database
-        warn_findings(results, echo)
-        return
-    results = lint_pending(state, bind, target)
-    failing = [finding for result in results for finding in result.failing]
-    if failing:
-        warn_findings(results, echo)
-        raise LintRefused(failing)
+            findings = run_lint(
+                _targets(state, rev_ids, database),
+                database.engine.dialect,
+                ConnectionFacts(connection) if connection is not None else None,
+                ignore=ignore,
+                lock_timeout=lock_timeout,
+                x_args=state.config.x_args,
+            )
+        except Exception as exc:  # noqa: BLE001  (a lint that cannot run never stops a warn)
+            if mode == "refuse":
+                raise
+            echo(f"Lint warning: the migrations were not linted: {exc}")
+            return
+        result = LintResult(database.url, rev_ids, findings, connection is not None)
+        warn_findings([result], echo)
+        if mode == "refuse" and result.failing:
+            raise LintRefused(result.failing)
+
+    return before
