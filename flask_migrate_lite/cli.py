@@ -278,6 +278,44 @@ def check_command(directory: str | None) -> None:
     )
 
 
+@db.command("lint")
+@directory_option
+@click.argument("revision", required=False, default=None)
+@click.option("--all", "all_revisions", is_flag=True, help="Lint every revision.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Output format (json for CI annotations).",
+)
+@click.option("--bind", default=None, help="Only this database bind ('' is the default one).")
+@_errors
+def lint_command(
+    directory: str | None,
+    revision: str | None,
+    all_revisions: bool,
+    output_format: str,
+    bind: str | None,
+) -> None:
+    """Report migrations that lock a big, busy table (default: the pending ones).
+
+    REVISION is one revision or a range start:end; exit status 1 on unsuppressed findings.
+    """
+    from .commands.lint import lint, render_json, render_text
+
+    results = lint(
+        _group_directory(directory), revision, all_revisions, _group_x_args(()), bind=bind
+    )
+    if output_format == "json":
+        click.echo(render_json(results))
+    else:
+        for block in render_text(results):
+            click.echo(block)
+    if any(result.failing for result in results):
+        raise click.exceptions.Exit(1)
+
+
 @db.command("edit")
 @directory_option
 @click.argument("revision", default="head")

@@ -82,6 +82,10 @@ class MigrateOptions:
     #: Autogenerate the online-safe form of changes that would lock a busy table (PostgreSQL
     #: indexes built concurrently in an autocommit block); ``MIGRATE_ONLINE_SAFE`` overrides it.
     online_safe: bool = False
+    #: Lint rule ids (or ``rule@revision``) never reported (``MIGRATE_LINT_IGNORE`` adds to it).
+    lint_ignore: list[str] | tuple[str, ...] | None = None
+    #: Lint before ``upgrade``: ``off``, ``warn`` or ``refuse`` (``MIGRATE_LINT_ON_UPGRADE``).
+    lint_on_upgrade: str = "warn"
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> MigrateOptions:

@@ -168,6 +168,7 @@ ENGINE = f"{PACKAGE}.engine"
 ENGINE_BASE = ("advice", "config", "errors", "urls")
 ENGINE_PARTS: dict[str, tuple[str, ...]] = {
     "runtime": ("script", "operations", "ddl", *ENGINE_BASE),
+    "lint": ("operations", "ddl", *ENGINE_BASE),
     "autogenerate": ("operations", "ddl", *ENGINE_BASE),
     "operations": ("ddl", *ENGINE_BASE),
     "script": ENGINE_BASE,

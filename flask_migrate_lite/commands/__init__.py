@@ -15,12 +15,14 @@ from __future__ import annotations
 from .autogenerate import CheckResult, check, migrate
 from .folder import edit, init, list_templates, merge, revision
 from .history import CurrentResult, branches, current, heads, history, show
+from .lint import LintResult, lint
 from .running import Report, RunResult, downgrade, stamp, upgrade
 from .status import PlanResult, StatusResult, plan, status
 
 __all__ = [
     "CheckResult",
     "CurrentResult",
+    "LintResult",
     "PlanResult",
     "Report",
     "RunResult",
@@ -33,6 +35,7 @@ __all__ = [
     "heads",
     "history",
     "init",
+    "lint",
     "list_templates",
     "merge",
     "migrate",

@@ -238,6 +238,9 @@ def autogenerate_revision(
             "leave a MigrationScript in directives[0], or empty the list to write nothing."
         ) from exc
     report(f"Generating {created.path} ...  done")
+    from .lint import lint_written
+
+    lint_written(state, created.revision, report)
     return created
 
 

@@ -34,6 +34,8 @@ from ..engine.script.ranges import RangeText
 from .advice import flask_advice
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from ..engine.config import RunOptions
     from ..engine.errors import TargetNotUpToDate
     from ..engine.runtime.context import MigrationContext
@@ -285,6 +287,7 @@ def _run(
     tag: str | None,
     report: Report | None,
     bind: str | None = None,
+    before: Callable[[Database, list[Step], Connection | None], None] | None = None,
 ) -> list[RunResult]:
     scripts = state.scripts
     graph = scripts.graph()
@@ -321,6 +324,8 @@ def _run(
                 check_known(graph, found, database, state)
                 steps = planner(graph, found)
                 load_steps(scripts, steps, run_bind, _nothing_applied(found))
+                if before is not None and steps:
+                    before(database, steps, context.connection)
                 return steps
 
             def on_step(step: Step) -> None:
@@ -398,6 +403,11 @@ def _move(
 
     if sql:
         return _offline(state, revision, upgrade=upgrade, tag=tag, report=report, bind=bind)
+    before = None
+    if upgrade:
+        from .lint import upgrade_lint
+
+        before = upgrade_lint(state, reporter(report))
     planner = plan_upgrade if upgrade else plan_downgrade
     return _run(
         state,
@@ -406,6 +416,7 @@ def _move(
         tag=tag,
         report=report,
         bind=bind,
+        before=before,
     )
 
 
