@@ -164,6 +164,8 @@ class AppState:
             x_args=self.config.x_args,
             lock_timeout=options.lock_timeout,
             applied_log_table=options.applied_log_table,
+            ddl_lock_timeout=options.ddl_lock_timeout,
+            ddl_lock_retries=options.ddl_lock_retries,
         )
 
     def databases(self) -> list[Database]:
@@ -260,7 +262,8 @@ def app_state(
     The run's options are those ``init_app`` built, unless the ``@migrate.configure``
     callbacks changed ``config.configure_args``: then they are built again from what the
     callbacks left (checked after each callback). ``MIGRATE_LOCK_TIMEOUT`` in the app's
-    config replaces ``lock_timeout``.
+    config replaces ``lock_timeout``, ``MIGRATE_DDL_LOCK_TIMEOUT`` ``ddl_lock_timeout``, and
+    ``MIGRATE_ONLINE_SAFE`` ``online_safe``.
     """
     state: RegisteredState | None = current_app.extensions.get("migrate")
     if state is None:
@@ -279,4 +282,25 @@ def app_state(
     timeout = current_app.config.get("MIGRATE_LOCK_TIMEOUT")
     if timeout is not None:
         options = dataclasses.replace(options, lock_timeout=float(timeout))
+    ddl_timeout = current_app.config.get("MIGRATE_DDL_LOCK_TIMEOUT")
+    if ddl_timeout is not None:
+        options = dataclasses.replace(options, ddl_lock_timeout=float(ddl_timeout))
+    online_safe = current_app.config.get("MIGRATE_ONLINE_SAFE")
+    if online_safe is not None:
+        options = dataclasses.replace(
+            options, online_safe=_flag("MIGRATE_ONLINE_SAFE", online_safe)
+        )
     return AppState(state=state, config=config, options=options)
+
+
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off", "")
+
+
+def _flag(name: str, value: object) -> bool:
+    """A boolean setting of the app's config: a bool, or a string as an environment gives it."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise CommandError(f"{name} must be True or False, not {value!r}; fix it in the app's config.")

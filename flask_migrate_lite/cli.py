@@ -10,81 +10,32 @@ full traceback instead. Progress lines go to stderr, results (ids, history, SQL)
 
 from __future__ import annotations
 
-import functools
-import gc
-import os
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import AppGroup
 
+from .cli_errors import MigrateCommandError
+from .cli_errors import progress as _progress
+from .cli_errors import report_errors as _errors
 from .cli_options import (
     StepArgumentCommand,
     bind_option,
+    decision_options,
     directory_option,
     message_option,
     placement_options,
     plan_option,
+    terminal_asker,
     x_arg_option,
 )
 from .cli_options import group_directory as _group_directory
 from .cli_options import group_x_args as _group_x_args
-from .engine.errors import MigrateError, UsageError
+from .engine.errors import UsageError
 
 if TYPE_CHECKING:
     from .commands.status import PlanResult, StatusResult
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-TRACEBACK_ENV = "FLASK_DB_TRACEBACK"
-
-
-class MigrateCommandError(click.ClickException):
-    """A :class:`MigrateError` shown to the user (exit status 1)."""
-
-    exit_code = 1
-
-
-def _progress(line: str) -> None:
-    click.echo(line, err=True)
-
-
-def _show_traceback() -> bool:
-    ctx = click.get_current_context(silent=True)
-    root = ctx.find_root() if ctx is not None else None
-    obj = root.meta.get("flask_migrate_lite.traceback") if root is not None else None
-    return bool(obj) or os.environ.get(TRACEBACK_ENV, "") not in ("", "0", "false")
-
-
-def _errors(f: F) -> F:
-    """Turn engine errors into one line on stderr, unless a traceback was asked for."""
-
-    @functools.wraps(f)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        # What loading the app built (models, engines, Flask) lives until the command ends:
-        # the cyclic collector need not walk it again each time the command allocates.
-        # Undone afterwards, so a process that goes on (tests, a shell) collects as before.
-        freeze = gc.get_freeze_count() == 0
-        if freeze:
-            gc.freeze()
-        try:
-            return f(*args, **kwargs)
-        except MigrateError as exc:
-            from .commands.advice import in_flask_terms
-
-            in_flask_terms(exc)  # also errors raised here, not by a command function
-            if _show_traceback():
-                raise
-            if isinstance(exc, UsageError):
-                ctx = click.get_current_context(silent=True)
-                raise click.UsageError(str(exc), ctx) from exc
-            raise MigrateCommandError(str(exc)) from exc
-        finally:
-            if freeze:
-                gc.unfreeze()
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(cls=AppGroup)
@@ -169,6 +120,7 @@ def init_command(directory: str | None, multidb: bool, template: str | None, pac
     multiple=True,
     help="A revision the new one depends on without descending from it (repeatable).",
 )
+@decision_options
 @_errors
 def revision_command(
     directory: str | None,
@@ -181,6 +133,11 @@ def revision_command(
     version_path: str | None,
     rev_id: str | None,
     depends_on: tuple[str, ...],
+    renames: tuple[str, ...],
+    table_renames: tuple[str, ...],
+    defaults: tuple[str, ...],
+    value_renames: tuple[str, ...],
+    no_input: bool,
 ) -> None:
     """Write a new revision file (empty, or with --autogenerate the detected changes)."""
     from .commands.arguments import Placement
@@ -195,6 +152,12 @@ def revision_command(
         autogenerate=autogenerate,
         sql=sql,
         report=_progress,
+        renames=renames,
+        table_renames=table_renames,
+        defaults=defaults,
+        value_renames=value_renames,
+        no_input=no_input,
+        asker=terminal_asker(),
     )
 
 
@@ -204,6 +167,7 @@ def revision_command(
 @click.option("--sql", is_flag=True, help="Not available: migrate compares with the database.")
 @placement_options
 @x_arg_option
+@decision_options
 @_errors
 def migrate_command(
     directory: str | None,
@@ -215,6 +179,11 @@ def migrate_command(
     version_path: str | None,
     rev_id: str | None,
     x_arg: tuple[str, ...],
+    renames: tuple[str, ...],
+    table_renames: tuple[str, ...],
+    defaults: tuple[str, ...],
+    value_renames: tuple[str, ...],
+    no_input: bool,
 ) -> None:
     """Write a revision with the changes between the models and the database."""
     from .commands.arguments import Placement
@@ -227,6 +196,12 @@ def migrate_command(
         sql=sql,
         x_arg=_group_x_args(x_arg),
         report=_progress,
+        renames=renames,
+        table_renames=table_renames,
+        defaults=defaults,
+        value_renames=value_renames,
+        no_input=no_input,
+        asker=terminal_asker(),
     )
 
 
@@ -248,6 +223,44 @@ def check_command(directory: str | None) -> None:
         f"New upgrade operations detected: {count} change{'s' if count != 1 else ''} between "
         "the models and the database; run 'flask db migrate' to write them."
     )
+
+
+@db.command("lint")
+@directory_option
+@click.argument("revision", required=False, default=None)
+@click.option("--all", "all_revisions", is_flag=True, help="Lint every revision.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Output format (json for CI annotations).",
+)
+@click.option("--bind", default=None, help="Only this database bind ('' is the default one).")
+@_errors
+def lint_command(
+    directory: str | None,
+    revision: str | None,
+    all_revisions: bool,
+    output_format: str,
+    bind: str | None,
+) -> None:
+    """Report migrations that lock a big, busy table (default: the pending ones).
+
+    REVISION is one revision or a range start:end; exit status 1 on unsuppressed findings.
+    """
+    from .commands.lint import lint, render_json, render_text
+
+    results = lint(
+        _group_directory(directory), revision, all_revisions, _group_x_args(()), bind=bind
+    )
+    if output_format == "json":
+        click.echo(render_json(results))
+    else:
+        for block in render_text(results):
+            click.echo(block)
+    if any(result.failing for result in results):
+        raise click.exceptions.Exit(1)
 
 
 @db.command("edit")

@@ -107,3 +107,70 @@ bind_option = click.option(
 plan_option = click.option(
     "--plan", is_flag=True, help="Only print the migrations that would run, in order."
 )
+
+
+def decision_options(f: F) -> F:
+    """What autogenerate would otherwise ask: --rename, --rename-table, --rename-value,
+    --default, --no-input."""
+    options = [
+        click.option(
+            "--rename",
+            "renames",
+            multiple=True,
+            metavar="TABLE.OLD:TABLE.NEW",
+            help="A column that was renamed, not dropped and added (repeatable).",
+        ),
+        click.option(
+            "--rename-table",
+            "table_renames",
+            multiple=True,
+            metavar="OLD:NEW",
+            help="A table that was renamed, not dropped and added (repeatable).",
+        ),
+        click.option(
+            "--rename-value",
+            "value_renames",
+            multiple=True,
+            metavar="TYPE_OR_TABLE.COLUMN:OLD:NEW",
+            help="An enum value that was renamed, not removed and added: the PostgreSQL enum "
+            "type's name, or table.column (repeatable).",
+        ),
+        click.option(
+            "--default",
+            "defaults",
+            multiple=True,
+            metavar="TABLE.COLUMN=VALUE",
+            help="SQL giving existing rows a value for a new NOT NULL column (repeatable).",
+        ),
+        click.option(
+            "--no-input",
+            is_flag=True,
+            help="Never ask; without the flags above, renames are not made and a NOT NULL "
+            "column that needs a value stops the command (exit status 3).",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+class TerminalAsker:
+    """Asks at the terminal (standard error), as autogenerate's questions need."""
+
+    def confirm(self, question: str) -> bool:
+        return bool(click.confirm(question, default=False, prompt_suffix=" ", err=True))
+
+    def ask(self, question: str) -> str:
+        return str(click.prompt(question, prompt_suffix=": ", err=True))
+
+    def tell(self, line: str) -> None:
+        click.echo(line, err=True)
+
+
+def terminal_asker() -> TerminalAsker | None:
+    """An asker when standard input is a terminal, else ``None``."""
+    stdin = click.get_text_stream("stdin")
+    try:
+        return TerminalAsker() if stdin.isatty() else None
+    except (AttributeError, ValueError):  # a closed or replaced stream
+        return None

@@ -70,7 +70,7 @@ class DeferredDbCommand(click.Command):
 
 
 def _wants_traceback(args: Sequence[str]) -> bool:
-    from .cli import TRACEBACK_ENV
+    from .cli_errors import TRACEBACK_ENV
 
     return "--traceback" in args or os.environ.get(TRACEBACK_ENV, "") not in ("", "0", "false")
 

@@ -78,6 +78,19 @@ class MigrateOptions:
     applied_log_table: str | None = ""
     #: What ``upgrade`` does when ``validate`` has findings: ``off``, ``warn`` or ``refuse``.
     validate_on_upgrade: Literal["off", "warn", "refuse"] = "warn"
+    #: Milliseconds a migration's statement may wait for a table lock before it is retried;
+    #: None or 0 for no limit (``MIGRATE_DDL_LOCK_TIMEOUT`` overrides it). Not the migration
+    #: lock's wait, which is ``lock_timeout``.
+    ddl_lock_timeout: float | None = 500.0
+    #: How many times a migration that timed out on a table lock runs again, with backoff.
+    ddl_lock_retries: int = 4
+    #: Autogenerate the online-safe form of changes that would lock a busy table (PostgreSQL
+    #: indexes built concurrently in an autocommit block); ``MIGRATE_ONLINE_SAFE`` overrides it.
+    online_safe: bool = False
+    #: Lint rule ids (or ``rule@revision``) never reported (``MIGRATE_LINT_IGNORE`` adds to it).
+    lint_ignore: list[str] | tuple[str, ...] | None = None
+    #: Lint before ``upgrade``: ``off``, ``warn`` or ``refuse`` (``MIGRATE_LINT_ON_UPGRADE``).
+    lint_on_upgrade: str = "warn"
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> MigrateOptions:
@@ -87,8 +100,9 @@ class MigrateOptions:
         from ``app.extensions["migrate"].options``.
         """
         given = {name: args[name] for name in _declared() if name in args}
-        if "lock_timeout" in given:
-            given["lock_timeout"] = float(given["lock_timeout"])
+        for seconds in ("lock_timeout", "ddl_lock_timeout"):
+            if given.get(seconds) is not None:
+                given[seconds] = float(given[seconds])
         return cls(**given)
 
     @property

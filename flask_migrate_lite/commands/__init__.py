@@ -15,6 +15,7 @@ from __future__ import annotations
 from .autogenerate import CheckResult, check, migrate
 from .folder import edit, init, list_templates, merge, revision
 from .history import CurrentResult, branches, current, heads, history, show
+from .lint import LintResult, lint
 from .running import Report, RunResult, downgrade, stamp, upgrade
 from .status import PlanResult, StatusResult, plan, status
 from .validate import ValidateResult, validate
@@ -22,6 +23,7 @@ from .validate import ValidateResult, validate
 __all__ = [
     "CheckResult",
     "CurrentResult",
+    "LintResult",
     "PlanResult",
     "Report",
     "RunResult",
@@ -35,6 +37,7 @@ __all__ = [
     "heads",
     "history",
     "init",
+    "lint",
     "list_templates",
     "merge",
     "migrate",

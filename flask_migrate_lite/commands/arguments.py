@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..engine.errors import InvalidRevisionId, MalformedRevisionId, RangeNotAllowed, UsageError
 from ..engine.script.ranges import RangeText
 
-__all__ = ["Placement", "check_placement", "check_rev_id", "one_revision", "refuse_sql"]
+__all__ = [
+    "Placement",
+    "check_placement",
+    "check_rev_id",
+    "check_target",
+    "one_revision",
+    "refuse_sql",
+]
 
 
 def one_revision(identifier: str, what: str) -> None:
@@ -69,4 +77,54 @@ def refuse_sql(command: str, sql: bool) -> None:
     if sql:
         raise UsageError(
             f"{command} compares with a live database and cannot use --sql; leave out --sql."
+        )
+
+
+# --- upgrade and downgrade -------------------------------------------------------------------
+
+_STEP = re.compile(r"([+-])(\d+)")
+_CURRENT = re.compile(r"(?:.+@)?current(?:[+-]\d+)?")
+
+
+def check_target(revision: str, *, upgrade: bool, sql: bool) -> None:
+    """Refuse a target ``upgrade``/``downgrade`` cannot take, from its text alone.
+
+    Raises :class:`RangeNotAllowed` for a text with more than one ``:`` and for a range
+    without ``--sql``, and :class:`UsageError` for a step in the other command's direction
+    (``upgrade -1``), ``current`` with ``--sql`` (nothing is read from the database) and a
+    ``--sql`` downgrade without its starting revision.
+    """
+    command, other = ("upgrade", "downgrade") if upgrade else ("downgrade", "upgrade")
+    given = RangeText.parse(revision)
+    text = given.text
+    if given.is_range and not sql:
+        end = given.end or ("head" if upgrade else "base")
+        raise RangeNotAllowed(
+            text,
+            f"{command} takes one revision, not a range (a range start:end is for --sql, "
+            f"which does not read the database); run 'flask db {command} {end}'",
+        )
+    if sql:
+        if any(_CURRENT.fullmatch(name) for name in given.named):
+            end = (given.end or "") if given.is_range else ""
+            if not end or _CURRENT.fullmatch(end):
+                end = "head" if upgrade else "base"
+            raise UsageError(
+                f"'{text}' names the current revision, which --sql cannot know since it does "
+                f"not read the database; write the revision the database is at instead "
+                f"('flask db {command} --sql <revision>:{end}')."
+            )
+        if not given.is_range and not upgrade:
+            raise UsageError(
+                f"A downgrade with --sql needs the revision to start from: write "
+                f"'flask db downgrade --sql <from>:{text}' (for example head:{text})."
+            )
+    target = given.end or ""
+    step = _STEP.fullmatch(target)
+    if step and int(step[2]) and (step[1] == "-") == upgrade:
+        way = "down" if upgrade else "up"
+        option = "--sql " if sql else ""
+        raise UsageError(
+            f"'{target}' is a step {way}, and {command} only goes "
+            f"{'up' if upgrade else 'down'}; run 'flask db {other} {option}{text}' instead."
         )

@@ -23,6 +23,7 @@ from ..appstate import AppState, Database, app_state
 from ..engine.errors import CommandError
 from .advice import flask_advice
 from .arguments import Placement, check_placement, refuse_sql
+from .decisions import Asker, CommandDecisions, parse_decision_flags
 from .running import Directory, Report, check_known, not_up_to_date, reporter
 
 if TYPE_CHECKING:
@@ -53,11 +54,12 @@ class CheckResult:
         return not self.messages
 
 
-def _compare_options(state: AppState) -> CompareOptions:
+def _compare_options(state: AppState, decisions: CommandDecisions | None = None) -> CompareOptions:
     from ..engine.autogenerate.compare import CompareOptions
 
     args = state.options
     return CompareOptions(
+        decisions=decisions,
         compare_type=args.compare_type,
         compare_server_default=args.compare_server_default,
         include_object=args.include_object,
@@ -76,7 +78,7 @@ class _Compared:
     dialect_name: str
 
 
-def _compare_all(state: AppState) -> list[_Compared]:
+def _compare_all(state: AppState, decisions: CommandDecisions | None = None) -> list[_Compared]:
     """Each target database compared with its models; all must be at the head revisions.
 
     Every database is checked to be up to date before any is compared, so that nothing is
@@ -87,8 +89,10 @@ def _compare_all(state: AppState) -> list[_Compared]:
 
     graph = state.scripts.graph()
     table = version_table(state.options.version_table, state.options.version_table_schema)
-    options = _compare_options(state)
+    options = _compare_options(state, decisions)
     databases = state.target_databases()
+    if decisions is not None:
+        decisions.check_defaults([database.metadata for database in databases])
     multidb = state.multidb
     with ExitStack() as stack:
         connections = [stack.enter_context(database.connect()) for database in databases]
@@ -106,6 +110,8 @@ def _compare_all(state: AppState) -> list[_Compared]:
             if connection.in_transaction():
                 connection.rollback()
             results.append(_Compared(database, comparison, connection.dialect.name))
+    if decisions is not None:
+        decisions.check_answered([database.metadata for database in databases])
     return results
 
 
@@ -128,7 +134,10 @@ def check_models(state: AppState) -> CheckResult:
 
 
 def autogenerate_revision(
-    state: AppState, placement: Placement, report: Callable[[str], None]
+    state: AppState,
+    placement: Placement,
+    report: Callable[[str], None],
+    decisions: CommandDecisions | None = None,
 ) -> Revision | None:
     """Write the revision that brings the database to the models; ``None`` when in sync."""
     from ..engine.autogenerate.directives import MigrationScript
@@ -136,7 +145,7 @@ def autogenerate_revision(
 
     args = state.config.configure_args
     multidb = state.multidb
-    compared = _compare_all(state)
+    compared = _compare_all(state, decisions)
     upgrade_list = []
     downgrade_list = []
     for item in compared:
@@ -153,6 +162,11 @@ def autogenerate_revision(
             downgrade_ops.downgrade_token = f"{item.database.name}_downgrades"
         upgrade_list.append(upgrade_ops)
         downgrade_list.append(downgrade_ops)
+    if decisions is not None and decisions.unasked:
+        report(
+            "To keep the data of what was renamed, run 'flask db migrate' in a terminal and "
+            f"answer its questions, or pass {' '.join(decisions.unasked)}."
+        )
     script = MigrationScript(
         rev_id=placement.rev_id,
         message=placement.message,
@@ -196,6 +210,7 @@ def autogenerate_revision(
             user_module_prefix=state.options.user_module_prefix,
             render_item=state.options.render_item,
             dialect_name=dialect_name,
+            online_safe=state.options.online_safe,
         )
         up = render_upgrade(upgrade_ops, options, imports).removeprefix("    ")
         down = render_downgrade(downgrade_ops, options, imports).removeprefix("    ")
@@ -224,6 +239,9 @@ def autogenerate_revision(
             "leave a MigrationScript in directives[0], or empty the list to write nothing."
         ) from exc
     report(f"Generating {created.path} ...  done")
+    from .lint import lint_written
+
+    lint_written(state, created.revision, report)
     return created
 
 
@@ -244,14 +262,40 @@ def migrate(
     x_arg: Sequence[str] | None = None,
     *,
     report: Report | None = None,
+    renames: Sequence[str] = (),
+    table_renames: Sequence[str] = (),
+    defaults: Sequence[str] = (),
+    value_renames: Sequence[str] = (),
+    no_input: bool = False,
+    asker: Asker | None = None,
 ) -> Revision | None:
     """Write the revision that brings the database to the models (``revision --autogenerate``).
 
     Returns ``None``, writing nothing, when the models and the database agree; raises
     :class:`TargetNotUpToDate` when the database is not at the head revisions.
+
+    ``renames`` (``"table.old:table.new"``) and ``table_renames`` (``"old:new"``) say what
+    was renamed rather than dropped and added; ``defaults`` (``"table.column=SQL"``) give the
+    rows of a table a value for a new ``NOT NULL`` column; ``value_renames``
+    (``"TARGET:old:new"``, the target an enum type or ``table.column``) the enum values that
+    were renamed. What they do not answer is asked
+    of ``asker`` (unless ``no_input``); without one, nothing is renamed and a column that
+    needs a value raises :class:`~.decisions.ValueNeeded`.
     """
     placement = Placement(message, head, splice, branch_label, version_path, rev_id)
-    return write_migration(directory, placement, sql=sql, x_arg=x_arg, report=report)
+    return write_migration(
+        directory,
+        placement,
+        sql=sql,
+        x_arg=x_arg,
+        report=report,
+        renames=renames,
+        table_renames=table_renames,
+        defaults=defaults,
+        value_renames=value_renames,
+        no_input=no_input,
+        asker=asker,
+    )
 
 
 def write_migration(
@@ -261,11 +305,20 @@ def write_migration(
     sql: bool = False,
     x_arg: Sequence[str] | None = None,
     report: Report | None = None,
+    renames: Sequence[str] = (),
+    table_renames: Sequence[str] = (),
+    defaults: Sequence[str] = (),
+    value_renames: Sequence[str] = (),
+    no_input: bool = False,
+    asker: Asker | None = None,
 ) -> Revision | None:
     """:func:`migrate`, with the new revision's message and place given as one object."""
     refuse_sql("migrate", sql)
     check_placement(placement)
-    return autogenerate_revision(app_state(directory, x_arg), placement, reporter(report))
+    flags = parse_decision_flags(renames, table_renames, defaults, no_input, value_renames)
+    return autogenerate_revision(
+        app_state(directory, x_arg), placement, reporter(report), CommandDecisions(flags, asker)
+    )
 
 
 @flask_advice

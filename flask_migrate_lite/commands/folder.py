@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..appstate import app_state
-from ..engine.errors import CommandError
+from ..engine.errors import CommandError, UsageError
 from .advice import flask_advice
 from .arguments import Placement, check_placement, check_rev_id, one_revision, refuse_sql
+from .decisions import Asker, CommandDecisions, parse_decision_flags
 from .running import Directory, Report, database_heads, reporter
 
 if TYPE_CHECKING:
@@ -71,14 +72,33 @@ def revision(
     depends_on: str | Sequence[str] | None = None,
     *,
     report: Report | None = None,
+    renames: Sequence[str] = (),
+    table_renames: Sequence[str] = (),
+    defaults: Sequence[str] = (),
+    value_renames: Sequence[str] = (),
+    no_input: bool = False,
+    asker: Asker | None = None,
 ) -> Revision | None:
     """Write a new revision file and return its revision.
 
     With ``autogenerate``, the file holds the operations that bring the database to the
-    models, and ``None`` is returned when there are none (no file is written).
+    models, and ``None`` is returned when there are none (no file is written); the last six
+    arguments are those of :func:`~.autogenerate.migrate`.
     """
     placement = Placement(message, head, splice, branch_label, version_path, rev_id, depends_on)
-    return write_revision(directory, placement, autogenerate=autogenerate, sql=sql, report=report)
+    return write_revision(
+        directory,
+        placement,
+        autogenerate=autogenerate,
+        sql=sql,
+        report=report,
+        renames=renames,
+        table_renames=table_renames,
+        defaults=defaults,
+        value_renames=value_renames,
+        no_input=no_input,
+        asker=asker,
+    )
 
 
 def write_revision(
@@ -88,16 +108,30 @@ def write_revision(
     autogenerate: bool = False,
     sql: bool = False,
     report: Report | None = None,
+    renames: Sequence[str] = (),
+    table_renames: Sequence[str] = (),
+    defaults: Sequence[str] = (),
+    value_renames: Sequence[str] = (),
+    no_input: bool = False,
+    asker: Asker | None = None,
 ) -> Revision | None:
     """:func:`revision`, with the new revision's message and place given as one object."""
     if autogenerate:
         refuse_sql("revision --autogenerate", sql)
     check_placement(placement)
+    flags = parse_decision_flags(renames, table_renames, defaults, no_input, value_renames)
+    if not autogenerate and (renames or table_renames or defaults or value_renames):
+        raise UsageError(
+            "--rename, --rename-table and --default answer autogenerate's questions; "
+            "add --autogenerate or leave them out."
+        )
     state = app_state(directory)
     if autogenerate:
         from .autogenerate import autogenerate_revision
 
-        return autogenerate_revision(state, placement, reporter(report))
+        return autogenerate_revision(
+            state, placement, reporter(report), CommandDecisions(flags, asker)
+        )
     created = state.scripts.generate_revision(
         message=placement.message,
         head=placement.head,

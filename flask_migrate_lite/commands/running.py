@@ -15,7 +15,6 @@ import functools
 import io
 import logging
 import os
-import re
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -32,9 +31,12 @@ from ..engine.errors import (
 )
 from ..engine.script.ranges import RangeText
 from .advice import flask_advice
+from .arguments import check_target
 from .validate import file_checksums, validate_before_upgrade
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from ..engine.config import RunOptions
     from ..engine.errors import TargetNotUpToDate
     from ..engine.runtime.context import MigrationContext
@@ -48,9 +50,6 @@ Report = Callable[[str], None]
 Directory = str | os.PathLike[str] | None
 
 logger = logging.getLogger("flask_migrate_lite")
-
-_STEP = re.compile(r"([+-])(\d+)")
-_CURRENT = re.compile(r"(?:.+@)?current(?:[+-]\d+)?")
 
 
 @contextlib.contextmanager
@@ -131,50 +130,6 @@ def not_up_to_date(
 
 
 # --- what the command line may ask ---------------------------------------------------------
-
-
-def check_target(revision: str, *, upgrade: bool, sql: bool) -> None:
-    """Refuse a target ``upgrade``/``downgrade`` cannot take, from its text alone.
-
-    Raises :class:`RangeNotAllowed` for a text with more than one ``:`` and for a range
-    without ``--sql``, and :class:`UsageError` for a step in the other command's direction
-    (``upgrade -1``), ``current`` with ``--sql`` (nothing is read from the database) and a
-    ``--sql`` downgrade without its starting revision.
-    """
-    command, other = ("upgrade", "downgrade") if upgrade else ("downgrade", "upgrade")
-    given = RangeText.parse(revision)
-    text = given.text
-    if given.is_range and not sql:
-        end = given.end or ("head" if upgrade else "base")
-        raise RangeNotAllowed(
-            text,
-            f"{command} takes one revision, not a range (a range start:end is for --sql, "
-            f"which does not read the database); run 'flask db {command} {end}'",
-        )
-    if sql:
-        if any(_CURRENT.fullmatch(name) for name in given.named):
-            end = (given.end or "") if given.is_range else ""
-            if not end or _CURRENT.fullmatch(end):
-                end = "head" if upgrade else "base"
-            raise UsageError(
-                f"'{text}' names the current revision, which --sql cannot know since it does "
-                f"not read the database; write the revision the database is at instead "
-                f"('flask db {command} --sql <revision>:{end}')."
-            )
-        if not given.is_range and not upgrade:
-            raise UsageError(
-                f"A downgrade with --sql needs the revision to start from: write "
-                f"'flask db downgrade --sql <from>:{text}' (for example head:{text})."
-            )
-    target = given.end or ""
-    step = _STEP.fullmatch(target)
-    if step and int(step[2]) and (step[1] == "-") == upgrade:
-        way = "down" if upgrade else "up"
-        option = "--sql " if sql else ""
-        raise UsageError(
-            f"'{target}' is a step {way}, and {command} only goes "
-            f"{'up' if upgrade else 'down'}; run 'flask db {other} {option}{text}' instead."
-        )
 
 
 # --- loading the files a run needs ---------------------------------------------------------
@@ -286,6 +241,7 @@ def _run(
     tag: str | None,
     report: Report | None,
     bind: str | None = None,
+    before: Callable[[Database, list[Step], Connection | None], None] | None = None,
 ) -> list[RunResult]:
     scripts = state.scripts
     graph = scripts.graph()
@@ -324,6 +280,8 @@ def _run(
                 check_known(graph, found, database, state)
                 steps = planner(graph, found)
                 load_steps(scripts, steps, run_bind, _nothing_applied(found))
+                if before is not None and steps:
+                    before(database, steps, context.connection)
                 return steps
 
             def on_step(step: Step) -> None:
@@ -401,6 +359,11 @@ def _move(
 
     if sql:
         return _offline(state, revision, upgrade=upgrade, tag=tag, report=report, bind=bind)
+    before = None
+    if upgrade:
+        from .lint import upgrade_lint
+
+        before = upgrade_lint(state, reporter(report))
     planner = plan_upgrade if upgrade else plan_downgrade
     return _run(
         state,
@@ -409,6 +372,7 @@ def _move(
         tag=tag,
         report=report,
         bind=bind,
+        before=before,
     )
 
 

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from ..appstate import AppState, Database, app_state
 from ..engine.errors import RevisionNotLoadable
+from ..engine.script.atomicity import NON_ATOMIC, uses_autocommit_block
 from .advice import flask_advice
 from .applied import describe_row, last_applied
-from .running import check_target, database_heads, unloadable
+from .arguments import check_target
+from .running import database_heads, unloadable
 from .validate import read_log_rows
 
 if TYPE_CHECKING:
@@ -125,6 +127,8 @@ def status(
             if rev.revision in found:
                 marks.append("current")
             marks.extend(sorted(rev.branch_labels))
+            if _non_atomic(rev.path, "upgrade", database.name if multidb else None):
+                marks.append(NON_ATOMIC)
             result.rows.append(StatusRow(rev.revision, rev.doc, rev.revision in applied, marks))
         if verbose:
             _details(state, database, result.rows)
@@ -159,6 +163,8 @@ class PlanResult:
     heads: tuple[str, ...]
     steps: list[Step]
     broken: list[RevisionNotLoadable] = field(default_factory=list)
+    #: The revisions among the steps whose migration uses ``autocommit_block()``.
+    non_atomic: set[str] = field(default_factory=set)
 
     def lines(self) -> list[str]:
         """What ``--plan`` prints for this database."""
@@ -166,11 +172,11 @@ class PlanResult:
         if not self.steps:
             out.append("Nothing to do.")
         failed = {error.revision for error in self.broken}
-        out.extend(
-            f"Would run {step.describe()}"
-            + (" (cannot be loaded)" if step.revision.revision in failed else "")
-            for step in self.steps
-        )
+        for step in self.steps:
+            marks = [NON_ATOMIC] if step.revision.revision in self.non_atomic else []
+            if step.revision.revision in failed:
+                marks.append("cannot be loaded")
+            out.append(f"Would run {step.describe()}" + (f" ({'; '.join(marks)})" if marks else ""))
         return out
 
 
@@ -208,5 +214,19 @@ def plan(
             database.name if multidb else None,
             outcome,
         )
-        results.append(PlanResult(database.url, found, steps, broken))
+        direction = "upgrade" if upgrade else "downgrade"
+        non_atomic = {
+            step.revision.revision
+            for step in steps
+            if _non_atomic(step.revision.path, direction, database.name if multidb else None)
+        }
+        results.append(PlanResult(database.url, found, steps, broken, non_atomic))
     return results
+
+
+def _non_atomic(path: str | None, direction: str, bind: str | None) -> bool:
+    """Whether the function a run calls (``upgrade``, or a bind's ``upgrade_<bind>``, as
+    the migration context picks it) uses ``autocommit_block()``."""
+    if bind is not None and uses_autocommit_block(path, f"{direction}_{bind}"):
+        return True
+    return not bind and uses_autocommit_block(path, direction)

@@ -148,6 +148,11 @@ class RunOptions:
     tag: str | None = None
     x_args: Mapping[str, str] = field(default_factory=dict)
     lock_timeout: float = 60.0
+    #: Milliseconds a migration's statement may wait for a table lock (None: no limit).
+    ddl_lock_timeout: float | None = None
+    #: How many times a migration (or, on MySQL/MariaDB, its statement) is retried after that.
+    ddl_lock_retries: int = 0
+
     #: The applied log's name (in the version table's schema); None keeps no log, and ""
     #: names it after the version table (``alembic_version_log``).
     applied_log_table: str | None = None

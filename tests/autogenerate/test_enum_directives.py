@@ -108,3 +108,45 @@ def test_colons_are_not_taken_for_parameters() -> None:
         "ALTER TYPE mood ADD VALUE IF NOT EXISTS ':x' AFTER 'calm'",
         "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'a :b' AFTER ':x'",
     ]
+
+
+def test_renamed_values_in_place_and_back() -> None:
+    change = recreate_or_add(
+        "mood", ("calm", "glad"), ("calm", "happy"), None, COLUMNS, False, (("happy", "glad"),)
+    )
+    assert change.action == "rename_values"
+    assert offline(change, change.reverse()) == [
+        "ALTER TYPE mood RENAME VALUE 'happy' TO 'glad'",
+        "ALTER TYPE mood RENAME VALUE 'glad' TO 'happy'",
+    ]
+    assert change.reverse().reverse() == change
+
+
+def test_renamed_value_with_another_change_converts_the_rows() -> None:
+    columns = (EnumColumn("ticket", "state", default="'happy'::mood"), COLUMNS[1])
+    change = recreate_or_add(
+        "mood",
+        ("glad", "calm"),
+        ("calm", "happy", "sad"),
+        None,
+        columns,
+        False,
+        (("happy", "glad"),),
+    )
+    assert change.action == "recreate"
+    statements = offline(change)
+    assert "state::text IN ('sad')" in statements[0]  # the renamed value is not lost
+    assert statements[1:] == [
+        "ALTER TYPE mood RENAME TO mood_old",
+        "CREATE TYPE mood AS ENUM ('glad', 'calm')",
+        "ALTER TABLE ticket ALTER COLUMN state DROP DEFAULT",
+        "ALTER TABLE ticket ALTER COLUMN state TYPE mood USING (CASE state::text WHEN 'happy' "
+        "THEN 'glad' ELSE state::text END)::mood",
+        "ALTER TABLE ticket ALTER COLUMN state SET DEFAULT 'glad'::mood",
+        "ALTER TABLE audit.log ALTER COLUMN moods TYPE mood[] USING "
+        "array_replace(moods::text[], 'happy', 'glad')::mood[]",
+        "DROP TYPE mood_old",
+    ]
+    back = change.reverse()
+    assert (back.action, back.renamed) == ("recreate", (("glad", "happy"),))
+    assert "WHEN 'glad' THEN 'happy'" in " ".join(offline(back))

@@ -98,7 +98,7 @@ def pair(md: sa.MetaData, dialect: str) -> None:
     )
 
 
-def test_primary_key_on_other_columns_is_a_warning(tmp_path: Path, database_url: str) -> None:
+def test_primary_key_on_other_columns_is_written(tmp_path: Path, database_url: str) -> None:
     bench = Workbench(tmp_path, database_url)
     bench.init()
     _execute(
@@ -106,14 +106,15 @@ def test_primary_key_on_other_columns_is_a_warning(tmp_path: Path, database_url:
         "CREATE TABLE pair (left_id INTEGER NOT NULL, right_id INTEGER, note VARCHAR(20), "
         "PRIMARY KEY (left_id))",
     )
-    assert bench.check(pair) == ["Detected NOT NULL on column 'pair.right_id'"]
-    bench.migrate(pair, "pair")
-    assert _detected(bench) == [
+    changes = [
         "Detected NOT NULL on column 'pair.right_id'",
-        "Warning: The primary key of 'pair' changed from (left_id) to (left_id, right_id); "
-        "autogenerate does not write that change, add "
-        "op.drop_constraint()/op.create_primary_key() by hand.",
+        "Detected changed primary key (left_id) to (left_id, right_id) on table 'pair'",
     ]
+    assert bench.check(pair) == changes
+    bench.migrate(pair, "pair")
+    assert _detected(bench) == changes
+    bench.upgrade(pair)
+    assert bench.check(pair) == []
 
 
 SQLITE_KEYS = [

@@ -31,6 +31,14 @@ from ..operations.ops import (
     DropTableCommentOp,
     DropTableOp,
     ExecuteSQLOp,
+    RenameTableOp,
+)
+from .data_steps import (
+    FillRowsOp,
+    RenameIndexOp,
+    RenamePrimaryKeyOp,
+    RenameSequenceOp,
+    RenameValuesOp,
 )
 
 __all__ = [
@@ -122,7 +130,10 @@ class EnumTypeOp:
       change ``ADD VALUE`` cannot make (a value removed, or the order changed): the type is
       renamed aside, made again, each of ``columns`` converted with ``USING`` and the old type
       dropped, after a check that stops the upgrade when a row holds a removed value;
-    * ``"rename"``: the type ``name`` becomes ``new_name``.
+    * ``"rename"``: the type ``name`` becomes ``new_name``;
+    * ``"rename_values"``: each (old, new) pair of ``renamed`` with ``ALTER TYPE ... RENAME
+      VALUE`` (``values`` after, ``previous`` before); a ``"recreate"`` with ``renamed``
+      converts the old values to the new ones in its ``USING`` expressions.
 
     ``autocommit``: the new values are added in ``op.get_context().autocommit_block()``
     (PostgreSQL before 12 refuses ``ADD VALUE`` in a transaction, and no version lets the
@@ -138,9 +149,14 @@ class EnumTypeOp:
     columns: tuple[EnumColumn, ...] = ()
     autocommit: bool = True
     new_name: str | None = None
+    #: Values renamed: (old, new) pairs.
+    renamed: tuple[tuple[str, str], ...] = ()
 
     def reverse(self) -> EnumTypeOp:
         """The directive that undoes this one."""
+        back = tuple((new, old) for old, new in self.renamed)
+        if self.action == "rename_values":
+            return replace(self, values=self.previous, previous=self.values, renamed=back)
         if self.action == "rename":
             return replace(self, name=self.new_name or self.name, new_name=self.name)
         if self.action == "add_values" and self.target is not None:
@@ -156,7 +172,13 @@ class EnumTypeOp:
             )
         if self.action == "recreate":
             return recreate_or_add(
-                self.name, self.previous, self.values, self.schema, self.columns, self.autocommit
+                self.name,
+                self.previous,
+                self.values,
+                self.schema,
+                self.columns,
+                self.autocommit,
+                back,
             )
         opposite = {
             "create": "drop",
@@ -174,9 +196,33 @@ def recreate_or_add(
     schema: str | None,
     columns: tuple[EnumColumn, ...],
     autocommit: bool,
+    renamed: tuple[tuple[str, str], ...] = (),
 ) -> EnumTypeOp:
-    """The change from an enum type's ``existing`` values to ``wanted``: new values added
-    where they go when the existing ones keep their order, else the type remade."""
+    """The change from an enum type's ``existing`` values to ``wanted``: values renamed in
+    place when that is the whole change, new values added where they go when the existing
+    ones keep their order, else the type remade (converting ``renamed`` values)."""
+    if renamed:
+        mapping = dict(renamed)
+        if tuple(mapping.get(value, value) for value in existing) == wanted:
+            return EnumTypeOp(
+                "rename_values",
+                name,
+                wanted,
+                schema,
+                previous=existing,
+                columns=columns,
+                renamed=renamed,
+            )
+        return EnumTypeOp(
+            "recreate",
+            name,
+            wanted,
+            schema,
+            previous=existing,
+            columns=columns,
+            autocommit=autocommit,
+            renamed=renamed,
+        )
     kept = [value for value in wanted if value in existing]
     if kept == list(existing):
         added = tuple(value for value in wanted if value not in existing)
@@ -200,9 +246,22 @@ def recreate_or_add(
     )
 
 
-#: One top-level directive: a whole table created or dropped, a table's changes, an enum
-#: type's change, or SQL.
-Directive: TypeAlias = CreateTableOp | DropTableOp | ModifyTableOps | EnumTypeOp | ExecuteSQLOp
+#: One top-level directive: a whole table created, dropped or renamed, a table's changes, an
+#: enum type's change, SQL, the rows of a column filled, a sequence, an index or a primary
+#: key renamed.
+Directive: TypeAlias = (
+    CreateTableOp
+    | DropTableOp
+    | RenameTableOp
+    | ModifyTableOps
+    | EnumTypeOp
+    | ExecuteSQLOp
+    | FillRowsOp
+    | RenameValuesOp
+    | RenameSequenceOp
+    | RenameIndexOp
+    | RenamePrimaryKeyOp
+)
 
 
 @dataclass

@@ -14,7 +14,7 @@ values inlined, each followed by the terminator, the way a DBA would run them.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, TextIO
 
 from sqlalchemy import Column, MetaData, Table, text
@@ -46,6 +46,7 @@ from sqlalchemy.types import NULLTYPE, TypeEngine
 from ..errors import CommandError, UnsupportedOperation
 from .batch import BatchSupport
 from .compare_rules import CompareRules
+from .conversions import TypeConversions
 from .offline import ScriptWriter, render_sql, script_dialect
 
 __all__ = [
@@ -303,13 +304,14 @@ def column_table(table_name: str, column: Column[Any], schema: str | None) -> Ta
     return Table(table_name, MetaData(), column, schema=schema)
 
 
-class DefaultImpl(CompareRules, BatchSupport):
+class DefaultImpl(CompareRules, BatchSupport, TypeConversions):
     """Emits each operation as DDL for one dialect, online or into an offline script.
 
     ``transactional_ddl`` says whether the database can roll DDL back inside a transaction;
     offline scripts are wrapped in ``BEGIN;``/``COMMIT;`` only then. What the database's
     catalog reports back, for autogenerate, comes from :class:`.CompareRules`; what batch
-    mode asks of the database, from :class:`~.batch.BatchSupport`.
+    mode asks of the database, from :class:`~.batch.BatchSupport`; how a type change
+    converts values, from :class:`~.conversions.TypeConversions`.
     """
 
     #: The database's name in messages.
@@ -333,6 +335,13 @@ class DefaultImpl(CompareRules, BatchSupport):
         self.output: TextIO = output if output is not None else sys.stdout
         self.terminator = terminator
         self._script = ScriptWriter(self.dialect, self.output, terminator) if as_sql else None
+        #: Runs each statement online (the run's lock-wait retries on MySQL/MariaDB), or None.
+        self.statement_runner: (
+            Callable[[Callable[[], CursorResult[Any]]], CursorResult[Any]] | None
+        ) = None
+        #: Told about each statement that ran online (the migration context lists them when
+        #: a migration fails after committing part of itself).
+        self.on_statement: Callable[[Executable], None] | None = None
 
     # -- running statements -----------------------------------------------------------------
 
@@ -354,11 +363,15 @@ class DefaultImpl(CompareRules, BatchSupport):
         statement = text(construct) if isinstance(construct, str) else construct
         if not isinstance(statement, Executable):
             raise CommandError(f"Cannot execute {type(statement).__name__}; pass a statement.")
-        return self.connection.execute(
-            statement,
-            params,
-            execution_options=execution_options or {},
-        )
+        connection = self.connection
+
+        def run() -> CursorResult[Any]:
+            return connection.execute(statement, params, execution_options=execution_options or {})
+
+        result = self.statement_runner(run) if self.statement_runner is not None else run()
+        if self.on_statement is not None:
+            self.on_statement(statement)
+        return result
 
     def to_sql(self, construct: Construct, params: Params | None = None) -> str:
         """The SQL text of ``construct`` for this dialect, values inlined."""
@@ -386,6 +399,10 @@ class DefaultImpl(CompareRules, BatchSupport):
         """Offline, commit the script's transaction (databases with transactional DDL only)."""
         if self.as_sql and self.transactional_ddl:
             self.static_output("COMMIT" + self.terminator)
+
+    def autocommit_block(self, starts: bool) -> None:
+        """Told when a migration's ``autocommit_block()`` starts and ends (online and
+        offline): a recording implementation marks the operations between as non-atomic."""
 
     def ddl_compiler(self) -> DDLCompiler:
         """A DDL compiler of this dialect, for rendering fragments (types, defaults)."""

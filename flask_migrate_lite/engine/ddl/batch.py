@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Table, cast
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 __all__ = ["BatchSupport"]
@@ -52,3 +53,23 @@ class BatchSupport:
         need a CAST: wherever the compiled type differs."""
         compile_type = self.dialect.type_compiler_instance.process
         return bool(compile_type(old) != compile_type(new))
+
+    def copy_value(
+        self, value: ColumnElement[Any], old: TypeEngine[Any], new: TypeEngine[Any]
+    ) -> ColumnElement[Any]:
+        """What a rebuild's ``INSERT ... SELECT`` copies for a column whose type changes
+        from ``old`` to ``new``: the value, with a CAST where :meth:`needs_cast` says so."""
+        return cast(value, new) if self.needs_cast(old, new) else value
+
+    def check_copy(
+        self,
+        table_name: str,
+        column_name: str,
+        value: ColumnElement[Any],
+        copied: ColumnElement[Any],
+        old: TypeEngine[Any],
+        new: TypeEngine[Any],
+    ) -> None:
+        """Raise, before the rebuild starts, when stored values of ``column_name`` would
+        arrive in a form the new type cannot read (``value``: the stored column; ``copied``:
+        the copy's expression of it)."""

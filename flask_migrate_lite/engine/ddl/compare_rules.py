@@ -18,6 +18,8 @@ from typing import ClassVar
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import ReflectedForeignKeyConstraint, ReflectedIndex
 
+from .sql_expressions import spelling
+
 __all__ = ["CompareRules", "outside_literals", "without_parentheses"]
 
 _SPACES = re.compile(r"\s+")
@@ -60,6 +62,9 @@ class CompareRules:
     #: unnamed, so that a migration can drop them; ``None``: such constraints cannot be
     #: dropped by name.
     unnamed_constraint_convention: ClassVar[Mapping[str, str] | None] = None
+    #: Whether a column generates its values by a flag of its own that ``alter_column``
+    #: sets (MySQL's ``AUTO_INCREMENT``), compared as ``autoincrement``.
+    autoincrement_flag: ClassVar[bool] = False
     #: Upper-case type names that spell the same stored type as another name.
     type_aliases: ClassVar[Mapping[str, str]] = {}
 
@@ -74,6 +79,15 @@ class CompareRules:
             return None
         upper = rule.upper()
         return None if upper == "NO ACTION" else upper
+
+    def foreign_key_timing(
+        self, deferrable: bool | None, initially: str | None
+    ) -> tuple[bool, str]:
+        """When a foreign key is checked, as compared: ``(deferrable, initially)`` with the
+        defaults (NOT DEFERRABLE, INITIALLY IMMEDIATE) spelled one way."""
+        if not deferrable:
+            return False, "IMMEDIATE"
+        return True, (initially or "IMMEDIATE").upper()
 
     def is_foreign_key_index(
         self, index: ReflectedIndex, foreign_key: ReflectedForeignKeyConstraint
@@ -90,6 +104,11 @@ class CompareRules:
         """A server default's SQL text without what the database adds to it when it reports
         it (PostgreSQL's casts); the outer parentheses are already removed."""
         return sql
+
+    def expression_sql(self, sql: str) -> str:
+        """A check condition, index expression or partial-index predicate in one spelling
+        (see :mod:`.sql_expressions`), the same for the models' text and the database's."""
+        return spelling(sql)
 
     # -- types ------------------------------------------------------------------------------
 

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from sqlalchemy import literal_column
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import ReflectedForeignKeyConstraint, ReflectedIndex
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import Constraint, Index
@@ -41,6 +43,8 @@ from .base import (
 )
 from .compare_rules import TypeParts
 from .mysql_columns import CurrentColumn, read_column
+from .mysql_convert import unreadable_numbers
+from .sql_expressions import rename_functions, spelling
 
 __all__ = ["MySQLChangeColumn", "MySQLImpl"]
 
@@ -187,6 +191,14 @@ def _kept_check(
 
 # -- what the catalog reports (autogenerate's comparison) ------------------------------------
 
+# Functions MariaDB and MySQL report under another of their names.
+_FUNCTION_NAMES = {
+    "lcase": "lower",
+    "ucase": "upper",
+    "octet_length": "length",
+    "substr": "substring",
+    "character_length": "char_length",
+}
 _CHARSET = re.compile(r"\s+(CHARACTER SET|CHARSET|COLLATE)\s+\S+", re.IGNORECASE)
 _INTEGERS = {"TINYINT", "SMALLINT", "MEDIUMINT", "INTEGER", "BIGINT"}
 
@@ -225,6 +237,7 @@ class MySQLImpl(DefaultImpl):
         {"information_schema", "mysql", "performance_schema", "sys"}
     )
     indexes_foreign_keys: ClassVar[bool] = True
+    autoincrement_flag: ClassVar[bool] = True
     type_aliases: ClassVar[Mapping[str, str]] = {
         "INT": "INTEGER",
         "BOOL": "BOOLEAN",
@@ -245,6 +258,12 @@ class MySQLImpl(DefaultImpl):
             return None
         upper = rule.upper()
         return None if upper in ("NO ACTION", "RESTRICT") else upper
+
+    def foreign_key_timing(
+        self, deferrable: bool | None, initially: str | None
+    ) -> tuple[bool, str]:
+        """MySQL and MariaDB check every key at once and keep no DEFERRABLE: never a change."""
+        return False, "IMMEDIATE"
 
     def is_foreign_key_index(
         self, index: ReflectedIndex, foreign_key: ReflectedForeignKeyConstraint
@@ -267,6 +286,10 @@ class MySQLImpl(DefaultImpl):
         if re.fullmatch(re.escape(table_name) + r"_ibfk_\d+", str(name or "")):
             return None
         return name
+
+    def expression_sql(self, sql: str) -> str:
+        """With the server's other names for functions (``lcase``) as the usual ones."""
+        return spelling(sql, lambda parts: rename_functions(parts, _FUNCTION_NAMES), backslash=True)
 
     def type_text(self, text: str) -> str:
         """Without the character set and collation, and ``NATIONAL``."""
@@ -304,7 +327,7 @@ class MySQLImpl(DefaultImpl):
         server default that is not changed is kept only when ``existing_server_default``
         is given, since MySQL drops what the statement does not restate.
         """
-        if type_ is None and nullable is None and comment is False:
+        if type_ is None and nullable is None and comment is False and "autoincrement" not in kw:
             if server_default is not False:
                 self.execute(AlterColumnDefault(table_name, column_name, server_default, schema))
             if name is not None:
@@ -339,6 +362,10 @@ class MySQLImpl(DefaultImpl):
                 f"{' and '.join(m.removeprefix('existing_') for m in missing)}) to alter_column",
             )
         default = server_default if server_default is not False else existing_server_default
+        if now is not None and now.check is not None and type_ is not None:
+            if _kept_check(now.check, column_name, None, type_) is None:
+                # A JSON column that becomes another type leaves JSON's binary collation.
+                now = replace(now, charset=None, collation=None)
         self.execute(
             MySQLChangeColumn(
                 table_name,
@@ -375,6 +402,19 @@ class MySQLImpl(DefaultImpl):
                 "drop the column and add it again with its new definition",
             )
         return now
+
+    def unconvertible_rows(
+        self,
+        connection: Connection,
+        table_name: str,
+        schema: str | None,
+        column_name: str,
+        old: TypeEngine[Any],
+        new: TypeEngine[Any],
+    ) -> tuple[int, list[Any]]:
+        """The text values MODIFY would stop on when they become numbers (see
+        :mod:`.mysql_convert`)."""
+        return unreadable_numbers(connection, table_name, schema, column_name, old, new)
 
     def unsupported(self, operation: str, fix: str) -> UnsupportedOperation:
         """An :class:`UnsupportedOperation` naming MySQL or MariaDB, whichever this is."""

@@ -20,17 +20,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
-from sqlalchemy import ARRAY, Column, Enum, Table, text
+from sqlalchemy import ARRAY, Column, Enum, Identity, Table, text
 from sqlalchemy.dialects.postgresql import CreateEnumType
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.ddl import ExecutableDDLElement
 from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.types import TypeEngine
 
 from ..errors import CommandError
-from .base import DefaultImpl, column_table
+from .base import (
+    AlterColumnDefault,
+    DefaultImpl,
+    ServerDefault,
+    column_table,
+    render_server_default,
+)
 from .compare_rules import TypeParts, outside_literals, without_parentheses
+from .postgresql_casts import (
+    converted_default,
+    current_default,
+    is_constant,
+    unconvertible_values,
+    using_expression,
+)
+from .postgresql_identity import identity_statements
+from .sql_expressions import drop_casts, like_words, spelling, unfold_any_array
 
 __all__ = ["GuardedCreateType", "PostgresqlImpl"]
 
@@ -122,6 +139,11 @@ class PostgresqlImpl(DefaultImpl):
         """Without the casts PostgreSQL adds (``'x'::character varying``)."""
         return without_parentheses(outside_literals(sql, lambda part: _CAST.sub("", part)))
 
+    def expression_sql(self, sql: str) -> str:
+        """Without the casts PostgreSQL adds; its ``= ANY (ARRAY[...])`` as ``IN``, its
+        ``~~`` as ``LIKE``."""
+        return spelling(sql, lambda parts: like_words(unfold_any_array(drop_casts(parts))))
+
     def type_parts(self, name: str, args: list[str], rest: str) -> TypeParts:
         """Time zones as part of the name, FLOAT(p) as REAL or DOUBLE PRECISION, default
         precisions left out."""
@@ -129,6 +151,30 @@ class PostgresqlImpl(DefaultImpl):
             name, rest = f"{name} {rest}", ""
         name, args = _canonical_type(self.type_aliases.get(name, name), args)
         return name, args, rest
+
+    # -- type changes (autogenerate) --------------------------------------------------------
+
+    def conversion_using(
+        self,
+        connection: Connection,
+        column_name: str,
+        old: TypeEngine[Any],
+        new: TypeEngine[Any],
+    ) -> str | None:
+        """``col::type`` for the changes the server has no assignment cast for."""
+        return using_expression(connection, column_name, old, new)
+
+    def unconvertible_rows(
+        self,
+        connection: Connection,
+        table_name: str,
+        schema: str | None,
+        column_name: str,
+        old: TypeEngine[Any],
+        new: TypeEngine[Any],
+    ) -> tuple[int, list[Any]]:
+        """The text values ``USING col::type`` would fail on (see :mod:`.postgresql_casts`)."""
+        return unconvertible_values(connection, table_name, schema, column_name, old, new)
 
     # -- DDL ----------------------------------------------------------------------------------
 
@@ -142,6 +188,109 @@ class PostgresqlImpl(DefaultImpl):
             compiled = using.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True})
             return str(compiled)
         raise CommandError("postgresql_using= must be SQL text or a text() expression.")
+
+    def alter_column(
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        type_: TypeEngine[Any] | None = None,
+        server_default: ServerDefault | Literal[False] = False,
+        schema: str | None = None,
+        existing_server_default: ServerDefault | Literal[False] = False,
+        **kw: Any,
+    ) -> None:
+        """A type change on a column with a server default drops the default first and
+        sets it again afterwards, converted to the new type (or as given): needed with
+        ``USING``, which PostgreSQL cannot apply to the default, and done online for a
+        constant default too, so that it is written as the new type's literal.
+
+        An identity given as ``server_default`` (or replaced by one) is added, changed or
+        dropped by its own statements (:mod:`.postgresql_identity`). Whether the column has
+        one already is read from the database (offline: ``existing_server_default``)."""
+        existing: object = existing_server_default
+        if server_default is not False and not isinstance(existing, Identity):
+            if isinstance(server_default, Identity) or server_default is None:
+                existing = self._current_identity(table_name, column_name, schema) or existing
+        if server_default is not False and (
+            isinstance(server_default, Identity) or isinstance(existing, Identity)
+        ):
+            new = server_default if isinstance(server_default, Identity) else None
+            for statement in identity_statements(
+                self.dialect.identifier_preparer, table_name, column_name, schema, new, existing
+            ):
+                self.execute(statement)
+            if server_default is None or new is not None:
+                server_default = False
+        if type_ is not None and server_default is False:
+            using = self.type_using(kw) is not None
+            old = self._default_now(table_name, column_name, schema, existing_server_default)
+            online = not self.as_sql
+            if old is not None and (using or (online and is_constant(old))):
+                self.execute(AlterColumnDefault(table_name, column_name, None, schema))
+                server_default = self._converted(table_name, column_name, old, type_)
+        elif type_ is not None and self.type_using(kw) is not None:
+            # A new default is set after the type changes; the old one must go first.
+            if self._default_now(table_name, column_name, schema, existing_server_default):
+                self.execute(AlterColumnDefault(table_name, column_name, None, schema))
+        super().alter_column(
+            table_name,
+            column_name,
+            type_=type_,
+            server_default=server_default,
+            schema=schema,
+            existing_server_default=existing_server_default,
+            **kw,
+        )
+
+    def _default_now(
+        self,
+        table_name: str,
+        column_name: str,
+        schema: str | None,
+        existing: ServerDefault | Literal[False],
+    ) -> str | None:
+        # Online the catalog says; offline only existing_server_default= can.
+        if not self.as_sql and self.connection is not None:
+            return current_default(self.connection, table_name, column_name, schema)
+        if existing is False:
+            return None
+        return render_server_default(self.ddl_compiler(), existing)
+
+    def _converted(
+        self, table_name: str, column_name: str, old: str, type_: TypeEngine[Any]
+    ) -> TextClause:
+        new_sql = str(type_.compile(dialect=self.dialect))
+        connection = None if self.as_sql else self.connection
+        try:
+            return text(converted_default(connection, old, new_sql))
+        except ValueError as error:
+            raise CommandError(
+                f"The server default {old} of column '{table_name}.{column_name}' cannot be "
+                f"converted to {new_sql} ({error}); give the alter_column a server_default= "
+                "for the new type."
+            ) from None
+
+    def _current_identity(
+        self, table_name: str, column_name: str, schema: str | None
+    ) -> Identity | None:
+        """The column's identity as the database has it now; ``None`` offline or without."""
+        if self.as_sql or self.connection is None:
+            return None
+        preparer = self.dialect.identifier_preparer
+        table = preparer.quote(table_name)
+        if schema:
+            table = f"{preparer.quote_schema(schema)}.{table}"
+        kind = self.connection.execute(
+            text(
+                "SELECT attidentity FROM pg_catalog.pg_attribute "
+                "WHERE attrelid = CAST(:table AS regclass) AND attname = :column"
+            ),
+            {"table": table, "column": column_name},
+        ).scalar()
+        if not kind:
+            return None
+        return Identity(always=kind == "a")
 
     def create_table(self, table: Table, *, if_not_exists: bool | None = None) -> None:
         """Create the enum types the table needs, then the table."""

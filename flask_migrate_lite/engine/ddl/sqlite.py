@@ -13,12 +13,16 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Table, func
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import Computed, Constraint, ForeignKeyConstraint, Identity
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from ..errors import UnsupportedOperation
+from ..errors import CommandError, UnsupportedOperation
 from .base import (
     AddColumn,
     DefaultImpl,
@@ -28,6 +32,7 @@ from .base import (
     render_server_default,
 )
 from .sqlite_batch import needs_foreign_keys_off, rebuild_extras, sqlite_affinity
+from .sqlite_convert import copy_expression, kind_of, shown, unconvertible
 
 __all__ = ["SQLiteImpl"]
 
@@ -73,6 +78,25 @@ class SQLiteImpl(DefaultImpl):
         "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
     }
     type_aliases: ClassVar[Mapping[str, str]] = {"INT": "INTEGER", "BOOL": "BOOLEAN"}
+
+    def time_of_day(self, value: ColumnElement[Any]) -> ColumnElement[bool]:
+        """A time of day other than midnight in the text SQLAlchemy stores a DATETIME as."""
+        return func.strftime("%H:%M:%f", value) != "00:00:00.000"
+
+    def unconvertible_rows(
+        self,
+        connection: Connection,
+        table_name: str,
+        schema: str | None,
+        column_name: str,
+        old: TypeEngine[Any],
+        new: TypeEngine[Any],
+    ) -> tuple[int, list[Any]]:
+        """The values a batch rebuild would refuse to convert (see :meth:`check_copy`)."""
+        if kind_of(old) == kind_of(new):
+            return 0, []
+        value = sql_table(table_name, sql_column(column_name), schema=schema).c[column_name]
+        return unconvertible(connection, value, self.copy_value(value, old, new), new)
 
     # -- DDL ----------------------------------------------------------------------------------
 
@@ -228,6 +252,39 @@ class SQLiteImpl(DefaultImpl):
         old_affinity = sqlite_affinity(compile_type(old))
         new_affinity = sqlite_affinity(compile_type(new))
         return old_affinity != new_affinity and new_affinity != "NUMERIC"
+
+    def copy_value(
+        self, value: ColumnElement[Any], old: TypeEngine[Any], new: TypeEngine[Any]
+    ) -> ColumnElement[Any]:
+        """The value in the form SQLAlchemy's SQLite type ``new`` reads (see
+        :mod:`.sqlite_convert`), else as :meth:`needs_cast` says."""
+        converted = copy_expression(value, old, new)
+        return super().copy_value(value, old, new) if converted is None else converted
+
+    def check_copy(
+        self,
+        table_name: str,
+        column_name: str,
+        value: ColumnElement[Any],
+        copied: ColumnElement[Any],
+        old: TypeEngine[Any],
+        new: TypeEngine[Any],
+    ) -> None:
+        """Refuse a type change whose stored values the new type could not read."""
+        if self.as_sql or self.connection is None or kind_of(old) == kind_of(new):
+            return
+        count, examples = unconvertible(self.connection, value, copied, new)
+        if not count:
+            return
+        compile_type = self.dialect.type_compiler_instance.process
+        rows = "1 row holds a value" if count == 1 else f"{count} rows hold values"
+        examples_text = shown(examples)
+        raise CommandError(
+            f"Cannot change column '{table_name}.{column_name}' from {compile_type(old)} to "
+            f"{compile_type(new)}: {rows} that SQLite cannot convert (such as {examples_text}); "
+            "change or delete them first, for example with op.execute('UPDATE ...') before "
+            "the batch."
+        )
 
 
 def _named(constraint: Constraint) -> str:

@@ -78,6 +78,22 @@ class Operations(Directives):
         (copying rows, indexes and constraints), ``"never"`` forbids it.
         """
         operations = self._bound("batch_alter_table")
+        if operations is not self and isinstance(operations, Operations):
+            # The op handle: the bound operations decide how their batch is applied.
+            with operations.batch_alter_table(
+                table_name,
+                schema=schema,
+                recreate=recreate,
+                partial_reordering=partial_reordering,
+                copy_from=copy_from,
+                table_args=table_args,
+                table_kwargs=table_kwargs,
+                reflect_args=reflect_args,
+                reflect_kwargs=reflect_kwargs,
+                naming_convention=naming_convention,
+            ) as bound_batch:
+                yield bound_batch
+            return
         # Loaded on first use: most runs never batch, and then never load the table rebuild.
         from .batch import BatchOperations
 

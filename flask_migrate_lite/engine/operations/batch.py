@@ -195,7 +195,9 @@ class BatchOperations(CommonDirectives):
     ) -> None:
         """Change a column's type, nullability, default, comment, name or (rebuilt) position.
 
-        A type change copies the data with a CAST where the storage class changes.
+        A rebuild converts the stored values to the new type's form (SQLite: ``date(col)``
+        for a DATETIME that becomes a DATE, a CAST where the storage class changes...), and
+        stops before it starts when some value could not be read as the new type.
         """
         self._table_ops.alter_column(
             self.table_name,

@@ -356,7 +356,10 @@ class TableModel:
     def drop_constraint(self, name: str, type_: str | None = None) -> None:
         """Drop the named constraint (``type_`` narrows the search to one kind)."""
         found = False
-        if type_ in (None, "primary") and self.pk_columns and self.pk_name == name:
+        # A table has one primary key: asked for by kind, it is found by any name when the
+        # database keeps it unnamed (SQLite).
+        unnamed_key = type_ == "primary" and self.pk_name is None
+        if type_ in (None, "primary") and self.pk_columns and (self.pk_name == name or unnamed_key):
             self.pk_columns, self.pk_name, found = [], None, True
         if type_ in (None, "foreignkey"):
             kept_fks = [fk for fk in self.foreign_keys if fk.name != name]

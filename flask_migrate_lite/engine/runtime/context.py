@@ -28,8 +28,10 @@ from ..operations.api import Operations, running
 from ..script.revision import Revision
 from ..urls import mask_url
 from .applied_log import create_log_sql, ensure_log_table, log_table, module_checksum, write_row
+from .ddl_locks import DdlLocks, DdlLockTimeout
 from .faults import Progress, Unit, fault_error, fault_of, step_label
 from .plan import Step, VersionChange
+from .ran import StatementLog, listed
 from .transactions import Transactions, transactions_for
 from .version import apply_changes, ensure_version_table, heads_after, read_heads, version_table
 
@@ -90,8 +92,12 @@ class MigrationContext:
         self._table_ready = False
         # Whether the running step has committed part of itself in an autocommit_block().
         self._step_autocommitted = False
+        # The statements the running step ran, and how many of them are committed.
+        self._log = StatementLog(self.dialect)
         # Where the online run is, to say what a dropped connection left behind.
         self._progress = Progress()
+        # The run's lock timeout for DDL and its retries (set when an online run starts).
+        self._ddl: DdlLocks | None = None
 
     # -- what Operations needs (MigrationHandle) -------------------------------------------
 
@@ -119,8 +125,23 @@ class MigrationContext:
     def autocommit_block(self) -> Iterator[None]:
         """Run the block outside the migration's transaction (``CREATE INDEX CONCURRENTLY``).
 
-        Everything the migration did before the block is committed first.
+        Everything the migration did before the block is committed first, and the rest of the
+        migration runs in a new transaction; the migration lock stays held throughout. On
+        PostgreSQL and MySQL/MariaDB the block's statements commit one by one as they run;
+        SQLite, which has no statement that must run outside a transaction, runs the block in
+        a transaction of its own, committed at its end. The version row is written with the
+        rest of the migration, so a failure in or after the block leaves it at the revision
+        before, and the error lists the statements that stay committed.
         """
+        self._impl.autocommit_block(True)
+        try:
+            with self._autocommit_block():
+                yield
+        finally:
+            self._impl.autocommit_block(False)
+
+    @contextmanager
+    def _autocommit_block(self) -> Iterator[None]:
         if self.as_sql:
             self._impl.commit_sql()
             yield
@@ -129,8 +150,17 @@ class MigrationContext:
         if self._tx is None:
             raise MigrateError("autocommit_block() can only be used while a migration runs.")
         self._step_autocommitted = self._progress.partial = True
+        log = self._log
         with self._tx.autocommit():
-            yield
+            log.commit()
+            log.inside = True
+            log.autocommit = self._tx.block_commits_each
+            try:
+                yield
+            finally:
+                log.autocommit = False
+            log.inside = False
+        log.commit()
 
     # -- online ------------------------------------------------------------------------------
 
@@ -168,9 +198,13 @@ class MigrationContext:
         tx = self._transactions()
         progress = self._progress = Progress.starting(connection)
         done: list[Step] = []
+        locks = self._ddl = DdlLocks(
+            connection, self.options.ddl_lock_timeout, self.options.ddl_lock_retries
+        )
         try:
-            with tx.run(self.table.name, self.table.schema):
+            with locks.session(), tx.run(self.table.name, self.table.schema):
                 self._tx = tx
+                self._impl.statement_runner = locks.run_statement if locks.active else None
                 try:
                     progress.doing = "reading the version table"
                     heads = progress.start = read_heads(connection, self.table)
@@ -189,6 +223,7 @@ class MigrationContext:
                         progress.doing = "committing the migrations of this run"
                 finally:
                     self._tx = None
+                    self._impl.statement_runner = None
         except Exception as exc:
             fault = fault_error(exc, connection, tx, progress, self.url)
             if fault is None:
@@ -212,9 +247,35 @@ class MigrationContext:
         label = step_label(step)
         direction = "upgrade" if step.is_upgrade else "downgrade"
         self._progress.begin(Unit(label, direction, step.heads_after))
+        try:
+            # After a lock timeout a migration that was wholly rolled back runs again.
+
+            def once() -> None:
+                self._attempt(tx, step, load, label)
+
+            if self._ddl is None:
+                once()
+            else:
+                self._ddl.command = direction
+                self._ddl.attempt_step(
+                    once,
+                    lambda: tx.atomic_steps and tx.per_migration and not self._step_autocommitted,
+                )
+        except ScriptError:
+            raise
+        except BaseException as exc:
+            if not isinstance(exc, Exception) or connection.invalidated or fault_of(exc):
+                raise  # not the script's doing: run() says what happened
+            raise self._failure(tx, step, exc, heads_at_start) from exc
+
+    def _attempt(self, tx: Transactions, step: Step, load: Loader, label: str) -> None:
+        """Run ``step`` once in its transaction; on failure roll it back and raise."""
+        connection = self._connection()
         tx.begin_step()
         self._step_autocommitted = False
         started = time.monotonic()
+        self._log.reset()
+        self._impl.on_statement = self._log.ran
         try:
             module = load(step.revision)
             function = self._function(module, step)
@@ -232,15 +293,15 @@ class MigrationContext:
             self._table_ready = False
             tx.rollback_step()
             raise
-        except BaseException as exc:
+        except BaseException:
             self._table_ready = False
             try:
                 tx.rollback_step()
             except DBAPIError:
                 pass  # the connection is gone; the database rolled the step back itself
-            if not isinstance(exc, Exception) or connection.invalidated or fault_of(exc):
-                raise  # not the script's doing: run() says what happened
-            raise self._failure(tx, step, exc, heads_at_start) from exc
+            raise
+        finally:
+            self._impl.on_statement = None
 
     def _log_step(self, step: Step, module: types.ModuleType, duration_ms: int | None) -> None:
         if self.log is None:
@@ -283,21 +344,21 @@ class MigrationContext:
         direction = "upgrade" if step.is_upgrade else "downgrade"
         cause = _describe(exc)
         before = ", ".join(step.heads_before) or "base"
+        ran = self._log.statements
         if not tx.atomic_steps:
+            which = f" (it ran: {listed(ran)})" if ran else ""
             state = (
                 f"{self.dialect.name} commits each DDL statement as it runs, so the statements "
-                "before the failure may be applied; the version table still says "
+                f"before the failure may be applied{which}; the version table still says "
                 f"{before}: undo them by hand (or make the script skip what exists) and run "
                 "the command again"
             )
         elif self._step_autocommitted:
             # The block committed the step's work before it (and, when the run is one
             # transaction, the migrations before it); only what followed was rolled back.
-            state = (
-                "what it did up to the end of its autocommit_block() was committed and the "
-                f"rest rolled back; the version table says {before}: undo the committed part "
-                "by hand (or make the script skip what exists) and run the command again"
-            )
+            state = self._partial_state(tx, before)
+        elif isinstance(exc, DdlLockTimeout) and self.options.transaction_per_migration:
+            state = f"it was rolled back and the database is at {before}"
         elif self.options.transaction_per_migration:
             state = (
                 f"it was rolled back and the database is at {before}, with every migration "
@@ -310,6 +371,32 @@ class MigrationContext:
                 "script and run the command again"
             )
         return MigrationFailed(step.revision.revision, direction, cause, state + ".")
+
+    def _partial_state(self, tx: Transactions, before: str) -> str:
+        """What a failed migration that used ``autocommit_block()`` left committed."""
+        log = self._log
+        if not log.inside:
+            done = "what it did up to the end of its autocommit_block() was committed"
+        elif tx.block_commits_each:
+            done = (
+                "it failed inside its autocommit_block(): what it did before the failing "
+                "statement was committed"
+            )
+        else:
+            done = (
+                "it failed inside its autocommit_block(): what it did before the block was "
+                "committed, the block's statements were not"
+            )
+        if not log.kept:
+            return (
+                f"{done}, which was nothing of its own, and the rest rolled back; the version "
+                f"table says {before}: fix the script and run the command again"
+            )
+        return (
+            f"{done} and the rest rolled back; the version table says {before}, and these "
+            f"statements of it stay committed: {listed(log.kept)}: undo them by hand (or make "
+            "the script skip what exists) and run the command again"
+        )
 
     def _function(self, module: types.ModuleType, step: Step) -> Callable[[], Any] | None:
         name = "upgrade" if step.is_upgrade else "downgrade"

@@ -18,6 +18,10 @@ back. Two strategies:
   connection is begun once, before all this, so that an application's ``begin`` event
   hook (the pysqlite recipe that emits ``BEGIN`` there) cannot start a transaction in the
   middle of the run.
+
+Both keep the migration lock through ``op.get_context().autocommit_block()``: the session
+locks of PostgreSQL and MySQL/MariaDB outlive the commits around the block, and SQLite takes
+its write transaction again at once after each of them (see :meth:`SQLiteTransactions.autocommit`).
 """
 
 from __future__ import annotations
@@ -73,6 +77,9 @@ class Transactions:
     def rollback_step(self) -> None:
         """Undo the step as far as the database allows."""
         raise NotImplementedError
+
+    #: Whether each statement of an autocommit block commits as it runs.
+    block_commits_each = True
 
     @contextmanager
     def autocommit(self) -> Iterator[None]:
@@ -299,20 +306,29 @@ class SQLiteTransactions(Transactions):
         self._sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
         self._step_open = False
 
+    #: The block runs in a transaction of its own, committed at its end.
+    block_commits_each = False
+
     @contextmanager
     def autocommit(self) -> Iterator[None]:
-        # Leaving the transaction commits everything so far and gives up the write lock
-        # until the block ends; what the step did so far must pass the foreign key check.
+        # SQLite has no statement that must run outside a transaction, so the block is a
+        # commit point: what the step did so far is committed (it must pass the foreign key
+        # check), the block runs in a write transaction of its own, committed at its end,
+        # and the rest of the step in another. Each is taken with BEGIN IMMEDIATE right
+        # after the COMMIT, so the write lock (the migration lock here) is given up only
+        # for that instant. A block that raises is undone by the step's rollback.
+        self._commit_and_continue()
+        yield
+        self._commit_and_continue()
+
+    def _commit_and_continue(self) -> None:
         self._check_foreign_keys()
         self._sql(f"RELEASE SAVEPOINT {_SAVEPOINT}")
         self._step_open = False
         self._commit()
-        try:
-            yield
-        finally:
-            self._begin_immediate()
-            self._sql(f"SAVEPOINT {_SAVEPOINT}")
-            self._step_open = True
+        self._begin_immediate()
+        self._sql(f"SAVEPOINT {_SAVEPOINT}")
+        self._step_open = True
 
 
 def transactions_for(

@@ -1,5 +1,9 @@
 """Check constraints, compared by name: one the database named itself cannot be told apart.
 
+A check both sides have is compared by its condition, each side in one spelling
+(:meth:`~...ddl.compare_rules.CompareRules.expression_sql`): a changed condition is written
+as the old check dropped and the new one created.
+
 The checks a type brings (a Boolean's, an Enum's) are never compared, nor those the database
 adds on its own (MariaDB's ``json_valid()`` for a JSON column).
 """
@@ -40,14 +44,22 @@ def compare_checks(ctx: CompareContext, table: Table, item: ReflectedTable, labe
         if (reflected_name := check.get("name")) and reflected_name not in of_types
     }
     for name, constraint in sorted(named.items()):
-        if name in theirs:
-            theirs.pop(name)
+        existing_check = theirs.pop(name, None)
+        if existing_check is not None and not _changed(ctx, constraint, existing_check["sqltext"]):
             continue
         if not ctx.name_ok(name, "check_constraint", parent_names):
             continue
-        if not ctx.object_ok(constraint, name, "check_constraint", False, None):
-            continue
-        found.messages.append(f"Detected added check constraint '{name}' on '{label}'")
+        if existing_check is None:
+            if not ctx.object_ok(constraint, name, "check_constraint", False, None):
+                continue
+            found.messages.append(f"Detected added check constraint '{name}' on '{label}'")
+        else:
+            existing = ctx.reflected_object(item, CheckConstraint, name, ())
+            if not ctx.object_ok(constraint, name, "check_constraint", False, existing):
+                continue
+            found.messages.append(f"Detected changed check constraint '{name}' on '{label}'")
+            original = CreateCheckConstraintOp(name, table.name, existing_check["sqltext"], schema)
+            found.drops.append(DropConstraintOp(name, table.name, "check", schema, original))
         found.creates.append(
             CreateCheckConstraintOp(
                 final_name(constraint, name, ctx.dialect),
@@ -69,6 +81,15 @@ def compare_checks(ctx: CompareContext, table: Table, item: ReflectedTable, labe
         original = CreateCheckConstraintOp(name, table.name, check["sqltext"], schema)
         found.drops.append(DropConstraintOp(name, table.name, "check", schema, original))
     return found
+
+
+def _changed(ctx: CompareContext, constraint: CheckConstraint, reflected: str) -> bool:
+    """Whether the models' condition differs from the database's (both in one spelling)."""
+    sql = _check_sql(ctx, constraint)
+    if ctx.dialect.paramstyle in ("format", "pyformat"):
+        sql = sql.replace("%%", "%")  # escaped for the driver, not stored so
+    ours = ctx.rules.expression_sql(sql)
+    return ours != ctx.rules.expression_sql(str(reflected))
 
 
 def _check_sql(ctx: CompareContext, constraint: CheckConstraint) -> str:

@@ -1,4 +1,5 @@
-"""Columns added, removed and altered (type, nullability, server default, comment)."""
+"""Columns added, removed and altered (type, collation, nullability, server default,
+comment)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,17 @@ from sqlalchemy.schema import DefaultClause
 from ...operations.ops import AddColumnOp, AlterColumnOp, DropColumnOp
 from ..directives import TableOp
 from ..reflect import ReflectedTable
+from .collations import collation_change
 from .comments import column_comment_changed
 from .context import CompareContext, parents
+from .identities import autoincrement_change, identity_change
 from .keys import nullability_compared
 from .objects import copy_column, copy_default, reflected_column
 from .server_defaults import default_changed
+from .type_changes import TypeConversion, convert_type
 from .types import type_changed
 
-__all__ = ["ColumnChanges", "compare_columns"]
+__all__ = ["ColumnChanges", "compare_column", "compare_columns"]
 
 
 @dataclass
@@ -31,7 +35,10 @@ class ColumnChanges:
     dropped: list[TableOp] = field(default_factory=list)
     #: The names of the dropped columns.
     dropped_names: set[str] = field(default_factory=set)
+    #: Columns renamed: old name to new name.
+    renamed: dict[str, str] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 class _NoObjects:
@@ -65,10 +72,11 @@ def compare_columns(
             changes.added.append(AddColumnOp(name, copy_column(column), schema))
             continue
         keyed = not nullability_compared(column.primary_key, database_key, column.name)
-        alter, messages = _compare_column(
+        alter, messages, warnings = compare_column(
             ctx, table, column, found, theirs[column.name], label, keyed
         )
         changes.messages += messages
+        changes.warnings += warnings
         if alter is not None:
             changes.altered.append(alter)
     model_names = set(table.columns.keys())
@@ -86,7 +94,7 @@ def compare_columns(
     return changes
 
 
-def _compare_column(
+def compare_column(
     ctx: CompareContext,
     table: Table,
     column: Column[Any],
@@ -94,10 +102,12 @@ def _compare_column(
     reflected: Column[Any] | None,
     label: str,
     keyed: bool = False,
-) -> tuple[AlterColumnOp | None, list[str]]:
+) -> tuple[AlterColumnOp | None, list[str], list[str]]:
     """The change to one column, and its messages; ``keyed``: a primary-key column in both
-    (see :func:`.keys.nullability_compared`), whose nullability is not compared."""
+    (see :func:`.keys.nullability_compared`), whose nullability is not compared; and the
+    warnings about it."""
     messages: list[str] = []
+    conversion = TypeConversion()
     where = f"'{label}.{column.name}'"
     reflected_type = found["type"]
     reflected_default = found.get("default")
@@ -110,6 +120,14 @@ def _compare_column(
             f"Detected type change from {reflected_type!r} to {column.type!r} on {where}"
         )
         changes["modify_type"] = column.type
+        conversion = convert_type(
+            ctx, table.name, table.schema, column.name, reflected_type, column.type, where
+        )
+    collated = collation_change(ctx, table, column, found, label)
+    if collated is not None:
+        messages.append(collated.message)
+        changes["modify_type"] = collated.type_
+        reflected_type = collated.existing_type
     if not keyed and bool(found["nullable"]) != bool(column.nullable):
         word = "NULL" if column.nullable else "NOT NULL"
         messages.append(f"Detected {word} on column {where}")
@@ -117,11 +135,20 @@ def _compare_column(
     if default_changed(ctx, column, found, reflected):
         messages.append(f"Detected server default on column {where}")
         changes["modify_server_default"] = copy_default(column.server_default)
+    identity = identity_change(ctx, column, found, where)
+    if identity is not None:
+        messages.append(identity.message)
+        changes["modify_server_default"] = identity.identity
+        existing_default = identity.existing
+    flag = autoincrement_change(ctx, column, found, where, keyed)
+    if flag is not None:
+        word = "added to" if flag["autoincrement"] else "removed from"
+        messages.append(f"Detected AUTO_INCREMENT {word} column {where}")
     if column_comment_changed(ctx, column, found):
         messages.append(f"Detected column comment {where}")
         changes["modify_comment"] = column.comment
-    if not changes:
-        return None, messages
+    if not changes and flag is None:
+        return None, messages, []
     alter = AlterColumnOp(
         table.name,
         column.name,
@@ -130,6 +157,8 @@ def _compare_column(
         existing_nullable=bool(found["nullable"]),
         existing_server_default=existing_default,
         existing_comment=found.get("comment"),
+        kw={**conversion.kw, **(flag or {})},
+        reverse_kw=conversion.reverse_kw,
         **changes,
     )
-    return alter, messages
+    return alter, messages, conversion.warnings

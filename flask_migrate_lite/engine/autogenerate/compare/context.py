@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Dialect
 
 from ...ddl import impl_for
 from ...ddl.compare_rules import CompareRules
+from ..decisions import Decisions
 from ..reflect import ReflectedTable
 from .naming import constraint_columns
 from .objects import reflected_schema_table
@@ -32,6 +33,12 @@ class CompareOptions:
     version_table_schema: str | None = None
     #: The applied log (beside the version table): never compared either.
     applied_log_table: str | None = None
+    #: Who answers the questions the schemas leave open (renames, values for existing rows);
+    #: ``None``: nobody, no rename is made and no value given.
+    decisions: Decisions | None = None
+    #: A table with more rows than this gets a new NOT NULL column's values in batches of
+    #: this many key values.
+    fill_batch_rows: int = 10_000
 
 
 def label(schema: str | None, name: str) -> str:

@@ -12,11 +12,16 @@ is a type change (:mod:`.types`) written as ``alter_column``, which keeps the ro
 values remain. For both kinds, values the model no longer has are a warning that gives the
 count of rows holding them in the database compared (the change fails on those rows, or
 the database empties them). PostgreSQL's enum types are compared in :mod:`.enums`.
+
+A value lost and one gained may be one value renamed (:mod:`.enum_values` asks); the
+renames found are returned with the changes, for :func:`.enum_values.keep_renamed_values`
+to write the rows' update between the widening and the narrowing of the column.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,11 +34,12 @@ from ...operations.ops import CreateCheckConstraintOp, DropConstraintOp
 from ..reflect import ReflectedTable
 from ..reflect.enum_usage import rows_holding
 from .context import CompareContext
+from .enum_values import ValueRename, renamed_values
 from .found import Found
 from .naming import constraint_name
 from .types import type_changed
 
-__all__ = ["compare_enum_columns", "check_values"]
+__all__ = ["EnumColumnChanges", "compare_enum_columns", "check_values"]
 
 # A quoted literal as a catalog prints it: '' or \' inside.
 _LITERAL = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
@@ -69,11 +75,18 @@ def _enum_impl(column: Column[Any], ctx: CompareContext) -> sqltypes.Enum | None
     return type_ if isinstance(type_, sqltypes.Enum) else None
 
 
+@dataclass
+class EnumColumnChanges(Found):
+    """The changes, and the columns whose renamed values their rows keep."""
+
+    renamed: list[ValueRename] = field(default_factory=list)
+
+
 def compare_enum_columns(
     ctx: CompareContext, table: Table, item: ReflectedTable, label: str
-) -> Found:
+) -> EnumColumnChanges:
     """Enum CHECK constraints to make again, and warnings for values rows still hold."""
-    found = Found()
+    found = EnumColumnChanges()
     reflected: dict[str, ReflectedColumn] = {col["name"]: col for col in item.columns}
     checks = {check.get("name"): check for check in item.checks if check.get("name")}
     for column in table.columns:
@@ -94,7 +107,14 @@ def compare_enum_columns(
             before = check_values(str(check["sqltext"]))
         if before is None:
             continue
-        gone = [value for value in before if value not in wanted]
+        target = f"{label}.{column.name}"
+        pairs = renamed_values(ctx, target, "column", before, wanted)
+        if pairs:
+            moved = ", ".join(f"'{old}' to '{new}'" for old, new in pairs)
+            found.messages.append(f"Detected renamed values of enum column '{target}': {moved}")
+            native = isinstance(theirs["type"], sqltypes.Enum)
+            found.renamed.append(ValueRename(column.name, pairs, tuple(before), native, name))
+        gone = [value for value in before if value not in wanted and value not in dict(pairs)]
         if gone:
             found.warnings.append(_warning(ctx, item, label, column.name, gone))
         if check is None or name is None or set(before) == set(wanted):

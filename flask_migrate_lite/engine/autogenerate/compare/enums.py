@@ -13,6 +13,10 @@ change (a value removed or renamed, the order changed) makes the type again and 
 each column that uses it with ``USING col::text::type``; the migration first checks that no
 row holds a removed value, and autogenerate warns with the count of rows that do in the
 database it compares with. The downgrade of added values makes the type again without them.
+
+A value lost and one gained may be one value renamed (:mod:`.enum_values` asks): alone, the
+renames are written as ``ALTER TYPE ... RENAME VALUE``; with other changes, the type is made
+again and the ``USING`` expression gives the rows holding an old value the new one.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ from sqlalchemy import Column, Table
 from sqlalchemy import types as sqltypes
 from sqlalchemy.sql.elements import TextClause
 
+from ..decisions import qualified
 from ..directives import Directive, EnumColumn, EnumTypeOp, recreate_or_add
 from ..reflect.enum_usage import enum_columns, rows_holding
 from .context import CompareContext, label
+from .enum_values import renamed_values
 
 __all__ = ["EnumChanges", "compare_enums", "enum_renames"]
 
@@ -142,12 +148,19 @@ def compare_enums(
         new_values = [v for v in wanted if v not in now]
         autocommit = _needs_autocommit(ctx, new_values, defaults.get(key, []))
         columns = _columns(ctx, key)
-        directive = recreate_or_add(key[1], wanted, now, key[0], columns, autocommit)
+        renamed = renamed_values(ctx, qualified(key[0], key[1]), "type", now, wanted)
+        directive = recreate_or_add(key[1], wanted, now, key[0], columns, autocommit, renamed)
+        if renamed:
+            moved = ", ".join(f"'{old}' to '{new}'" for old, new in renamed)
+            changes.messages.append(f"Detected renamed values of enum type '{key[1]}': {moved}")
+        if directive.action == "rename_values":
+            remade.append(directive)
+            continue
         if directive.action == "add_values":
             changes.messages.append(f"Detected new values {new_values} of enum type '{key[1]}'")
             added.append(directive)
             continue
-        gone = [v for v in now if v not in wanted]
+        gone = [v for v in now if v not in wanted and v not in dict(renamed)]
         changes.messages.append(
             f"Detected changed values of enum type '{key[1]}': {list(now)} to {list(wanted)}"
         )

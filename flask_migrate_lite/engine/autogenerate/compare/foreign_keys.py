@@ -1,4 +1,5 @@
-"""Foreign keys, compared by what they do: columns, referred table and columns, and rules.
+"""Foreign keys, compared by what they do: columns, referred table and columns, rules, and
+when they are checked (``deferrable``, ``initially``, where the database keeps them).
 
 Names are not compared (a key the database named itself is the same key). Where the
 database makes an index for a key and keeps it when the key is dropped (MySQL), a new key
@@ -21,7 +22,7 @@ from .found import Found
 from .indexes import index_columns
 from .naming import constraint_columns, constraint_name, drop_name, final_name
 
-__all__ = ["compare_foreign_keys", "create_fk_op"]
+__all__ = ["compare_foreign_keys", "create_fk_op", "reflected_fk_op"]
 
 
 def compare_foreign_keys(
@@ -73,7 +74,7 @@ def compare_foreign_keys(
             )
             if not ctx.object_ok(existing, name, "foreign_key_constraint", True, None):
                 continue
-            original = _reflected_fk_op(fk, table.name, schema, ctx.schema)
+            original = reflected_fk_op(fk, table.name, schema, ctx.schema)
             found.messages.append(
                 f"Detected removed foreign key ({', '.join(original.local_cols)})"
                 f"({', '.join(original.remote_cols)}) on table {label}"
@@ -132,12 +133,13 @@ def create_fk_op(
     )
 
 
-def _reflected_fk_op(
+def reflected_fk_op(
     fk: ReflectedForeignKeyConstraint,
     table_name: str,
     schema: str | None,
     normal_schema: Callable[[str | None], str | None],
 ) -> CreateForeignKeyOp:
+    """``create_foreign_key`` that makes a reflected key again (reversed, it drops it)."""
     options = fk.get("options") or {}
     return CreateForeignKeyOp(
         fk.get("name"),
@@ -185,6 +187,7 @@ def _model_signature(ctx: CompareContext, constraint: ForeignKeyConstraint) -> t
         remote,
         ctx.rules.foreign_key_rule(constraint.ondelete),
         ctx.rules.foreign_key_rule(constraint.onupdate),
+        ctx.rules.foreign_key_timing(constraint.deferrable, constraint.initially),
     )
 
 
@@ -197,4 +200,5 @@ def _reflected_signature(ctx: CompareContext, fk: ReflectedForeignKeyConstraint)
         tuple(fk["referred_columns"]),
         ctx.rules.foreign_key_rule(options.get("ondelete")),
         ctx.rules.foreign_key_rule(options.get("onupdate")),
+        ctx.rules.foreign_key_timing(options.get("deferrable"), options.get("initially")),
     )

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlalchemy import Column, Index, Table, UniqueConstraint, text
 from sqlalchemy.engine.interfaces import ReflectedIndex, ReflectedUniqueConstraint
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.elements import TextClause, UnaryExpression
+from sqlalchemy.sql.functions import FunctionElement
 
 from ...ddl.compare_rules import CompareRules
 from ...operations.ops import (
@@ -22,9 +23,10 @@ from ...operations.ops import (
     DropConstraintOp,
     IndexColumn,
 )
-from ..reflect import ReflectedTable
+from ..reflect import ReflectedTable, unreflected_index
 from .context import CompareContext, parents
 from .found import Found
+from .index_shapes import index_shape_changed
 from .naming import constraint_columns, constraint_name, drop_name, final_name, looks_user_named
 
 __all__ = [
@@ -109,18 +111,20 @@ def compare_indexes(
         if not ctx.name_ok(index.name, "index", parent_names):
             continue
         cols = index_columns(index)
-        if (schema, index.name) in unreflected:
-            continue  # it exists; its expressions cannot be compared
         theirs = theirs_indexes.pop(index.name, None) if index.name else None
+        if (schema, index.name) in unreflected:
+            # It exists; its expressions are compared where they can be read another way.
+            theirs = unreflected_index(ctx.connection, schema, str(index.name))
+            if theirs is None:
+                continue
         if theirs is None and index.unique and take_unique(index.name, cols):
             continue  # MySQL and others keep a unique index as a unique constraint
         compare_to = None if theirs is None else ctx.reflected_object(item, Index, index.name, cols)
         if not ctx.object_ok(index, index.name, "index", False, compare_to):
             continue
         if theirs is not None:
-            if bool(theirs.get("unique")) == bool(index.unique) and (
-                tuple(theirs.get("column_names") or ()) == cols or None in cols
-            ):
+            same_unique = bool(theirs.get("unique")) == bool(index.unique)
+            if same_unique and not index_shape_changed(ctx, index, theirs):
                 continue
             found.messages.append(f"Detected changed index '{index.name}' on '{label}'")
             found.drops.append(reflected_index_op(theirs, table.name, schema).reverse())
@@ -210,7 +214,14 @@ def _index_elements(index: Index) -> tuple[IndexColumn, ...]:
         elif isinstance(expression, str):
             elements.append(expression)
         else:
-            elements.append(text(str(expression.compile(compile_kwargs={"literal_binds": True}))))
+            # Columns unqualified: a database refuses ``table.column`` in an index (SQLite).
+            compiled = expression.compile(
+                compile_kwargs={"literal_binds": True, "include_table": False}
+            )
+            # An expression other than a call or a sort order in parentheses, as the
+            # databases want it.
+            grouped = isinstance(expression, FunctionElement | TextClause | UnaryExpression)
+            elements.append(text(str(compiled) if grouped else f"({compiled})"))
     return tuple(elements)
 
 

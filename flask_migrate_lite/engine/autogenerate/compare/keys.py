@@ -3,7 +3,10 @@
 A table's primary key is compared by its columns. One the models declare on a table that
 has none in the database is written as ``create_primary_key`` (its columns' NOT NULL comes
 from the column comparison, which runs first); one on other columns than the database's is
-reported as a warning, since changing it means dropping the old one by hand.
+written as the old key dropped (before any column changes, since a column cannot become
+nullable while it is in a key) and the new one created. A key the database keeps unnamed
+(SQLite's) is dropped as ``<table>_pkey``: batch mode drops a table's only primary key by
+any name given with ``type_="primary"``.
 
 New tables are created in an order where each comes after the tables its foreign keys point
 at. A key that cannot be created with its table is added by ``create_foreign_key`` once
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from sqlalchemy import ForeignKeyConstraint, Table
 from sqlalchemy.sql.elements import conv
 
-from ...operations.ops import CreatePrimaryKeyOp
+from ...operations.ops import CreatePrimaryKeyOp, DropConstraintOp
 from ..reflect import ReflectedTable
 from .context import CompareContext
 from .found import Found
@@ -55,6 +58,8 @@ class PrimaryKeyChange:
     operation: CreatePrimaryKeyOp | None = None
     message: str | None = None
     warning: str | None = None
+    #: The database's key, dropped first when the models' is on other columns.
+    drop: DropConstraintOp | None = None
 
 
 def compare_primary_key(
@@ -63,26 +68,31 @@ def compare_primary_key(
     label: str,
     schema: str | None,
     name: str | None,
+    database_name: str | None = None,
 ) -> PrimaryKeyChange:
     """The change from the database's primary key columns to the models' ``table``'s.
 
     ``name`` is the models' name for the key (its own or its naming convention's), if any;
     without one the key is named ``<table>_pkey``, PostgreSQL's own name for it, so that the
-    downgrade can drop it by name everywhere.
+    downgrade can drop it by name everywhere. ``database_name`` is the name of the
+    database's key, if it has one.
     """
     ours = [str(column.name) for column in table.primary_key.columns]
     theirs = list(database_key)
     if not ours or ours == theirs:
         return PrimaryKeyChange()
-    if theirs:
-        return PrimaryKeyChange(
-            warning=(
-                f"The primary key of '{label}' changed from ({', '.join(theirs)}) to "
-                f"({', '.join(ours)}); autogenerate does not write that change, add "
-                "op.drop_constraint()/op.create_primary_key() by hand."
-            )
-        )
     final = name if name is not None else conv(f"{table.name}_pkey"[:63])
+    if theirs:
+        old = database_name or conv(f"{table.name}_pkey"[:63])
+        original = CreatePrimaryKeyOp(old, table.name, tuple(theirs), schema)
+        return PrimaryKeyChange(
+            operation=CreatePrimaryKeyOp(final, table.name, tuple(ours), schema),
+            drop=DropConstraintOp(old, table.name, "primary", schema, original),
+            message=(
+                f"Detected changed primary key ({', '.join(theirs)}) to ({', '.join(ours)}) "
+                f"on table '{label}'"
+            ),
+        )
     return PrimaryKeyChange(
         operation=CreatePrimaryKeyOp(final, table.name, tuple(ours), schema),
         message=f"Detected added primary key ({', '.join(ours)}) on table '{label}'",
@@ -95,12 +105,14 @@ def primary_key_changes(
     """The change to the primary key of a table the database has."""
     theirs = item.pk.get("constrained_columns") or ()
     name = constraint_name(table.primary_key, ctx.dialect)
-    change = compare_primary_key(table, theirs, label, item.schema, name)
+    change = compare_primary_key(table, theirs, label, item.schema, name, item.pk.get("name"))
     found = Found()
     if change.message is not None:
         found.messages.append(change.message)
     if change.warning is not None:
         found.warnings.append(change.warning)
+    if change.drop is not None:
+        found.drops.append(change.drop)
     if change.operation is not None:
         found.creates.append(change.operation)
     return found

@@ -3,8 +3,9 @@
 The database is read in bulk, for the tables that matter only (the models' tables and the
 database's other tables, never the version table or tables a hook excludes), one schema at a
 time. Directives come in this order: enum types, new tables (referenced ones first) with
-their indexes, foreign keys that wait for every new table, changed tables, dropped tables
-(referring ones first). Messages: changed tables, enum types, new tables, dropped tables.
+their indexes, foreign keys that wait for every new table, changed tables, foreign keys
+that close a cycle among dropped tables, dropped tables (referring ones first). Messages:
+changed tables, enum types, new tables, dropped tables.
 """
 
 from __future__ import annotations
@@ -15,14 +16,29 @@ from dataclasses import dataclass, field
 from sqlalchemy import MetaData, Table
 from sqlalchemy.engine import Connection
 
-from ...operations.ops import CreateIndexOp
-from ..directives import Directive, ModifyTableOps, UpgradeOps
+from ...operations.ops import CreateIndexOp, RenameTableOp
+from ..directives import Directive, UpgradeOps
 from ..reflect import ReflectedTable, read_tables
 from .context import CompareContext, CompareOptions, label, parents
+from .enum_values import keep_renamed_values
 from .enums import compare_enums, enum_renames
+from .fills import fill_existing_rows
 from .keys import creation_order
+from .renames import (
+    follow_table_renames,
+    primary_key_rename,
+    rename_tables,
+    serial_sequence_renames,
+)
 from .table_changes import compare_table
-from .tables import create_table, deferred_foreign_key, drop_table, reflected_order
+from .tables import (
+    create_table,
+    cycle_keys,
+    deferred_foreign_key,
+    drop_cycle_key,
+    drop_table,
+    reflected_order,
+)
 
 __all__ = ["Comparison", "compare_metadata"]
 
@@ -45,19 +61,20 @@ def compare_metadata(
 
     Returns the upgrade operations (``comparison.upgrade_ops``; ``.reverse()`` is the
     downgrade), one message per change in Alembic's wording, and warnings (destructive
-    drops, primary-key changes that are not written).
+    drops).
     """
     if isinstance(metadatas, MetaData):
         metadatas = [metadatas]
     ctx = CompareContext(connection, options or CompareOptions())
     model = _model_tables(ctx, metadatas)
-    renames = enum_renames(ctx, model.values())
-    ctx.enum_renames = {(old[1], new[1]) for old, new in renames.items()}
+    type_renames = enum_renames(ctx, model.values())
+    ctx.enum_renames = {(old[1], new[1]) for old, new in type_renames.items()}
     messages: list[str] = []
     warnings: list[str] = []
     created: list[Table] = []
     removed: list[ReflectedTable] = []
-    modified: list[ModifyTableOps] = []
+    modified: list[Directive] = []
+    renamed_tables: list[Directive] = []
     compared: list[Table] = []
     #: Indexes that exist but that reflection could not describe: (schema, name).
     unreflected: set[tuple[str | None, str]] = set()
@@ -78,22 +95,39 @@ def compare_metadata(
         reading = read_tables(ctx.connection, ctx.inspector, schema, gone + common)
         unreflected.update((schema, name) for name in reading.unreflected_indexes)
         reflected = reading.tables
-        for name in sorted(set(wanted) - in_db):
-            created.append(wanted[name])
-        for name in gone:
-            if ctx.object_ok(ctx.table_of(reflected[name]), name, "table", True, None):
-                removed.append(reflected[name])
+        added = [wanted[name] for name in sorted(set(wanted) - in_db)]
+        old = [
+            reflected[name]
+            for name in gone
+            if ctx.object_ok(ctx.table_of(reflected[name]), name, "table", True, None)
+        ]
+        renames = rename_tables(ctx, schema, added, old)
+        follow_table_renames(ctx, schema, renames, reflected.values())
+        pairs = [(name, name) for name in common] + [(r.old, r.new) for r in renames]
+        created.extend(t for t in added if t.name not in {r.new for r in renames})
+        removed.extend(t for t in old if t.name not in {r.old for r in renames})
         compared.extend(wanted[name] for name in sorted(wanted))
-        for name in common:
-            changes = compare_table(ctx, wanted[name], reflected[name], unreflected)
+        for before, name in pairs:
+            where = label(schema, name)
+            if before != name:
+                messages.append(f"Detected renamed table '{label(schema, before)}' to '{where}'")
+                renamed_tables.append(RenameTableOp(before, name, schema))
+            changes = compare_table(ctx, wanted[name], reflected[before], unreflected)
             messages += changes.messages
             warnings += changes.warnings
             if not changes.ops.is_empty():
-                modified.append(changes.ops)
-    enums = compare_enums(ctx, compared, created, renames)
+                filled = fill_existing_rows(
+                    ctx, changes.ops, reflected[before], where, changes.renamed
+                )
+                modified += keep_renamed_values(filled.directives, changes.value_renames)
+                warnings += filled.warnings
+            modified += changes.renamed_indexes
+            modified += primary_key_rename(ctx, reflected[before], wanted[name])
+            modified += serial_sequence_renames(ctx, reflected[before], name, changes.renamed)
+    enums = compare_enums(ctx, compared, created, type_renames)
     messages += enums.messages
     warnings += enums.warnings
-    directives: list[Directive] = list(enums.directives)
+    directives: list[Directive] = list(enums.directives) + renamed_tables
     order, deferred = creation_order(created, defer_use_alter=ctx.dialect.supports_alter)
     for table in order:
         messages.append(f"Detected added table '{label(table.schema, table.name)}'")
@@ -104,6 +138,9 @@ def compare_metadata(
         directives.append(deferred_foreign_key(ctx, constraint))
     directives += modified
     dropped_indexes: dict[tuple[str | None, str], list[CreateIndexOp]] = {}
+    # Keys that close a cycle among dropped tables go first where they can be dropped alone.
+    closing = cycle_keys(removed) if ctx.dialect.supports_alter else []
+    directives += [drop_cycle_key(ctx, item, fk) for item, fk in closing]
     for item in reversed(reflected_order(removed)):
         where = label(item.schema, item.name)
         messages.append(f"Detected removed table '{where}'")
@@ -111,7 +148,8 @@ def compare_metadata(
             f"The migration drops table '{where}' and every row in it (destructive); "
             "check that this is not a rename before you upgrade."
         )
-        drop, indexes = drop_table(ctx, item)
+        skip = [str(fk.get("name")) for of, fk in closing if of is item]
+        drop, indexes = drop_table(ctx, item, skip)
         if indexes:
             dropped_indexes[(item.schema, item.name)] = indexes
         directives.append(drop)

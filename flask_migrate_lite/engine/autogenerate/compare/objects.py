@@ -63,9 +63,16 @@ def copy_column(column: Column[Any]) -> Column[Any]:
     return Column(column.name, column.type, **kw)
 
 
-def reflected_column(col: ReflectedColumn) -> Column[Any]:
-    """A reflected column as a :class:`~sqlalchemy.Column` (a serial's sequence left out)."""
+def reflected_column(col: ReflectedColumn, key: bool = False) -> Column[Any]:
+    """A reflected column as a :class:`~sqlalchemy.Column` (a serial's sequence left out).
+
+    A primary-key column (``key``) the database reports as not generating its values keeps
+    ``autoincrement=False``, so that a table made again from it (a dropped table's
+    downgrade) does not get a sequence or ``AUTO_INCREMENT`` it never had.
+    """
     kw: dict[str, Any] = {"nullable": bool(col["nullable"])}
+    if key and col.get("autoincrement") is False:
+        kw["autoincrement"] = False
     default = col.get("default")
     if default is not None and not str(default).lower().startswith("nextval("):
         kw["server_default"] = DefaultClause(text(str(default)))
@@ -135,9 +142,9 @@ def table_constraints(
 def reflected_schema_table(item: ReflectedTable, rules: CompareRules) -> Table:
     """The database's table as a :class:`~sqlalchemy.Table`: what hooks get as reflected."""
     metadata = MetaData()
-    columns = [reflected_column(col) for col in item.columns]
-    constraints: list[SchemaItem] = []
     pk_cols = item.pk.get("constrained_columns") or []
+    columns = [reflected_column(col, col["name"] in pk_cols) for col in item.columns]
+    constraints: list[SchemaItem] = []
     if pk_cols:
         constraints.append(PrimaryKeyConstraint(*pk_cols, name=item.pk.get("name")))
     for fk in item.fks:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import CompileError, UnsupportedCompilationError
 from ...ddl.compare_rules import CompareRules
 from .context import CompareContext
 
-__all__ = ["type_changed", "types_differ"]
+__all__ = ["model_type", "type_changed", "types_differ"]
 
 _SPACES = re.compile(r"\s+")
 
@@ -59,6 +59,10 @@ def _model_impl(model: sqltypes.TypeEngine[Any], dialect: Dialect) -> sqltypes.T
         loaded = impl.load_dialect_impl(dialect)
         impl = _variant(impl.impl_instance if loaded is impl else loaded, dialect)
     return impl
+
+
+#: The declared type a model's type has on a dialect (variants and decorators resolved).
+model_type = _model_impl
 
 
 def types_differ(

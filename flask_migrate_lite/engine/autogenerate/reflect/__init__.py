@@ -13,11 +13,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection, Inspector
+from sqlalchemy.engine.interfaces import ReflectedIndex
 
+from . import sqlite
 from .inspector import inspect_tables
+from .mysql import Collations, column_collations
 from .tables import ReflectedTable, from_facts
 
-__all__ = ["Reading", "ReflectedTable", "read_tables"]
+__all__ = [
+    "Collations",
+    "Reading",
+    "ReflectedTable",
+    "column_collations",
+    "read_tables",
+    "unreflected_index",
+]
 
 
 @dataclass
@@ -62,3 +72,15 @@ def _inspect(
     facts, unreflected = inspect_tables(connection, inspector, schema, names)
     reading.tables.update(from_facts(schema, names, facts))
     reading.unreflected_indexes.update(unreflected)
+
+
+def unreflected_index(
+    connection: Connection, schema: str | None, name: str
+) -> ReflectedIndex | None:
+    """An index that :func:`read_tables` found but could not describe (on expressions), read
+    another way where the database allows it (SQLite: its ``CREATE INDEX`` text); else
+    ``None``."""
+    if connection.dialect.name != "sqlite":
+        return None
+    found = sqlite.expression_index(connection, schema, name)
+    return None if found is None else ReflectedIndex(**found)  # type: ignore[typeddict-item]

@@ -288,3 +288,79 @@ def _fk_options(clause: re.Match[str]) -> dict[str, Any]:
     if clause["initially"]:
         options["initially"] = clause["initially"].upper()
     return options
+
+
+# -- indexes on expressions -----------------------------------------------------------------
+
+_CREATE_INDEX = re.compile(
+    r"^\s*CREATE\s+(?P<unique>UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?", re.IGNORECASE
+)
+_WHERE = re.compile(r"^\s*WHERE\s+(?P<predicate>.+?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
+_QUOTES = {"'": "'", '"': '"', "`": "`", "[": "]"}
+
+
+def _elements(sql: str, start: int) -> tuple[list[str], int] | None:
+    """The comma-separated elements between the parenthesis at ``start`` and its match, and
+    the position after it; ``None`` if the text is not balanced."""
+    elements: list[str] = []
+    depth = 0
+    begin = start + 1
+    i = start
+    while i < len(sql):
+        char = sql[i]
+        if char in _QUOTES:
+            end = sql.find(_QUOTES[char], i + 1)
+            if end < 0:
+                return None
+            i = end + 1
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                elements.append(sql[begin:i].strip())
+                return elements, i + 1
+        elif char == "," and depth == 1:
+            elements.append(sql[begin:i].strip())
+            begin = i + 1
+        i += 1
+    return None
+
+
+def expression_index(
+    connection: Connection, schema: str | None, name: str
+) -> dict[str, Any] | None:
+    """An index on expressions that SQLAlchemy leaves out, read from its ``CREATE INDEX``
+    text: ``column_names`` holds ``None`` where ``expressions`` holds an expression, and a
+    partial index its ``sqlite_where``. ``None`` when the text cannot be read."""
+    prefix = connection.dialect.identifier_preparer.quote_schema(schema) + "." if schema else ""
+    sql = connection.exec_driver_sql(
+        f"SELECT sql FROM {prefix}sqlite_master WHERE type = 'index' AND name = ?", (name,)
+    ).scalar()
+    head = _CREATE_INDEX.match(str(sql or ""))
+    if sql is None or head is None:
+        return None
+    start = sql.find("(", head.end())
+    parsed = _elements(sql, start) if start >= 0 else None
+    if parsed is None:
+        return None
+    elements, end = parsed
+    names: list[str | None] = []
+    for element in elements:
+        bare = re.fullmatch(r'"(.+)"|`(.+)`|\[(.+)\]|(\w+)', element)
+        names.append(None if bare is None else next(g for g in bare.groups() if g))
+    entry: dict[str, Any] = {
+        "name": name,
+        "unique": bool(head["unique"]),
+        "column_names": names,
+        "expressions": elements,
+        "dialect_options": {},
+    }
+    rest = sql[end:]
+    where = _WHERE.match(rest)
+    if where is not None:
+        entry["dialect_options"]["sqlite_where"] = text(where["predicate"])
+    elif rest.strip(" \n\t;"):
+        return None
+    return entry

@@ -32,6 +32,8 @@ class RenderOptions:
     sqlalchemy_module_prefix: str = "sa."
     #: The database the revision is for: SQL expressions (defaults, checks) compile with it.
     dialect_name: str = "sqlite"
+    #: Write the online-safe forms of changes to existing tables (see :mod:`.online`).
+    online_safe: bool = False
 
 
 class RenderContext:

@@ -83,6 +83,15 @@ def enum_steps(directive: EnumTypeOp) -> list[EnumStep]:
             return [EnumStep((f"ALTER TYPE {name} RENAME TO {new}",))]
         case "add_values":
             return [_add_values(directive, name)]
+        case "rename_values":
+            return [
+                EnumStep(
+                    tuple(
+                        for_text(f"ALTER TYPE {name} RENAME VALUE {literal(old)} TO {literal(new)}")
+                        for old, new in directive.renamed
+                    )
+                )
+            ]
         case "recreate":
             return _recreate(directive, name)
         case "keep_values":
@@ -125,7 +134,8 @@ def _aside(name: str) -> str:
 
 
 def _recreate(directive: EnumTypeOp, name: str) -> list[EnumStep]:
-    gone = [v for v in directive.previous if v not in directive.values]
+    renamed = {old for old, _ in directive.renamed}
+    gone = [v for v in directive.previous if v not in directive.values and v not in renamed]
     aside = _aside(directive.name)
     preparer = _preparer()
     statements: list[str] = []
@@ -141,19 +151,43 @@ def _recreate(directive: EnumTypeOp, name: str) -> list[EnumStep]:
         alter = f"ALTER TABLE {table} ALTER COLUMN {col}"
         if column.default is not None:
             statements.append(f"{alter} DROP DEFAULT")
-        statements.append(f"{alter} TYPE {cast} USING {col}::{via}::{cast}")
+        using = _converted(col, via, directive.renamed)
+        statements.append(f"{alter} TYPE {cast} USING {using}::{cast}")
         if column.default is not None:
-            statements.append(f"{alter} SET DEFAULT {column.default}")
+            statements.append(f"{alter} SET DEFAULT {_default(column.default, directive)}")
     statements.append(f"DROP TYPE {_type_name(aside, directive.schema)}")
     kept = ", ".join(directive.values)
     comment = (
         f"Enum type {directive.name!r} is made again with the values ({kept}), and each "
         "column using it converted."
     )
+    if directive.renamed:
+        moved = ", ".join(f"{old!r} to {new!r}" for old, new in directive.renamed)
+        comment += f" Rows holding a renamed value get its new name ({moved})."
     if gone:
         comment += " The first statement stops the migration, changing nothing, while a row "
         comment += "holds a value the type loses."
     return [EnumStep(comment=comment), EnumStep(tuple(for_text(s) for s in statements))]
+
+
+def _default(default: str, directive: EnumTypeOp) -> str:
+    """A column's default set again: a renamed value (``'draft'::status``) under its new name."""
+    for old, new in directive.renamed:
+        default = default.replace(f"{literal(old)}::", f"{literal(new)}::")
+    return default
+
+
+def _converted(col: str, via: str, renamed: Sequence[tuple[str, str]]) -> str:
+    """The column's values as text (or a text array), renamed values under their new name."""
+    text = f"{col}::{via}"
+    if not renamed:
+        return text
+    if via == "text[]":
+        for old, new in renamed:
+            text = f"array_replace({text}, {literal(old)}, {literal(new)})"
+        return text
+    cases = " ".join(f"WHEN {literal(old)} THEN {literal(new)}" for old, new in renamed)
+    return f"(CASE {text} {cases} ELSE {text} END)"
 
 
 def _check(directive: EnumTypeOp, gone: Sequence[str]) -> str:

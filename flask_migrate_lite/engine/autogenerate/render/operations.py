@@ -10,8 +10,22 @@ from sqlalchemy.schema import Column, Constraint, Index
 from sqlalchemy.sql.elements import ClauseElement
 
 from ...operations import ops
+from ..data_steps import (
+    FillRowsOp,
+    RenameIndexOp,
+    RenamePrimaryKeyOp,
+    RenameSequenceOp,
+    RenameValuesOp,
+)
 from ..directives import Directive, EnumTypeOp, ModifyTableOps, TableOp
 from .context import RenderContext
+from .data_steps import (
+    fill_rows_lines,
+    rename_index_lines,
+    rename_primary_key_lines,
+    rename_sequence_lines,
+    rename_values_lines,
+)
 from .enums import enum_steps
 from .layout import (
     STEP,
@@ -25,6 +39,7 @@ from .layout import (
     literals,
     name_arg,
 )
+from .online import Item, online_chunks
 from .schema import SchemaWriter
 
 __all__ = ["Renderer"]
@@ -44,6 +59,12 @@ class Renderer(SchemaWriter):
         self.lines += layout(node, indent, force=force)
         self.statements += 1
 
+    def raw(self, lines: list[str]) -> None:
+        """Lines written as they are (one or more statements)."""
+        if lines:
+            self.lines += lines
+            self.statements += 1
+
     def block(self, header: Node, indent: int, trail: str, body: Callable[[], None]) -> None:
         """A ``with`` block around what ``body`` writes, then a blank line."""
         self.lines += layout(header, indent, "with ", trail)
@@ -62,8 +83,22 @@ class Renderer(SchemaWriter):
             case ops.DropTableOp():
                 kwargs = literals(schema=directive.schema, if_exists=directive.if_exists or None)
                 self.statement(call("op.drop_table", [repr(directive.table_name)], kwargs), 4)
+            case ops.RenameTableOp():
+                kwargs = literals(schema=directive.schema)
+                args = [repr(directive.old_table_name), repr(directive.new_table_name)]
+                self.statement(call("op.rename_table", args, kwargs), 4)
             case ModifyTableOps():
                 self.modify_table(directive)
+            case FillRowsOp():
+                self.raw(fill_rows_lines(directive, self.context))
+            case RenameValuesOp():
+                self.raw(rename_values_lines(directive, self.context))
+            case RenameSequenceOp():
+                self.raw(rename_sequence_lines(directive))
+            case RenameIndexOp():
+                self.raw(rename_index_lines(directive, self.context))
+            case RenamePrimaryKeyOp():
+                self.raw(rename_primary_key_lines(directive, self.context))
             case EnumTypeOp():
                 self.enum_type(directive)
             case ops.ExecuteSQLOp():
@@ -85,8 +120,11 @@ class Renderer(SchemaWriter):
                 pass
         return call(f"{receiver}.execute", [repr(text)], kwargs)
 
-    def modify_table(self, directive: ModifyTableOps) -> None:
+    def modify_table(self, directive: ModifyTableOps, *, existing: bool = True) -> None:
         if directive.is_empty():
+            return
+        if existing and self.opts.online_safe:
+            self.online(directive)
             return
         if not self.opts.as_batch:
             for op in directive.ops:
@@ -103,6 +141,44 @@ class Renderer(SchemaWriter):
                 self.statement(self.table_op(op, "batch_op"), 8)
 
         self.block(header, 4, " as batch_op:", body)
+
+    def online(self, directive: ModifyTableOps) -> None:
+        """An existing table's changes in their online-safe forms (see :mod:`.online`)."""
+        for in_block, items in online_chunks(directive.ops, self.context.dialect):
+            if not in_block:
+                self.online_plain(directive, items)
+                continue
+
+            def body(items: list[Item] = items) -> None:
+                for item in items:
+                    if isinstance(item, ops.ExecuteSQLOp):
+                        self.statement(self.execute("op", item), 8)
+                    else:
+                        self.statement(self.table_op(item, "op"), 8)
+
+            self.block(call("op.get_context().autocommit_block"), 4, ":", body)
+
+    def online_plain(self, directive: ModifyTableOps, items: list[Item]) -> None:
+        """Items outside autocommit blocks: table operations as usual, SQL on its own."""
+        pending: list[TableOp] = []
+
+        def flush() -> None:
+            part = ModifyTableOps(
+                directive.table_name,
+                list(pending),
+                directive.schema,
+                naming_convention=directive.naming_convention,
+            )
+            self.modify_table(part, existing=False)
+            pending.clear()
+
+        for item in items:
+            if isinstance(item, ops.ExecuteSQLOp):
+                flush()
+                self.statement(self.execute("op", item), 4)
+            else:
+                pending.append(item)
+        flush()
 
     def enum_type(self, directive: EnumTypeOp) -> None:
         for step in enum_steps(directive):
@@ -155,7 +231,7 @@ class Renderer(SchemaWriter):
             )
             for index in sorted(indexes, key=lambda ix: str(ix.name or ""))
         ]
-        self.modify_table(ModifyTableOps(op.table_name, list(index_ops), op.schema))
+        self.modify_table(ModifyTableOps(op.table_name, list(index_ops), op.schema), existing=False)
 
     # -- operations on one table ------------------------------------------------------------
 

@@ -212,6 +212,8 @@ class SchemaWriter(ValueWriter):
             return hooked
         if isinstance(default, DefaultClause):
             return self.server_default(default.arg)  # type: ignore[arg-type]
+        if isinstance(default, Identity):
+            return self.identity(default)  # an identity added, changed or dropped
         if isinstance(default, FetchedValue):
             return None  # computed by the database in a way DDL does not state
         if isinstance(default, str):

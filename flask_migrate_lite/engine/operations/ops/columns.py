@@ -80,6 +80,9 @@ class AlterColumnOp:
     existing_comment: str | None = None
     #: Dialect options such as ``postgresql_using`` or MySQL's ``autoincrement``.
     kw: Mapping[str, Any] = field(default_factory=dict)
+    #: The dialect options of :meth:`reverse`'s operation when they differ from ``kw``
+    #: (``postgresql_using`` converts the other way); ``None``: the same.
+    reverse_kw: Mapping[str, Any] | None = None
 
     def has_changes(self) -> bool:
         """Whether the operation changes anything at all."""
@@ -89,6 +92,7 @@ class AlterColumnOp:
             or self.modify_server_default is not False
             or self.modify_comment is not False
             or self.modify_name is not None
+            or "autoincrement" in self.kw
         )
 
     def reverse(self) -> AlterColumnOp:
@@ -145,5 +149,16 @@ class AlterColumnOp:
                 else self.existing_server_default
             ),
             existing_comment=now_comment,
-            kw=self.kw,
+            kw=_swapped(self.kw) if self.reverse_kw is None else self.reverse_kw,
+            reverse_kw=None if self.reverse_kw is None else self.kw,
         )
+
+
+def _swapped(kw: Mapping[str, Any]) -> dict[str, Any]:
+    """Dialect options with each ``X``/``existing_X`` pair swapped (``autoincrement``)."""
+    out = dict(kw)
+    for key in kw:
+        old = f"existing_{key}"
+        if not key.startswith("existing_") and old in kw:
+            out[key], out[old] = kw[old], kw[key]
+    return out
