@@ -499,6 +499,8 @@ def validate_command(directory: str | None, accept: tuple[str, ...], bind: str |
             _progress(f"Accepted {rev} on {result.database}.")
         for line in result.lines():
             click.echo(line)
+        if result.validation.ok:
+            _progress(f"{result.database}: the applied history matches the folder.")
     found = sum(len(result.validation.findings) for result in results)
     if found:
         raise MigrateCommandError(
