@@ -209,6 +209,7 @@ def migrate_command(
 @db.command("check")
 @directory_option
 @_errors
+@on_targets("check", parallel=False)
 def check_command(directory: str | None) -> None:
     """Exit 1 if the models differ from the database (nothing is written)."""
     from . import commands

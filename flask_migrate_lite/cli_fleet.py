@@ -300,7 +300,41 @@ def _status(
         )
 
 
+def _check(selection: Selection, jobs: int, fail_fast: bool, *, directory: str | None) -> None:
+    from .cli_options import group_directory
+    from .commands import on_targets
+    from .commands.targets import shortened
+
+    found = on_targets.check_targets(group_directory(directory), selection)
+    for each in found:
+        if each.problem:
+            click.echo(f"{each.name}: not compared: {each.problem}.")
+        elif each.messages:
+            count = len(each.messages)
+            click.echo(f"{each.name}: {count} change{'s' if count != 1 else ''}")
+            for line in each.messages:
+                click.echo(f"  {line}")
+        else:
+            click.echo(f"{each.name}: in sync")
+    drifted = [each.name for each in found if each.messages]
+    unknown = [each.name for each in found if each.problem]
+    if drifted or unknown:
+        parts = []
+        if drifted:
+            parts.append(
+                f"{len(drifted)} target{'s' if len(drifted) != 1 else ''} drifted from the "
+                f"models ({shortened(drifted)})"
+            )
+        if unknown:
+            parts.append(
+                f"{len(unknown)} target{'s' if len(unknown) != 1 else ''} could not be "
+                f"compared ({shortened(unknown)})"
+            )
+        raise MigrateCommandError("; ".join(parts) + "; the lines above say why.")
+
+
 _HANDLERS: dict[str, Callable[..., None]] = {
+    "check": _check,
     "upgrade": _upgrade_or_downgrade(True),
     "downgrade": _upgrade_or_downgrade(False),
     "stamp": _stamp,

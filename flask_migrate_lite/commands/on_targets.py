@@ -41,7 +41,9 @@ if TYPE_CHECKING:
     from ..engine.script.graph import RevisionGraph
 
 __all__ = [
+    "TargetCheck",
     "TargetCurrent",
+    "check_targets",
     "current_targets",
     "move_targets",
     "stamp_targets",
@@ -323,3 +325,32 @@ def status_targets(
         )
         for target in targets
     ]
+
+
+@dataclass
+class TargetCheck:
+    """What ``check`` found on one target: the changes (empty when in sync), or why it could
+    not be compared (a target not at the head revisions)."""
+
+    name: str
+    messages: list[str]
+    problem: str = ""
+
+
+@flask_advice
+def check_targets(directory: Directory, selection: Selection) -> list[TargetCheck]:
+    """Compare the models with each selected target; nothing is written."""
+    from ..engine.errors import MigrateError
+    from .autogenerate import check_models
+    from .fleet import describe_error
+
+    state = app_state(directory)
+    found = []
+    for target in select_targets(state, selection):
+        try:
+            result = check_models(state, [target.database])
+        except MigrateError as exc:
+            found.append(TargetCheck(target.name, [], describe_error(exc)))
+            continue
+        found.append(TargetCheck(target.name, result.messages))
+    return found

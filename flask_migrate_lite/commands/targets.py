@@ -35,7 +35,14 @@ if TYPE_CHECKING:
 
     from ..engine.config import RunOptions
 
-__all__ = ["Selection", "Target", "SchemaDatabase", "configured_targets", "select_targets"]
+__all__ = [
+    "SchemaDatabase",
+    "Selection",
+    "Target",
+    "configured_targets",
+    "reference_target",
+    "select_targets",
+]
 
 #: How many names an error lists before it says how many more there are.
 _LISTED = 10
@@ -222,6 +229,29 @@ def configured_targets(state: AppState) -> list[Target]:
                 )
     _unique([name for name, _ in pairs])
     return [_url_target(name, url, default.metadata) for name, url in pairs]
+
+
+def reference_target(state: AppState) -> Target | None:
+    """The target autogenerate compares the models with, when the app has targets: the
+    ``reference_target`` option's, else the first."""
+    if _callable(state) is None or state.multidb:
+        return None
+    targets = configured_targets(state)
+    if not targets:
+        raise CommandError(
+            "The targets function returned no target, so there is nothing to compare the "
+            "models with; return at least one."
+        )
+    wanted = state.options.reference_target
+    if wanted is None:
+        return targets[0]
+    for target in targets:
+        if target.name == wanted:
+            return target
+    names = [target.name for target in targets]
+    raise CommandError(
+        f"The reference_target '{wanted}' is not a target; the targets are {shortened(names)}."
+    )
 
 
 def _unique(names: Sequence[str]) -> list[str]:

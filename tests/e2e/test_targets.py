@@ -481,3 +481,71 @@ def test_ctrl_c_lets_the_running_migration_finish(tmp_path: Path) -> None:
         ["base", "0003"],
         ["base", "0003"],
     ]
+
+
+# --- autogenerate and check ------------------------------------------------------------------
+
+MODELS = """
+class Item(db.Model):
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.String(40))
+"""
+
+
+def _model_project(path: Path, url: str, targets: object, **config: object) -> Project:
+    project = Project.create(
+        path, url, models=MODELS, config={"MIGRATE_TARGETS": "tenants:targets", **config}
+    )
+    (path / "tenants.py").write_text(TENANTS)
+    _set_targets(project, targets)
+    project.make_folder()
+    return project
+
+
+@pytest.mark.postgresql
+def test_migrate_compares_the_reference_schema_and_check_finds_drift(
+    tmp_path: Path, postgresql_url: str, schemas: list[str]
+) -> None:
+    a, b, c = schemas
+    project = _model_project(tmp_path / "proj", postgresql_url, schemas)
+    project.run("db", "migrate", "-m", "items")
+    (written,) = project.revision_files()
+    text = written.read_text()
+    assert "op.create_table(\n        'item'," in text
+    assert "fml_" not in text and "schema" not in text  # nothing of a target in the file
+    project.run("db", "upgrade", "--all-targets", "-j", "2")
+    with connect(postgresql_url) as connection:
+        connection.exec_driver_sql(f'ALTER TABLE "{c}".item ADD COLUMN extra int')
+        connection.commit()
+    result = project.run("db", "check", "--all-targets", check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        f"{a}: in sync\n{b}: in sync\n{c}: 1 change\n  Detected removed column 'item.extra'\n",
+        f"Error: 1 target drifted from the models ({c}); the lines above say why.\n",
+    )
+    # The reference target is in sync, so migrate writes nothing.
+    assert "No changes in schema detected." in project.run("db", "migrate").stderr
+    # With the drifted one as reference, the difference is what autogenerate sees.
+    (tmp_path / "proj" / "app.py").write_text(
+        (tmp_path / "proj" / "app.py")
+        .read_text()
+        .replace("migrate.init_app(app, db", f"migrate.init_app(app, db, reference_target={c!r}")
+    )
+    assert project.run("db", "check", check=False).stderr.startswith(
+        "Detected removed column 'item.extra'\n"
+    )
+
+
+@pytest.mark.sqlite
+def test_check_on_sqlite_files_names_those_behind(tmp_path: Path) -> None:
+    urls = _sqlite_targets(tmp_path, "ab")
+    project = _model_project(tmp_path / "proj", f"sqlite:///{tmp_path / 'app.db'}", urls)
+    project.run("db", "migrate", "-m", "items")
+    project.run("db", "upgrade", "--target", "a")
+    result = project.run("db", "check", "--all-targets", check=False)
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[0] == "a: in sync"
+    assert result.stdout.splitlines()[1].startswith("b: not compared: ")
+    assert result.stderr == (
+        "Error: 1 target could not be compared (b); the lines above say why.\n"
+    )
