@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from ..appstate import AppState, app_state
+from ..appstate import AppState, Database, app_state
 from ..engine.errors import UsageError
 from .advice import flask_advice
 from .arguments import check_target
@@ -37,6 +37,8 @@ from .status import StatusResult, database_status
 from .targets import Selection, Target, select_targets
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
     from ..engine.runtime.plan import Step
     from ..engine.script.graph import RevisionGraph
 
@@ -116,7 +118,7 @@ def move_targets(
     if upgrade:
         from .lint import upgrade_lint
 
-        before = upgrade_lint(state, notes)
+        before = _once_per_plan(upgrade_lint(state, notes))
     planner = plan_upgrade if upgrade else plan_downgrade
     options = state.run_options(tag=tag)
 
@@ -181,6 +183,35 @@ def stamp_targets(
         outcome.before, outcome.after = result.heads_before, result.heads_after
 
     return run_fleet(state, targets, work, jobs=jobs, fail_fast=fail_fast, on_event=on_event)
+
+
+Before = Callable[[Database, list["Step"], "Connection | None"], None]
+
+
+def _once_per_plan(before: Before | None) -> Before | None:
+    """The lint before an upgrade, run once for each list of migrations: the targets that
+    apply the same revisions share its findings (read on the first of them), and a refusal."""
+    if before is None:
+        return None
+    done: dict[tuple[str, ...], BaseException | None] = {}
+    lock = threading.Lock()
+
+    def once(database: Database, steps: list[Step], connection: Connection | None) -> None:
+        key = tuple(step.revision.revision for step in steps)
+        with lock:
+            if key not in done:
+                try:
+                    before(database, steps, connection)
+                except Exception as exc:
+                    done[key] = exc
+                    raise
+                done[key] = None
+                return
+            found = done[key]
+        if found is not None:
+            raise found
+
+    return once
 
 
 def _check_jobs(jobs: int) -> None:
