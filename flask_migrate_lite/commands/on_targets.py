@@ -346,16 +346,18 @@ def status_targets(
     state = app_state(directory)
     targets = select_targets(state, selection)
     options = state.run_options()
-    return [
-        database_status(
+    results = []
+    for target in targets:
+        result = database_status(
             state,
             target.database,
             verbose=verbose,
             options=target.run_options(options),
             heading=f"Target: {target.label}",
         )
-        for target in targets
-    ]
+        result.upgrade_command = f"flask db upgrade --target {target.name}"
+        results.append(result)
+    return results
 
 
 @dataclass

@@ -63,6 +63,8 @@ class StatusResult:
     broken: list[RevisionNotLoadable] = field(default_factory=list)
     #: The first line: ``Database: URL``, or ``Target: NAME``.
     heading: str = ""
+    #: The command that applies what is pending.
+    upgrade_command: str = "flask db upgrade"
 
     @property
     def pending(self) -> list[StatusRow]:
@@ -84,7 +86,7 @@ class StatusResult:
             count = len(self.pending)
             out.append(
                 f"{applied} of {len(self.rows)} applied; {count} pending "
-                f"migration{'s' if count != 1 else ''}: run 'flask db upgrade'."
+                f"migration{'s' if count != 1 else ''}: run '{self.upgrade_command}'."
             )
         else:
             out.append(f"All {len(self.rows)} applied.")

@@ -229,7 +229,7 @@ def test_downgrade_stamp_current_and_status_per_schema(
         f"Target: {b}\n"
         "[X] 0001 revision 0001 (current)\n"
         "[ ] 0002 revision 0002 (head)\n"
-        "1 of 2 applied; 1 pending migration: run 'flask db upgrade'.\n"
+        f"1 of 2 applied; 1 pending migration: run 'flask db upgrade --target {b}'.\n"
     )
     assert status.stderr == (
         f"Error: 1 target has pending migrations ({b}); run 'flask db upgrade --all-targets'.\n"
