@@ -97,9 +97,15 @@ class SchemaDatabase(Database):
 
     def create_schema(self) -> None:
         """Create the schema if it is not there yet (a target added later)."""
+        from sqlalchemy import text
+
         with Database.connect(self) as connection:
-            quoted = connection.dialect.identifier_preparer.quote_schema(self.schema)
-            connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
+            found = connection.execute(
+                text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": self.schema}
+            ).scalar()
+            if not found:
+                quoted = connection.dialect.identifier_preparer.quote_schema(self.schema)
+                connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
             connection.commit()
 
 
@@ -160,6 +166,20 @@ def _callable(state: AppState) -> Any:
     return found
 
 
+_POOL_OPTIONS = ("pool_size", "max_overflow", "pool_timeout", "pool_recycle", "poolclass", "pool")
+
+
+def _unpooled(engine: Any) -> Any:
+    """The app's engine for schema targets: the same URL and ``SQLALCHEMY_ENGINE_OPTIONS``,
+    without a pool, so that any number of workers each has a connection of its own."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    given = dict(current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options = {key: value for key, value in given.items() if key not in _POOL_OPTIONS}
+    return create_engine(engine.url, poolclass=NullPool, **options)
+
+
 def _name_of_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -212,8 +232,9 @@ def configured_targets(state: AppState) -> list[Target]:
                     "The targets are schema names, which need PostgreSQL, and the app's "
                     f"database is {default.engine.dialect.name}; return database URLs instead."
                 )
+            engine = _unpooled(default.engine)
             return [
-                Target(name, SchemaDatabase("", default.engine, default.metadata, name), name)
+                Target(name, SchemaDatabase("", engine, default.metadata, name), name)
                 for name in _unique(items)
             ]
         pairs = []
