@@ -549,3 +549,39 @@ def test_check_on_sqlite_files_names_those_behind(tmp_path: Path) -> None:
     assert result.stderr == (
         "Error: 1 target could not be compared (b); the lines above say why.\n"
     )
+
+
+@pytest.mark.sqlite
+def test_targets_given_to_migrate_as_a_function(tmp_path: Path) -> None:
+    urls = {
+        "first": f"sqlite:///{tmp_path / 'one.db'}",
+        "second": f"sqlite:///{tmp_path / 'two.db'}",
+    }
+    project = Project.create(
+        tmp_path / "proj",
+        f"sqlite:///{tmp_path / 'app.db'}",
+        models=f"def tenant_files():\n    return {urls!r}\n",
+        migrate_args=", targets=tenant_files",
+    )
+    project.make_folder()
+    project.write_revision("0001", None)
+    project.run("db", "stamp", "--target", "second", "0001")
+    assert project.run("db", "current", "--all-targets").stdout == (
+        "first: base\nsecond: 0001 (head)\n"
+    )
+
+
+@pytest.mark.sqlite
+def test_a_targets_import_string_that_does_not_import(tmp_path: Path) -> None:
+    project = Project.create(
+        tmp_path / "proj",
+        f"sqlite:///{tmp_path / 'app.db'}",
+        config={"MIGRATE_TARGETS": "tenants"},
+    )
+    project.make_folder()
+    result = project.run("db", "current", "--all-targets", check=False)
+    assert (result.returncode, result.stderr) == (
+        1,
+        "Error: MIGRATE_TARGETS is 'tenants', which is no import string; write it as "
+        "'package.module:function'.\n",
+    )
