@@ -402,7 +402,10 @@ def on_targets(kind: str, *, parallel: bool = True) -> Callable[[F], F]:
                 click.option(
                     "--fail-fast",
                     is_flag=True,
-                    help="Start no new target once one has failed.",
+                    help=(
+                        "Once a target has failed, start no new one (the running ones stop "
+                        "before their next migration)."
+                    ),
                 ),
             ]
         decorated: Any = wrapper

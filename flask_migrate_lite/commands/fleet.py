@@ -123,18 +123,15 @@ def run_fleet(
     started = time.monotonic()
 
     def worker() -> None:
-        try:
-            while not stop.is_set():
-                with claim:
-                    index = next(next_index, None)
-                if index is None:
-                    return
-                _one(state, targets[index], outcomes[index], work, stop.is_set)
-                if fail_fast and outcomes[index].result == "failed":
-                    stop.set()
-                finished.put(index)
-        finally:
-            finished.put(None)
+        while not stop.is_set():
+            with claim:
+                index = next(next_index, None)
+            if index is None:
+                return
+            _one(state, targets[index], outcomes[index], work, stop.is_set)
+            if fail_fast and outcomes[index].result == "failed":
+                stop.set()
+            finished.put(index)
 
     count = max(1, min(jobs, len(targets)))
     threads = [
@@ -143,21 +140,20 @@ def run_fleet(
     ]
     for thread in threads:
         thread.start()
-    running = count
-    while running:
+    while any(thread.is_alive() for thread in threads) or not finished.empty():
+        # Ctrl-C may come at any point of this loop: it only sets the stop flag, and the
+        # loop goes on until every worker has ended.
         try:
-            item = finished.get(timeout=TICK)
-        except queue.Empty:
-            item = -1
+            try:
+                item: int | None = finished.get(timeout=TICK)
+            except queue.Empty:
+                item = None
+            result.seconds = time.monotonic() - started
+            if on_event is not None:
+                on_event(result, outcomes[item] if item is not None else None)
         except KeyboardInterrupt:
             result.interrupted = True
             stop.set()
-            continue
-        result.seconds = time.monotonic() - started
-        if item is None:
-            running -= 1
-        elif on_event is not None:
-            on_event(result, outcomes[item] if item >= 0 else None)
     for thread in threads:
         thread.join()
     result.seconds = time.monotonic() - started
