@@ -19,6 +19,7 @@ from flask.cli import AppGroup
 from .cli_errors import MigrateCommandError
 from .cli_errors import progress as _progress
 from .cli_errors import report_errors as _errors
+from .cli_fleet import on_targets
 from .cli_options import (
     StepArgumentCommand,
     bind_option,
@@ -208,6 +209,7 @@ def migrate_command(
 @db.command("check")
 @directory_option
 @_errors
+@on_targets("check", parallel=False)
 def check_command(directory: str | None) -> None:
     """Exit 1 if the models differ from the database (nothing is written)."""
     from . import commands
@@ -342,6 +344,7 @@ def _print_and_check(results: Sequence[PlanResult | StatusResult]) -> None:
 @x_arg_option
 @click.argument("revision", default="head")
 @_errors
+@on_targets("upgrade")
 def upgrade_command(
     directory: str | None,
     sql: bool,
@@ -377,6 +380,7 @@ def upgrade_command(
 @x_arg_option
 @click.argument("revision", default="-1")
 @_errors
+@on_targets("downgrade")
 def downgrade_command(
     directory: str | None,
     sql: bool,
@@ -411,6 +415,7 @@ def downgrade_command(
 @click.option("--bind", default=None, help="Only this database bind ('' is the default one).")
 @click.option("-v", "--verbose", is_flag=True, help="Say when, how fast and by whom each ran.")
 @_errors
+@on_targets("status", parallel=False)
 def status_command(directory: str | None, check: bool, bind: str | None, verbose: bool) -> None:
     """List every revision, oldest first: [X] applied, [ ] pending."""
     from .commands.status import status
@@ -548,6 +553,7 @@ def branches_command(directory: str | None, verbose: bool) -> None:
 )
 @bind_option
 @_errors
+@on_targets("current", parallel=False)
 def current_command(
     directory: str | None, verbose: bool, check_heads: bool, bind: str | None
 ) -> None:
@@ -567,6 +573,7 @@ def current_command(
 @bind_option
 @click.argument("revision", nargs=-1)
 @_errors
+@on_targets("stamp")
 def stamp_command(
     directory: str | None,
     sql: bool,

@@ -91,6 +91,11 @@ class MigrateOptions:
     lint_ignore: list[str] | tuple[str, ...] | None = None
     #: Lint before ``upgrade``: ``off``, ``warn`` or ``refuse`` (``MIGRATE_LINT_ON_UPGRADE``).
     lint_on_upgrade: str = "warn"
+    #: The targets: a function returning schema names or database URLs, or its import
+    #: string ``"package.module:function"`` (``MIGRATE_TARGETS`` overrides it).
+    targets: Callable[..., Any] | str | None = None
+    #: The target autogenerate compares the models with (default: the first target).
+    reference_target: str | None = None
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> MigrateOptions:

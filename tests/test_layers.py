@@ -28,6 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             f"{PACKAGE}.cli",
             f"{PACKAGE}.cli_options",
             f"{PACKAGE}.cli_errors",
+            f"{PACKAGE}.cli_fleet",
             f"{PACKAGE}.devloop",
         ),
     ),

@@ -27,9 +27,9 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "configuration.rst"
 OPTIONS = (
     "applied_log_table, compare_server_default, compare_type, ddl_lock_retries, ddl_lock_timeout, "
     "include_name, include_object, include_schemas, lint_ignore, lint_on_upgrade, lock_timeout, "
-    "online_safe, process_revision_directives, render_as_batch, render_item, template_args, "
-    "transaction_per_migration, user_module_prefix, validate_on_upgrade, version_table, "
-    "version_table_schema"
+    "online_safe, process_revision_directives, reference_target, render_as_batch, render_item, "
+    "targets, template_args, transaction_per_migration, user_module_prefix, validate_on_upgrade, "
+    "version_table, version_table_schema"
 )
 
 

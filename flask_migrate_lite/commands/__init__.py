@@ -16,7 +16,8 @@ from .autogenerate import CheckResult, check, migrate
 from .folder import edit, init, list_templates, merge, revision
 from .history import CurrentResult, branches, current, heads, history, show
 from .lint import LintResult, lint
-from .running import Report, RunResult, downgrade, stamp, upgrade
+from .running import Report, RunResult, downgrade, upgrade
+from .stamping import stamp
 from .status import PlanResult, StatusResult, plan, status
 from .validate import ValidateResult, validate
 

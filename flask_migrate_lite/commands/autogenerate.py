@@ -78,11 +78,17 @@ class _Compared:
     dialect_name: str
 
 
-def _compare_all(state: AppState, decisions: CommandDecisions | None = None) -> list[_Compared]:
-    """Each target database compared with its models; all must be at the head revisions.
+def _compare_all(
+    state: AppState,
+    decisions: CommandDecisions | None = None,
+    databases: list[Database] | None = None,
+) -> list[_Compared]:
+    """Each database compared with its models; all must be at the head revisions.
 
     Every database is checked to be up to date before any is compared, so that nothing is
-    reported (or written) for a project with migrations still to run.
+    reported (or written) for a project with migrations still to run. ``databases`` are the
+    app's (:meth:`AppState.target_databases`) unless given; an app with targets compares
+    its reference target (:func:`.targets.reference_target`).
     """
     from ..engine.autogenerate.compare import compare_metadata
     from ..engine.runtime.version import read_heads, version_table
@@ -90,7 +96,11 @@ def _compare_all(state: AppState, decisions: CommandDecisions | None = None) -> 
     graph = state.scripts.graph()
     table = version_table(state.options.version_table, state.options.version_table_schema)
     options = _compare_options(state, decisions)
-    databases = state.target_databases()
+    if databases is None:
+        from .targets import reference_target
+
+        reference = reference_target(state)
+        databases = [reference.database] if reference else state.target_databases()
     if decisions is not None:
         decisions.check_defaults([database.metadata for database in databases])
     multidb = state.multidb
@@ -119,12 +129,13 @@ def _label(database: Database) -> str:
     return f"bind '{database.name}'" if database.name else "the default database"
 
 
-def check_models(state: AppState) -> CheckResult:
+def check_models(state: AppState, databases: list[Database] | None = None) -> CheckResult:
     """Compare the models with the database (at head); nothing is written.
 
     In a multi-database folder the messages of a bind's changes say which bind they are for.
+    ``databases`` are those of :func:`_compare_all`.
     """
-    compared = _compare_all(state)
+    compared = _compare_all(state, databases=databases)
     result = CheckResult(compared[0].database.url)
     for item in compared:
         suffix = f" (in {_label(item.database)})" if state.multidb and item.database.name else ""

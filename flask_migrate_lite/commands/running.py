@@ -11,7 +11,6 @@ The functions are re-exported by :mod:`flask_migrate_lite.commands`, with the ot
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
 import logging
 import os
@@ -24,15 +23,13 @@ from typing import TYPE_CHECKING, TextIO
 from ..appstate import AppState, Database, app_state
 from ..engine.errors import (
     CommandError,
-    RangeNotAllowed,
     RevisionNotLoadable,
     ScriptError,
-    UsageError,
 )
 from ..engine.script.ranges import RangeText
 from .advice import flask_advice
 from .arguments import check_target
-from .validate import file_checksums, validate_before_upgrade
+from .validate import validate_before_upgrade
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -40,11 +37,11 @@ if TYPE_CHECKING:
     from ..engine.config import RunOptions
     from ..engine.errors import TargetNotUpToDate
     from ..engine.runtime.context import MigrationContext
-    from ..engine.runtime.plan import Step, VersionChange
+    from ..engine.runtime.plan import Step
     from ..engine.script.directory import ScriptDirectory
     from ..engine.script.graph import Revision, RevisionGraph
 
-__all__ = ["Report", "RunResult", "downgrade", "stamp", "upgrade"]
+__all__ = ["Report", "RunResult", "downgrade", "upgrade"]
 
 Report = Callable[[str], None]
 Directory = str | os.PathLike[str] | None
@@ -102,11 +99,16 @@ def database_label(database: Database, multidb: bool) -> str:
     return f"{database.url} ({'bind ' + repr(database.name) if database.name else 'default'})"
 
 
-def database_heads(state: AppState, database: Database) -> tuple[str, ...]:
-    """The revisions the database is at (its version table's rows), read without the lock."""
+def database_heads(
+    state: AppState, database: Database, options: RunOptions | None = None
+) -> tuple[str, ...]:
+    """The revisions the database is at (its version table's rows), read without the lock.
+
+    ``options`` name the version table (default: the run's options).
+    """
     from ..engine.runtime.version import read_heads, version_table
 
-    options = state.run_options()
+    options = options or state.run_options()
     table = version_table(options.version_table, options.version_table_schema)
     with database.connect() as connection:
         return read_heads(connection, table)
@@ -201,21 +203,18 @@ def migration_context(
     options: RunOptions,
     echo: Report,
     *,
-    multidb: bool,
+    label: str,
+    bind: str | None = None,
     output: TextIO | None = None,
-    bind: bool = True,
 ) -> Iterator[MigrationContext]:
-    """The migration context of one database of a run, announced on ``echo``.
+    """The migration context of one database of a run, announced on ``echo`` as ``label``.
 
     With ``output`` the run is offline: the SQL goes there and nothing connects. Otherwise
-    the context runs on a connection, closed when the block ends. ``bind`` passes the
-    database's name to the context in a multi-database folder (the files' per-database
-    functions).
+    the context runs on a connection, closed when the block ends. ``bind`` is the name of
+    the database in a multi-database folder (the files' per-database functions), else None.
     """
     from ..engine.runtime.context import MigrationContext
 
-    run_bind = database.name if multidb and bind else None
-    label = database_label(database, multidb)
     if output is not None:
         echo(f"Offline SQL for {label} ({database.engine.dialect.name})")
         yield MigrationContext(
@@ -224,11 +223,11 @@ def migration_context(
             dialect=database.engine.dialect,
             output=output,
             url=database.url,
-            bind=run_bind,
+            bind=bind,
         )
         return
     with database.connect() as connection:
-        context = MigrationContext(connection, options, url=database.url, bind=run_bind)
+        context = MigrationContext(connection, options, url=database.url, bind=bind)
         echo(f"Database: {label}")
         yield context
 
@@ -264,42 +263,70 @@ def _run(
                 "command again",
             )
     for database in databases:
-        result = RunResult(database=database.url)
-        run_bind = database.name if multidb else None
-        with migration_context(database, options, echo, multidb=multidb) as context:
-
-            def plan(
-                found: tuple[str, ...],
-                result: RunResult = result,
-                database: Database = database,
-                run_bind: str | None = run_bind,
-            ) -> list[Step]:
-                result.heads_before = found
-                if direction == "upgrade":  # under the lock, with the rows read there
-                    validate_before_upgrade(state, context, database, found, echo)
-                check_known(graph, found, database, state)
-                steps = planner(graph, found)
-                load_steps(scripts, steps, run_bind, _nothing_applied(found))
-                if before is not None and steps:
-                    before(database, steps, context.connection)
-                return steps
-
-            def on_step(step: Step) -> None:
-                echo(f"Running {step.describe()}")
-
-            result.steps = context.run(plan, lambda rev: scripts.load_module(rev.revision), on_step)
-            # What the run committed under the lock: no second read that a dropped
-            # connection could turn into an error after the work is done.
-            result.heads_after = (
-                result.steps[-1].heads_after if result.steps else result.heads_before
+        results.append(
+            run_database(
+                state,
+                database,
+                options,
+                planner,
+                direction=direction,
+                echo=echo,
+                run_bind=database.name if multidb else None,
+                label=database_label(database, multidb),
+                before=before,
             )
-        if not result.steps:
-            echo(
-                f"Nothing to {direction}: the database is at "
-                f"{', '.join(result.heads_after) or 'base'}."
-            )
-        results.append(result)
+        )
     return results
+
+
+def run_database(
+    state: AppState,
+    database: Database,
+    options: RunOptions,
+    planner: Callable[[RevisionGraph, tuple[str, ...]], list[Step]],
+    *,
+    direction: str,
+    echo: Report,
+    run_bind: str | None,
+    label: str,
+    before: Callable[[Database, list[Step], Connection | None], None] | None = None,
+    on_step: Callable[[Step], None] | None = None,
+) -> RunResult:
+    """Run an upgrade or downgrade on one database, under its migration lock.
+
+    ``on_step`` is told of each step before it runs (default: a ``Running ...`` line on
+    ``echo``); it may raise to stop the run there, the steps before it staying applied.
+    """
+    scripts = state.scripts
+    graph = scripts.graph()
+    result = RunResult(database=database.url)
+    with migration_context(database, options, echo, label=label, bind=run_bind) as context:
+
+        def plan(found: tuple[str, ...]) -> list[Step]:
+            result.heads_before = found
+            if direction == "upgrade":  # under the lock, with the rows read there
+                validate_before_upgrade(state, context, database, found, echo)
+            check_known(graph, found, database, state)
+            steps = planner(graph, found)
+            load_steps(scripts, steps, run_bind, _nothing_applied(found))
+            if before is not None and steps:
+                before(database, steps, context.connection)
+            return steps
+
+        def announce(step: Step) -> None:
+            echo(f"Running {step.describe()}")
+
+        result.steps = context.run(
+            plan, lambda rev: scripts.load_module(rev.revision), on_step or announce
+        )
+        # What the run committed under the lock: no second read that a dropped
+        # connection could turn into an error after the work is done.
+        result.heads_after = result.steps[-1].heads_after if result.steps else result.heads_before
+    if not result.steps:
+        echo(
+            f"Nothing to {direction}: the database is at {', '.join(result.heads_after) or 'base'}."
+        )
+    return result
 
 
 @flask_advice
@@ -376,113 +403,6 @@ def _move(
     )
 
 
-# --- stamp ---------------------------------------------------------------------------------
-
-
-@flask_advice
-def stamp(
-    directory: Directory = None,
-    revision: str | Sequence[str] = "head",
-    sql: bool = False,
-    tag: str | None = None,
-    purge: bool = False,
-    *,
-    report: Report | None = None,
-    bind: str | None = None,
-) -> list[RunResult]:
-    """Set the version table to ``revision`` without running any migration.
-
-    With ``sql`` the statements are written to standard output instead; a revision may then
-    be ``start:end`` to write the changes from ``start`` (which must be the same for every
-    revision) rather than from an empty version table.
-    """
-    from ..engine.runtime.plan import plan_stamp
-    from ..engine.runtime.version import heads_after
-
-    targets = [revision] if isinstance(revision, str) else list(revision) or ["head"]
-    if sql and purge:
-        raise UsageError(
-            "stamp --purge empties the version table it reads from the database, so it "
-            "cannot be combined with --sql; leave out one of them."
-        )
-    given = [RangeText.parse(name) for name in targets]
-    if not sql:
-        for name, value in zip(targets, given, strict=True):
-            if value.is_range:
-                raise RangeNotAllowed(
-                    name,
-                    "stamp takes revisions, not a range (a range start:end is for --sql, "
-                    "which does not read the database); run 'flask db stamp "
-                    f"{value.end or 'head'}'",
-                )
-    state = app_state(directory)
-    scripts = state.scripts
-    graph = scripts.graph()
-    options = state.run_options(sql=sql, tag=tag)
-    echo = reporter(report)
-    multidb = state.multidb
-    results = []
-    with sql_output() if sql else contextlib.nullcontext(sys.stdout) as output:
-        for database in state.target_databases(bind):
-            result = RunResult(database=database.url)
-            results.append(result)
-            if sql:
-                start, ends = _stamp_range(graph, given)
-                with migration_context(
-                    database, options, echo, multidb=multidb, output=output
-                ) as context:
-                    changes = context.stamp(
-                        functools.partial(_plan_stamp_offline, graph, ends),
-                        offline_heads=start,
-                        checksum=file_checksums(graph),
-                    )
-                result.heads_before = start
-                result.heads_after = heads_after(start, changes)
-                continue
-            with migration_context(database, options, echo, multidb=multidb, bind=False) as context:
-
-                def plan(
-                    found: tuple[str, ...],
-                    result: RunResult = result,
-                    database: Database = database,
-                ) -> list[VersionChange]:
-                    result.heads_before = found
-                    if not purge:
-                        check_known(graph, found, database, state)
-                    return plan_stamp(graph, found, targets, purge)
-
-                changes = context.stamp(plan, checksum=file_checksums(graph))
-                result.heads_after = heads_after(result.heads_before, changes)
-            echo(
-                f"Stamped {database.url} at {', '.join(result.heads_after) or 'base'}"
-                + (" (no change)" if not changes else "")
-                + "."
-            )
-    return results
-
-
-def _plan_stamp_offline(
-    graph: RevisionGraph, ends: list[str], found: tuple[str, ...]
-) -> list[VersionChange]:
-    from ..engine.runtime.plan import plan_stamp
-
-    return plan_stamp(graph, found, ends, purge=False)
-
-
-def _stamp_range(
-    graph: RevisionGraph, targets: list[RangeText]
-) -> tuple[tuple[str, ...], list[str]]:
-    """Split offline stamp targets ``start:end`` into the start heads and the ends."""
-    starts = {value.start or "" for value in targets if value.is_range}
-    if len(starts) > 1:
-        raise UsageError(
-            f"stamp --sql writes the changes from one starting revision, but several are "
-            f"given ({', '.join(sorted(starts))}); run it once per starting revision."
-        )
-    start = graph.resolve(starts.pop() or "base") if starts else ()
-    return tuple(start), [value.end or "head" for value in targets]
-
-
 # --- offline -------------------------------------------------------------------------------
 
 
@@ -501,11 +421,39 @@ def _offline(
     downgrade needs the start, since nothing is read from the database (see
     :func:`check_target`).
     """
+    scripts = state.scripts
+    start, plan = offline_plan(scripts.graph(), revision, upgrade=upgrade)
+    multidb = state.multidb
+    databases = state.target_databases(bind)
+    with sql_output() as output:
+        for database in databases:
+            load_steps(
+                scripts,
+                plan,
+                database.name if multidb else None,
+                "no SQL was written; fix or remove the file and run the command again",
+            )
+        options = state.run_options(sql=True, tag=tag)
+        echo = reporter(report)
+        results = []
+        for database in databases:
+            run_bind = database.name if multidb else None
+            label = database_label(database, multidb)
+            results.append(
+                offline_database(
+                    state, database, options, plan, start, output, echo, label, run_bind
+                )
+            )
+    return results
+
+
+def offline_plan(
+    graph: RevisionGraph, revision: str, *, upgrade: bool
+) -> tuple[tuple[str, ...], list[Step]]:
+    """The start and the steps of ``upgrade``/``downgrade --sql revision``."""
     from ..engine.errors import TargetIsNotAncestor
     from ..engine.runtime.plan import plan_downgrade, plan_upgrade
 
-    scripts = state.scripts
-    graph = scripts.graph()
     given = RangeText.parse(revision)
     if given.is_range:
         start = graph.resolve(given.start or "base")
@@ -527,29 +475,30 @@ def _offline(
             f"Cannot {direction} from {begin} to '{target}': it is {where} {begin}; "
             f"run 'flask db {other} --sql {begin}:{target}' instead."
         ) from exc
-    multidb = state.multidb
-    databases = state.target_databases(bind)
-    with sql_output() as output:
-        for database in databases:
-            load_steps(
-                scripts,
-                plan,
-                database.name if multidb else None,
-                "no SQL was written; fix or remove the file and run the command again",
-            )
-        options = state.run_options(sql=True, tag=tag)
-        echo = reporter(report)
-        results = []
-        for database in databases:
-            result = RunResult(database=database.url, heads_before=start)
-            with migration_context(
-                database, options, echo, multidb=multidb, output=output
-            ) as context:
-                result.steps = context.run_offline(
-                    plan,
-                    lambda rev: scripts.load_module(rev.revision),
-                    lambda step: echo(f"Generating {step.describe()}"),
-                )
-            result.heads_after = plan[-1].heads_after if plan else start
-            results.append(result)
-    return results
+    return tuple(start), plan
+
+
+def offline_database(
+    state: AppState,
+    database: Database,
+    options: RunOptions,
+    plan: list[Step],
+    start: tuple[str, ...],
+    output: TextIO,
+    echo: Report,
+    label: str,
+    run_bind: str | None,
+) -> RunResult:
+    """Write the SQL of ``plan`` for one database to ``output``."""
+    scripts = state.scripts
+    result = RunResult(database=database.url, heads_before=start)
+    with migration_context(
+        database, options, echo, label=label, bind=run_bind, output=output
+    ) as context:
+        result.steps = context.run_offline(
+            plan,
+            lambda rev: scripts.load_module(rev.revision),
+            lambda step: echo(f"Generating {step.describe()}"),
+        )
+    result.heads_after = plan[-1].heads_after if plan else start
+    return result

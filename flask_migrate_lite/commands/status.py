@@ -25,9 +25,10 @@ from .running import database_heads, unloadable
 from .validate import read_log_rows
 
 if TYPE_CHECKING:
+    from ..engine.config import RunOptions
     from ..engine.runtime.plan import Step
 
-__all__ = ["PlanResult", "StatusResult", "StatusRow", "plan", "status"]
+__all__ = ["PlanResult", "StatusResult", "StatusRow", "database_status", "plan", "status"]
 
 Directory = str | os.PathLike[str] | None
 
@@ -60,6 +61,10 @@ class StatusResult:
     rows: list[StatusRow] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     broken: list[RevisionNotLoadable] = field(default_factory=list)
+    #: The first line: ``Database: URL``, or ``Target: NAME``.
+    heading: str = ""
+    #: The command that applies what is pending.
+    upgrade_command: str = "flask db upgrade"
 
     @property
     def pending(self) -> list[StatusRow]:
@@ -68,7 +73,7 @@ class StatusResult:
 
     def lines(self) -> list[str]:
         """What ``flask db status`` prints for this database."""
-        out = [f"Database: {self.database}"]
+        out = [self.heading or f"Database: {self.database}"]
         out.extend(row.line() for row in self.rows)
         for rev_id in self.unknown:
             out.append(f"[?] {rev_id} (in the database, but no revision file has this id)")
@@ -81,7 +86,7 @@ class StatusResult:
             count = len(self.pending)
             out.append(
                 f"{applied} of {len(self.rows)} applied; {count} pending "
-                f"migration{'s' if count != 1 else ''}: run 'flask db upgrade'."
+                f"migration{'s' if count != 1 else ''}: run '{self.upgrade_command}'."
             )
         else:
             out.append(f"All {len(self.rows)} applied.")
@@ -105,42 +110,61 @@ def status(
     ``cannot be loaded`` and listed in :attr:`StatusResult.broken`.
     """
     state = app_state(directory)
+    multidb = state.multidb
+    return [
+        database_status(
+            state,
+            database,
+            verbose=verbose,
+            bind=database.name if multidb else None,
+            heading=f"Database: {database.url}",
+        )
+        for database in state.target_databases(bind)
+    ]
+
+
+def database_status(
+    state: AppState,
+    database: Database,
+    *,
+    verbose: bool,
+    heading: str,
+    bind: str | None = None,
+    options: RunOptions | None = None,
+) -> StatusResult:
+    """The status of one database (``bind`` its name in a multi-database folder)."""
     scripts = state.scripts
     graph = scripts.graph()
     order = list(reversed(graph.history(None, None)))
     heads = set(graph.heads)
-    multidb = state.multidb
-    results = []
-    for database in state.target_databases(bind):
-        found = database_heads(state, database)
-        known = [rev_id for rev_id in found if rev_id in graph]
-        applied = graph.ancestors(known)
-        result = StatusResult(database.url, unknown=[r for r in found if r not in graph])
-        for rev in order:
-            marks = []
-            if rev.revision in heads:
-                marks.append("head")
-            if len(rev.down_revisions) > 1:
-                marks.append("mergepoint")
-            if graph.is_branch_point(rev.revision):
-                marks.append("branchpoint")
-            if rev.revision in found:
-                marks.append("current")
-            marks.extend(sorted(rev.branch_labels))
-            if _non_atomic(rev.path, "upgrade", database.name if multidb else None):
-                marks.append(NON_ATOMIC)
-            result.rows.append(StatusRow(rev.revision, rev.doc, rev.revision in applied, marks))
-        if verbose:
-            _details(state, database, result.rows)
-        pending = [rev for rev in order if rev.revision not in applied]
-        bind_name = database.name if multidb else None
-        result.broken = unloadable(scripts, pending, True, bind_name, _outcome("upgrade"))
-        failed = {error.revision for error in result.broken}
-        for row in result.rows:
-            if row.revision in failed:
-                row.marks.append("cannot be loaded")
-        results.append(result)
-    return results
+    found = database_heads(state, database, options)
+    known = [rev_id for rev_id in found if rev_id in graph]
+    applied = graph.ancestors(known)
+    result = StatusResult(database.url, unknown=[r for r in found if r not in graph])
+    result.heading = heading
+    for rev in order:
+        marks = []
+        if rev.revision in heads:
+            marks.append("head")
+        if len(rev.down_revisions) > 1:
+            marks.append("mergepoint")
+        if graph.is_branch_point(rev.revision):
+            marks.append("branchpoint")
+        if rev.revision in found:
+            marks.append("current")
+        marks.extend(sorted(rev.branch_labels))
+        if _non_atomic(rev.path, "upgrade", bind):
+            marks.append(NON_ATOMIC)
+        result.rows.append(StatusRow(rev.revision, rev.doc, rev.revision in applied, marks))
+    if verbose:
+        _details(state, database, result.rows)
+    pending = [rev for rev in order if rev.revision not in applied]
+    result.broken = unloadable(scripts, pending, True, bind, _outcome("upgrade"))
+    failed = {error.revision for error in result.broken}
+    for row in result.rows:
+        if row.revision in failed:
+            row.marks.append("cannot be loaded")
+    return result
 
 
 def _details(state: AppState, database: Database, rows: list[StatusRow]) -> None:
