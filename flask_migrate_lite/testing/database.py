@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import weakref
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -19,6 +20,8 @@ __all__ = ["ThrowAway", "empty_database", "same_database", "worker_id"]
 
 #: The URLs of the databases this process created, which it may empty at will.
 CREATED: set[str] = set()
+#: The engines the tests used; those on a database are closed before it is dropped.
+ENGINES: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
 
 class SetupError(Exception):
@@ -83,6 +86,9 @@ class ThrowAway:
         return self.url
 
     def drop(self) -> None:
+        for engine in list(ENGINES):
+            if self.url and same_database(engine.url, self.url):
+                engine.dispose()
         if not self.name:
             return
         base = sa.make_url(self.server_url)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from .database import CREATED, empty_database, same_database
+from .database import CREATED, ENGINES, empty_database, same_database
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -58,6 +58,7 @@ class Migrator:
                     "and 'downgrade' in your own tests."
                 )
             self.database: Database = self.state.default_database()
+            ENGINES.add(self.database.engine)
             self.options = self.state.run_options()
             self.graph: RevisionGraph = self.state.scripts.graph()
             self._connect = self.database.connect()

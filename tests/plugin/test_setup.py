@@ -210,3 +210,15 @@ def test_one_database_per_xdist_worker_dropped_at_the_end(
     finally:
         admin.dispose()
     assert not set(names.values()) & existing
+
+
+def test_the_projects_own_suite_leaves_the_plugin_off() -> None:
+    # Neither the project's pytest configuration nor a conftest.py of its suite names an app:
+    # the plugin stays inert for the project's own tests (example_app has its own pytest.ini).
+    from tests.builder import ROOT
+
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    section = pyproject.split("[tool.pytest.ini_options]", 1)[1].split("\n[", 1)[0]
+    assert "addopts" in section and "migrations_" not in section
+    conftests = sorted((ROOT / "tests").rglob("conftest.py"))
+    assert conftests and not [p for p in conftests if "migrations_app" in p.read_text()]
