@@ -142,13 +142,16 @@ class SchemaReader:
         reading = read_tables(self.connection, sa.inspect(self.connection), None, names)
         shapes = {}
         for name, table in reading.tables.items():
+            # A unique constraint's own index is reported with the constraint only.
+            constraint_names = {uq.get("name") for uq in table.uniques} - {None}
+            indexes = [ix for ix in table.indexes if ix.get("name") not in constraint_names]
             shapes[name] = TableShape(
                 columns={c["name"]: _column(c, dialect) for c in table.columns},
                 primary_key=tuple(table.pk.get("constrained_columns") or ()),
                 indexes=frozenset(
                     f"{'unique ' if ix.get('unique') else ''}index {ix.get('name')} "
                     f"({_names(ix.get('column_names') or ())})"
-                    for ix in table.indexes
+                    for ix in indexes
                 ),
                 uniques=frozenset(
                     f"unique {uq.get('name') or ''} ({_names(uq['column_names'])})".replace(
