@@ -42,6 +42,10 @@ class Migrator:
     move).
     """
 
+    #: The connection the migrations run on; rows written on it are committed before the
+    #: next move.
+    connection: sa.Connection
+
     def __init__(self, app: Flask) -> None:
         from ..appstate import app_state
 
@@ -62,7 +66,7 @@ class Migrator:
             self.options = self.state.run_options()
             self.graph: RevisionGraph = self.state.scripts.graph()
             self._connect = self.database.connect()
-            self.connection: sa.Connection = self._connect.__enter__()
+            self.connection = self._connect.__enter__()
             self._tables: dict[str, sa.Table] | None = None
             self._guard()
         except BaseException:
