@@ -222,3 +222,21 @@ def test_the_projects_own_suite_leaves_the_plugin_off() -> None:
     assert "addopts" in section and "migrations_" not in section
     conftests = sorted((ROOT / "tests").rglob("conftest.py"))
     assert conftests and not [p for p in conftests if "migrations_app" in p.read_text()]
+
+
+def test_the_ready_made_tests_spread_over_xdist_workers(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each starts from an emptied database of its worker's own: any split works.
+    write_project(pytester.path, GOOD, models=GOOD_MODELS)
+    fixture_conftest(pytester.path)
+    configure(pytester, None)
+    result = run(pytester, monkeypatch, "-n", "2", "-v")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["*6 passed*"])
+    workers = {
+        line.split("]")[0]
+        for line in result.outlines
+        if line.startswith("[gw") and "PASSED migrations::test_" in line
+    }
+    assert len(workers) == 2, result.stdout.str()
