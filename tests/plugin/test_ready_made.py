@@ -290,3 +290,30 @@ def test_up_down_up_from_a_revision(
         "migrations_up_down_up_from is 'zzz', which names no revision of "
         f"{pytester.path / 'migrations'}; give a revision id or a unique prefix of one."
     ]
+
+
+SUPPRESSED = [
+    ("aaa111", None, ITEM, "pass", "create item"),
+    (
+        "bbb222",
+        "aaa111",
+        'op.drop_column("item", "name")  # migrate-lint: ignore[drop-column] no reader left',
+        'op.add_column("item", sa.Column("name", sa.String(50), nullable=True))',
+        "drop name",
+    ),
+]
+
+
+def test_a_suppressed_finding_passes_and_an_empty_downgrade_fails(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migrations = write_project(pytester.path, SUPPRESSED)
+    fixture_conftest(pytester.path)
+    configure(pytester, None, migrations_tests="lint downgrade")
+    result = run(pytester, monkeypatch, "-v")
+    result.stdout.fnmatch_lines(["migrations::test_lint PASSED*"])
+    aaa111 = migrations / "versions" / "aaa111_create_item.py"
+    assert failure(result, "downgrade") == [
+        "Every revision needs a downgrade that undoes its upgrade; these do not have one:",
+        f"    aaa111 (create item): downgrade() does nothing ({aaa111})",
+    ]
