@@ -240,3 +240,19 @@ def test_the_ready_made_tests_spread_over_xdist_workers(
         if line.startswith("[gw") and "PASSED migrations::test_" in line
     }
     assert len(workers) == 2, result.stdout.str()
+
+
+def test_a_fixture_in_a_subfolders_conftest(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The ready-made tests are placed under that conftest.py's folder, where its fixture is.
+    write_project(pytester.path, GOOD, models=GOOD_MODELS)
+    (pytester.path / "tests").mkdir()
+    fixture_conftest(pytester.path / "tests")
+    (pytester.path / "tests" / "test_it.py").write_text(
+        "def test_it(migrator):\n    migrator.migrate_to('head')\n"
+    )
+    configure(pytester, None, migrations_tests="upgrade")
+    result = run(pytester, monkeypatch, "-v")
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(["migrations::test_upgrade PASSED*", "*2 passed*"])
