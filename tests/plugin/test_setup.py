@@ -256,3 +256,36 @@ def test_a_fixture_in_a_subfolders_conftest(
     result = run(pytester, monkeypatch, "-v")
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(["migrations::test_upgrade PASSED*", "*2 passed*"])
+
+
+def test_settings_that_cannot_work_are_one_sentence(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_project(pytester.path, GOOD, models=GOOD_MODELS)
+    configure(pytester, None, migrations_app="nowhere:create_app", migrations_tests="upgrade")
+    result = run(pytester, monkeypatch)
+    result.stdout.fnmatch_lines(
+        ["migrations_app 'nowhere:create_app': cannot import nowhere (No module named 'nowhere')."]
+    )
+    configure(pytester, None, migrations_app="app", migrations_tests="upgrade")
+    result = run(pytester, monkeypatch)
+    result.stdout.fnmatch_lines(
+        [
+            "migrations_app is 'app'; write it as 'package.module:create_app' or "
+            "'package.module:app'."
+        ]
+    )
+    configure(
+        pytester,
+        "sqlite:///elsewhere.db",
+        migrations_app="app:create_app",
+        migrations_tests="upgrade",
+    )
+    result = run(pytester, monkeypatch)
+    result.stdout.fnmatch_lines(
+        [
+            "migrations_database_url names a sqlite database; give a PostgreSQL or "
+            "MySQL/MariaDB server URL (leave it unset for SQLite)."
+        ]
+    )
+    assert result.ret == 1
