@@ -57,3 +57,20 @@ def test_benchmark_quick_run(tmp_path: Path) -> None:
         if result["failed"]
     }
     assert failures == {}
+
+
+def test_plugin_benchmark_stays_within_three_times_a_plain_run(tmp_path: Path) -> None:
+    # The pytest plugin's up-down-up test over 200 revisions against a plain upgrade and
+    # downgrade base of the same history, on SQLite (docs/pytest.rst has the numbers).
+    out = tmp_path / "plugin.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "plugin.py"), "--runs", "1", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (row,) = json.loads(out.read_text())
+    assert row["database"] == "sqlite"
+    assert row["ratio"] <= 3, row

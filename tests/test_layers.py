@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 # it, never of a layer above. A module not named here belongs to the layer of its closest
 # named parent package.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    ("pytest plugin", (f"{PACKAGE}.testing",)),
     ("public names", (PACKAGE,)),
     ("entry point", (f"{PACKAGE}.entry",)),
     (
@@ -40,6 +41,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 
 # The parts whose own modules must not import each other in a circle.
 ACYCLIC_LAYERS = (
+    "pytest plugin",
     "public names",
     "entry point",
     "Flask face",
@@ -151,6 +153,19 @@ def test_no_import_cycle_on_the_flask_side() -> None:
 def test_the_adapter_knows_nothing_of_the_flask_face() -> None:
     adapter = f"{PACKAGE}.appstate"
     assert not GRAPH[adapter] & {f"{PACKAGE}.extension", f"{PACKAGE}.cli"}
+
+
+def test_nothing_imports_the_pytest_plugin() -> None:
+    # pytest imports it (the pytest11 entry point); the package must not, or pytest would
+    # become a dependency of every app.
+    plugin = f"{PACKAGE}.testing"
+    importers = sorted(
+        name
+        for name, targets in GRAPH.items()
+        if not (name == plugin or name.startswith(plugin + "."))
+        and any(t == plugin or t.startswith(plugin + ".") for t in targets)
+    )
+    assert importers == []
 
 
 def test_the_checker_sees_function_and_type_only_imports() -> None:

@@ -1,4 +1,5 @@
-"""The built distribution carries its licence, the third-party notice and the project URLs."""
+"""The built distribution carries its licence, the third-party notice, the project URLs and
+the pytest plugin's entry point."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def test_wheel_ships_licence_notice_and_urls(tmp_path: Path) -> None:
         metadata = email.message_from_bytes(archive.read(f"{dist_info}/METADATA"))
         licence = archive.read(f"{dist_info}/licenses/LICENSE").decode()
         notice = archive.read(f"{dist_info}/licenses/NOTICE").decode()
+        entry_points = archive.read(f"{dist_info}/entry_points.txt").decode()
     # The plain License field is what `pip show` prints on every pip version.
     assert metadata["License"] == "MIT"
     assert sorted(metadata.get_all("License-File") or []) == ["LICENSE", "NOTICE"]
@@ -34,6 +36,14 @@ def test_wheel_ships_licence_notice_and_urls(tmp_path: Path) -> None:
     assert "flask_migrate_lite/engine/script/templates/" in notice
     urls = {u.split(",", 1)[0] for u in metadata.get_all("Project-URL") or []}
     assert {"Homepage", "Documentation", "Source", "Changelog"} <= urls
+    # The pytest plugin is registered, and pytest is not a dependency.
+    assert "[pytest11]\nflask_migrate_lite = flask_migrate_lite.testing.plugin" in entry_points
+    assert "flask_migrate_lite/testing/plugin.py" in names
+    assert not [
+        r
+        for r in metadata.get_all("Requires-Dist") or []
+        if r.startswith("pytest") and "extra" not in r
+    ]
 
 
 def test_sdist_includes_licence_and_notice(tmp_path: Path) -> None:

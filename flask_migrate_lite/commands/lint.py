@@ -145,7 +145,10 @@ def _selected(state: AppState, revision: str | None, all_revisions: bool) -> lis
 
 
 @contextlib.contextmanager
-def _facts(database: Database, required: bool) -> Iterator[Facts | None]:
+def _facts(database: Database, required: bool, wanted: bool = True) -> Iterator[Facts | None]:
+    if not wanted:
+        yield None
+        return
     with contextlib.ExitStack() as stack:
         try:
             connection = stack.enter_context(database.connect())
@@ -158,7 +161,11 @@ def _facts(database: Database, required: bool) -> Iterator[Facts | None]:
 
 
 def _lint_database(
-    state: AppState, database: Database, rev_ids: Sequence[str] | None, target: str = "heads"
+    state: AppState,
+    database: Database,
+    rev_ids: Sequence[str] | None,
+    target: str = "heads",
+    with_database: bool = True,
 ) -> LintResult:
     from ..engine.errors import UnknownDatabaseRevision
     from ..engine.lint.run import lint as run_lint
@@ -166,7 +173,7 @@ def _lint_database(
     from ..engine.runtime.version import read_heads, version_table
 
     result = LintResult(database=database.url)
-    with _facts(database, required=rev_ids is None) as facts:
+    with _facts(database, rev_ids is None, with_database or rev_ids is None) as facts:
         if rev_ids is None:
             assert isinstance(facts, ConnectionFacts)
             graph = state.scripts.graph()
@@ -198,12 +205,20 @@ def lint(
     x_arg: Sequence[str] | None = None,
     *,
     bind: str | None = None,
+    with_database: bool = True,
 ) -> list[LintResult]:
     """Lint ``revision`` (one id, or ``start:end``), every revision, or by default the
-    revisions not yet applied to the database; one result per database."""
+    revisions not yet applied to the database; one result per database.
+
+    ``with_database=False`` (with revisions given) reads nothing from the database: every
+    table is assumed to exist and hold rows, as when the database cannot be reached.
+    """
     state = app_state(directory, x_arg)
     rev_ids = _selected(state, revision, all_revisions)
-    return [_lint_database(state, db, rev_ids) for db in state.target_databases(bind)]
+    return [
+        _lint_database(state, db, rev_ids, with_database=with_database)
+        for db in state.target_databases(bind)
+    ]
 
 
 def lint_pending(
