@@ -32,6 +32,7 @@ from .cli_options import (
 )
 from .cli_options import group_directory as _group_directory
 from .cli_options import group_x_args as _group_x_args
+from .cli_squash import squash_command
 from .engine.errors import UsageError
 
 if TYPE_CHECKING:
@@ -67,6 +68,9 @@ def db(
     ctx.meta["flask_migrate_lite.directory"] = group_directory
     ctx.meta["flask_migrate_lite.x_arg"] = group_x_arg
     ctx.find_root().meta["flask_migrate_lite.traceback"] = traceback
+
+
+db.add_command(squash_command)
 
 
 @db.command("list-templates")

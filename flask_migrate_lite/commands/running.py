@@ -95,6 +95,23 @@ def check_known(
         raise UnknownDatabaseRevision(database.url, unknown, state.directory)
 
 
+def planned(
+    state: AppState,
+    database: Database,
+    planner: Callable[[RevisionGraph, tuple[str, ...]], list[Step]],
+    found: tuple[str, ...],
+) -> list[Step]:
+    """The steps ``planner`` makes for a database at ``found``, in the graph as that
+    database sees it (squash revisions or the revisions they replace: see
+    :mod:`~flask_migrate_lite.engine.script.squashes`)."""
+    from ..engine.runtime.plan import with_rows
+
+    view, graph = state.scripts.view(found)
+    current = view.translate(found)
+    check_known(graph, current, database, state)
+    return with_rows(planner(graph, current), found, view.aliases)
+
+
 def database_label(database: Database, multidb: bool) -> str:
     """The database in messages: its URL, and the bind name in multi-database projects."""
     if not multidb:
@@ -244,7 +261,6 @@ def _run(
     before: Callable[[Database, list[Step], Connection | None], None] | None = None,
 ) -> list[RunResult]:
     scripts = state.scripts
-    graph = scripts.graph()
     options = state.run_options(tag=tag)
     echo = reporter(report)
     results = []
@@ -255,10 +271,9 @@ def _run(
         # was migrated: plan every database first (without the lock) and load those files.
         for database in databases:
             found = database_heads(state, database)
-            check_known(graph, found, database, state)
             load_steps(
                 scripts,
-                planner(graph, found),
+                planned(state, database, planner, found),
                 database.name,
                 "no migration was run on any database; fix or remove the file and run the "
                 "command again",
@@ -277,8 +292,7 @@ def _run(
                 result.heads_before = found
                 if direction == "upgrade":  # under the lock, with the rows read there
                     validate_before_upgrade(state, context, database, found, echo)
-                check_known(graph, found, database, state)
-                steps = planner(graph, found)
+                steps = planned(state, database, planner, found)
                 load_steps(scripts, steps, run_bind, _nothing_applied(found))
                 if before is not None and steps:
                     before(database, steps, context.connection)
@@ -396,7 +410,7 @@ def stamp(
     be ``start:end`` to write the changes from ``start`` (which must be the same for every
     revision) rather than from an empty version table.
     """
-    from ..engine.runtime.plan import plan_stamp
+    from ..engine.runtime.plan import plan_stamp, with_rows
     from ..engine.runtime.version import heads_after
 
     targets = [revision] if isinstance(revision, str) else list(revision) or ["head"]
@@ -447,9 +461,15 @@ def stamp(
                     database: Database = database,
                 ) -> list[VersionChange]:
                     result.heads_before = found
+                    view, seen = scripts.view(() if purge else found)
+                    current = view.translate(found) if not purge else found
                     if not purge:
-                        check_known(graph, found, database, state)
-                    return plan_stamp(graph, found, targets, purge)
+                        check_known(seen, current, database, state)
+                    steps = plan_stamp(seen, current, targets, purge)
+                    if not view.aliases:
+                        return steps
+                    moved = with_rows([_stamp_step(steps)], found, view.aliases)
+                    return list(moved[0].changes)
 
                 changes = context.stamp(plan, checksum=file_checksums(graph))
                 result.heads_after = heads_after(result.heads_before, changes)
@@ -459,6 +479,14 @@ def stamp(
                 + "."
             )
     return results
+
+
+def _stamp_step(changes: list[VersionChange]) -> Step:
+    """Stamp changes as one step, so that :func:`with_rows` can name the rows they touch."""
+    from ..engine.runtime.plan import Step as PlanStep
+    from ..engine.script.graph import Revision as PlanRevision
+
+    return PlanStep(PlanRevision("stamp"), True, tuple(changes), (), ())
 
 
 def _plan_stamp_offline(
@@ -486,6 +514,10 @@ def _stamp_range(
 # --- offline -------------------------------------------------------------------------------
 
 
+def _is_file_revision(scripts: ScriptDirectory, text: str | None) -> bool:
+    return bool(text) and any(rev.revision == text for rev in scripts.revisions())
+
+
 def _offline(
     state: AppState,
     revision: str,
@@ -505,8 +537,10 @@ def _offline(
     from ..engine.runtime.plan import plan_downgrade, plan_upgrade
 
     scripts = state.scripts
-    graph = scripts.graph()
     given = RangeText.parse(revision)
+    # A start naming a revision a squash replaces is read in the graph where it exists.
+    named = given.start or ""
+    graph = scripts.graph_for((named,) if _is_file_revision(scripts, named) else ())[0]
     if given.is_range:
         start = graph.resolve(given.start or "base")
         target = given.end or ("head" if upgrade else "base")

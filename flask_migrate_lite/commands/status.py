@@ -106,13 +106,13 @@ def status(
     """
     state = app_state(directory)
     scripts = state.scripts
-    graph = scripts.graph()
-    order = list(reversed(graph.history(None, None)))
-    heads = set(graph.heads)
     multidb = state.multidb
     results = []
     for database in state.target_databases(bind):
         found = database_heads(state, database)
+        graph, found = scripts.graph_for(found)
+        order = list(reversed(graph.history(None, None)))
+        heads = set(graph.heads)
         known = [rev_id for rev_id in found if rev_id in graph]
         applied = graph.ancestors(known)
         result = StatusResult(database.url, unknown=[r for r in found if r not in graph])
@@ -199,14 +199,14 @@ def plan(
     check_target(revision, upgrade=upgrade, sql=False)
     state = app_state(directory, x_arg)
     scripts = state.scripts
-    graph = scripts.graph()
     multidb = state.multidb
     outcome = _outcome("upgrade" if upgrade else "downgrade")
     results = []
     for database in state.target_databases(bind):
         found = database_heads(state, database)
         planner = plan_upgrade if upgrade else plan_downgrade
-        steps = planner(graph, found, revision)
+        graph, current = scripts.graph_for(found)
+        steps = planner(graph, current, revision)
         broken = unloadable(
             scripts,
             [step.revision for step in steps],
