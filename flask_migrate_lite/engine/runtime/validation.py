@@ -155,7 +155,8 @@ def _skipped(
         row = upgraded.get(rev.revision)
         if row is None or rev.revision not in applied:
             continue
-        before = set(row.heads_before)
+        # A row naming the last revision a squash replaces names the squash's place.
+        before = {graph.replaced.get(head, head) for head in row.heads_before}
         parents = graph.effective_down_revisions(rev.revision)
         if set(parents) <= before:
             continue  # the usual case: it ran right on top of its parents

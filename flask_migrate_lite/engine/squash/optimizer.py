@@ -18,8 +18,9 @@ The reductions:
 * ``add_column`` then ``drop_column`` of it: both go;
 * two ``alter_column`` of one column (the second naming it by the first's new name): one;
 * ``create_index`` then ``drop_index`` of it: both go;
-* ``rename_table`` A to B then B to C: A to C (nothing when C is A);
-* ``create_table`` then ``rename_table`` of it: the create takes the new name;
+* ``rename_table`` A to B then B to C: A to C (nothing when C is A); a created table is
+  not given its new name in the create, since the names a database gives its constraints
+  and sequences come from the name the table had when they were made;
 * ``create_table`` then ``drop_table``: both go; any other operation on a table then
   ``drop_table``: the operation goes.
 """
@@ -230,10 +231,6 @@ def reduce_pair(a: ops.MigrateOp, b: ops.MigrateOp) -> list[ops.MigrateOp] | Non
             columns = list(a.columns)
             columns[position] = new
             return [_create_with(a, columns)]
-        case ops.CreateTableOp(), ops.RenameTableOp() if a_table == _key(
-            b.schema, b.old_table_name
-        ):
-            return [ops.CreateTableOp(b.new_table_name, a.columns, a.schema, a.if_not_exists, a.kw)]
         case ops.AddColumnOp(), ops.DropColumnOp() if (
             a_table == _own_table(b) and a.column.name == b.column_name
         ):
