@@ -93,10 +93,8 @@ def squash(
     echo(f"Generating {created.path} ...  done")
     kept = tuple(piece.revisions[0].revision for piece in built.pieces if piece.kept)
     count = len(chosen.replaces)
-    line = (
-        f"Replaces {count} revisions ({first} to {last}); {built.operations} "
-        f"operation{'s' if built.operations != 1 else ''} remain"
-    )
+    remain = "operation remains" if built.operations == 1 else "operations remain"
+    line = f"Replaces {count} revisions ({first} to {last}); {built.operations} {remain}"
     if kept:
         line += f", {len(kept)} of them kept as written ({', '.join(kept)})"
     echo(line + ".")

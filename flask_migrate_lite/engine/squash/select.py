@@ -39,6 +39,12 @@ def select_range(graph: RevisionGraph, text: str) -> SquashRange:
     if end is None:
         raise CommandError(f"'{text}' ends at base; name the last revision to squash.")
     start = graph.resolve_one(given.start) if given.is_range and given.start else None
+    if start is not None and (start == end or start not in graph.ancestors([end])):
+        if start == end:
+            raise CommandError(
+                f"The range '{text}' holds one revision ({end}); a squash needs at least two."
+            )
+        raise CommandError(f"Revision {start} is not below {end}; give the range as older:newer.")
     chain = [end]
     node = end
     while node != start:
