@@ -204,3 +204,33 @@ def test_the_originals_can_go_once_no_database_needs_them(cli: Cli, tmp_path: Pa
     ]
     assert cli.versions() == ["g4"]
     assert re.search(r"^g4 \(head\)$", cli("current").stdout, re.MULTILINE)
+
+
+def test_a_database_inside_the_range_sees_the_originals_and_a_later_revision(cli: Cli) -> None:
+    _chain(cli, ["h1", "h2", "h3"])
+    cli("upgrade", "h1")
+    cli("squash", "h1:h3", "--rev-id", "sq7")
+    cli("revision", "-m", "later", "--rev-id", "h4")
+    assert "down_revision = 'sq7'\n" in _squash_file(cli, "h4")
+    assert cli("status").stdout.splitlines() == [
+        "Database: " + cli.url,
+        "[X] h1 h1 (current)",
+        "[ ] h2 h2",
+        "[ ] h3 h3",
+        "[ ] h4 later (head)",
+        "1 of 4 applied; 3 pending migrations: run 'flask db upgrade'.",
+    ]
+    result = cli("upgrade")
+    assert [line for line in result.stderr.splitlines() if line.startswith("Running")] == [
+        "Running upgrade h1 -> h2, h2",
+        "Running upgrade h2 -> h3, h3",
+        "Running upgrade h3 -> h4, later",
+    ]
+    assert cli("status").stdout.splitlines()[1:] == [
+        "[X] sq7 squash h1 to h3",
+        "[X] h4 later (head, current)",
+        "All 2 applied.",
+    ]
+    # Back down one step, the row names the squash: the same point as h3.
+    cli("downgrade", "-1")
+    assert cli.versions() == ["sq7"]

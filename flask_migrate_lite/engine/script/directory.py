@@ -74,6 +74,7 @@ class ScriptDirectory:
         self._revisions: list[Revision] | None = None
         self._graph: RevisionGraph | None = None
         self._views: dict[frozenset[str], tuple[SquashView, RevisionGraph]] = {}
+        self._by_id: dict[str, Revision] | None = None
         self._modules: dict[str, types.ModuleType] = {}
 
     @classmethod
@@ -115,6 +116,7 @@ class ScriptDirectory:
         self._revisions = None
         self._graph = None
         self._views.clear()
+        self._by_id = None
         self._modules.clear()
 
     def revisions(self) -> list[Revision]:
@@ -154,10 +156,10 @@ class ScriptDirectory:
     def revision(self, rev_id: str) -> Revision:
         """The revision with the full id ``rev_id`` (:class:`UnknownRevision` if none),
         replaced revisions included (as their files declare them)."""
-        for rev in self.revisions():
-            if rev.revision == rev_id:
-                return rev
-        return self.graph().get(rev_id)
+        if self._by_id is None:
+            self._by_id = {rev.revision: rev for rev in self.revisions()}
+        found = self._by_id.get(rev_id)
+        return found if found is not None else self.graph().get(rev_id)
 
     def longdoc(self, rev_id: str) -> str:
         """The whole docstring of the revision's file (``show``, ``history --verbose``)."""
