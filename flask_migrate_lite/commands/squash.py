@@ -43,7 +43,7 @@ def squash(
     the head."""
     from ..engine.autogenerate.render import RenderOptions
     from ..engine.squash.build import build_squash, render_squash
-    from ..engine.squash.select import select_range
+    from ..engine.squash.select import select_all, select_range
 
     if baseline and rev_range:
         raise UsageError(
@@ -57,7 +57,7 @@ def squash(
         )
     scripts = state.scripts
     text = "head" if baseline or not rev_range else rev_range
-    chosen = select_range(scripts.graph(), text)
+    chosen = select_all(scripts.graph()) if baseline else select_range(scripts.graph(), text)
     database = state.default_database()
     built = build_squash(
         chosen.revisions,

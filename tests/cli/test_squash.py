@@ -4,9 +4,11 @@ written or refuses, a long history in one file, and its errors (one line, non-ze
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.builder import Cli, write_revision
 
@@ -159,6 +161,11 @@ def test_errors_are_one_line(cli: Cli) -> None:
     usage = cli("squash", "f4:f5", "--baseline", code=2)
     assert "squash --baseline replaces every revision up to the head" in usage.stderr
     assert len(list((cli.migrations / "versions").glob("*.py"))) == 5
+    _chain(cli, ["f6"], "f2")
+    assert _error(cli, "squash", "--baseline") == (
+        "Error: A baseline replaces the history below one head, and there are several "
+        "(f5, f6); merge them first."
+    )
 
 
 def test_three_hundred_revisions_become_one_file_and_one_migration(cli: Cli) -> None:
@@ -234,3 +241,38 @@ def test_a_database_inside_the_range_sees_the_originals_and_a_later_revision(cli
     # Back down one step, the row names the squash: the same point as h3.
     cli("downgrade", "-1")
     assert cli.versions() == ["sq7"]
+
+
+def test_a_baseline_replaces_branches_and_merges_below_the_head(cli: Cli, tmp_path: Path) -> None:
+    _chain(cli, ["m1", "m2"])
+    _chain(cli, ["m3a"], "m2")
+    _chain(cli, ["m3b"], "m2")
+    write_revision(cli.migrations, "m4", ("m3a", "m3b"), message="merge")
+    _chain(cli, ["m5"], "m4")
+    cli("upgrade", "m3a")  # a database on one branch
+    result = cli("squash", "--baseline", "--rev-id", "base2")
+    assert result.stderr.splitlines()[1] == (
+        "Replaces 6 revisions (m1 to m5); 5 operations remain."
+    )
+    text = _squash_file(cli, "base2")
+    assert "replaces = ('m1', 'm2', 'm3b', 'm3a', 'm4', 'm5')\n" in text
+    assert "down_revision = None\n" in text
+    assert cli("heads").stdout == "base2 (head)\n"
+    result = cli("upgrade")
+    assert [line for line in result.stderr.splitlines() if line.startswith("Running")] == [
+        "Running upgrade m2 -> m3b, m3b",
+        "Running upgrade m3a, m3b -> m4, merge",
+        "Running upgrade m4 -> m5, m5",
+    ]
+    old = sorted(t for t in _tables(cli) if t.startswith("t_"))
+    fresh = Cli(tmp_path / "fresh")
+    shutil.copytree(cli.migrations, fresh.migrations)
+    result = fresh("upgrade")
+    assert [line for line in result.stderr.splitlines() if line.startswith("Running")] == [
+        "Running upgrade  -> base2, baseline"
+    ]
+    assert sorted(t for t in _tables(fresh) if t.startswith("t_")) == old
+
+
+def _tables(runner: Cli) -> list[str]:
+    return sa.inspect(runner.engine).get_table_names()

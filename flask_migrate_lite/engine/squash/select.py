@@ -2,7 +2,9 @@
 
 A squash replaces a straight run of revisions: from ``A`` (or the base below ``B``) up to
 ``B`` along ``down_revision``, with no merge above ``A`` and no branch point below ``B``
-inside it, so that one file can stand for all of them at one place of the history.
+inside it, so that one file can stand for all of them at one place of the history. A
+baseline (:func:`select_all`) replaces the whole history below a single head, branches and
+merges included, in the order a new database runs it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from ..script.graph import RevisionGraph
 from ..script.ranges import RangeText
 from ..script.revision import Revision
 
-__all__ = ["SquashRange", "select_range"]
+__all__ = ["SquashRange", "select_all", "select_range"]
 
 
 @dataclass(frozen=True)
@@ -86,3 +88,23 @@ def select_range(graph: RevisionGraph, text: str) -> SquashRange:
         tuple(dict.fromkeys(labels)),
         tuple(dict.fromkeys(deps)),
     )
+
+
+def select_all(graph: RevisionGraph) -> SquashRange:
+    """Every revision of ``graph``, which must have one head, in upgrade order."""
+    if len(graph.real_heads) != 1 or len(graph.heads) != 1:
+        heads = ", ".join(graph.heads)
+        raise CommandError(
+            f"A baseline replaces the history below one head, and there are several "
+            f"({heads}); merge them first."
+        )
+    revisions = list(graph)
+    if not revisions:
+        raise CommandError("The migrations folder has no revisions to replace.")
+    if len(revisions) < 2:
+        raise CommandError(
+            f"The history holds one revision ({revisions[0].revision}); a baseline needs "
+            "at least two."
+        )
+    labels = [label for rev in revisions for label in sorted(rev.branch_labels)]
+    return SquashRange(revisions, (), tuple(dict.fromkeys(labels)), ())
