@@ -261,6 +261,7 @@ def _run(
     before: Callable[[Database, list[Step], Connection | None], None] | None = None,
 ) -> list[RunResult]:
     scripts = state.scripts
+    scripts.graph()  # a folder that cannot be read is reported before any database
     options = state.run_options(tag=tag)
     echo = reporter(report)
     results = []

@@ -152,3 +152,21 @@ def test_a_table_the_operations_in_between_use_is_not_dropped_early() -> None:
     referring = _create("c", sa.Column("a_id", sa.Integer(), sa.ForeignKey("a.id")))
     steps: list[ops.MigrateOp] = [_create("a"), referring, ops.DropTableOp("a")]
     assert optimize(steps) == steps
+
+
+def test_a_dropped_table_is_dropped_where_it_was() -> None:
+    # 'post' may refer to 'account' (the drop does not say): 'account' goes after it.
+    steps: list[ops.MigrateOp] = [
+        ops.AlterColumnOp("account", "name", modify_nullable=True, existing_type=sa.String(5)),
+        ops.DropTableOp("post"),
+        ops.DropTableOp("account"),
+    ]
+    assert optimize(steps) == [ops.DropTableOp("post"), ops.DropTableOp("account")]
+
+
+def test_thousands_of_operations_reduce_in_a_moment() -> None:
+    added = [ops.AddColumnOp("big", sa.Column(f"c{n}", sa.Integer())) for n in range(3000)]
+    (created,) = optimize([_create("big"), *added])
+    assert len(_columns(created)) == 3001
+    dropped = [ops.DropColumnOp("big", f"c{n}") for n in range(3000)]
+    assert optimize([*dropped, ops.DropTableOp("big")]) == [ops.DropTableOp("big")]

@@ -1,12 +1,14 @@
 """Reducing a run of schema operations to fewer that leave the same schema.
 
 :func:`optimize` takes the operations several revisions recorded, in the order they ran, and
-repeats one pass until nothing changes: for each operation it looks at the ones after it,
-and where a pair reduces (see :func:`reduce_pair`) replaces the pair with the result, put
-where the first one stood. It looks past an operation only when that operation touches no
-table the first one touches (its own table, tables its foreign keys name, the old and new
-names of a rename), so operations are only ever moved across operations on unrelated
-tables. SQL and row inserts touch everything: nothing moves across them.
+repeats one pass until nothing changes. In a pass each operation, from the last one back,
+meets the next operation that touches one of its tables (its own table, tables its foreign
+keys name, the old and new names of a rename); where the pair reduces (see
+:func:`reduce_pair`) the result takes the first one's place, provided no operation between
+them touches what the second one touches. So operations are only ever moved across
+operations on unrelated tables; SQL and row inserts touch everything, and nothing moves
+across them. Each table's positions are indexed, so a pass over thousands of operations
+takes a moment.
 
 The reductions:
 
@@ -27,6 +29,7 @@ The reductions:
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -66,7 +69,7 @@ def touches(op: ops.MigrateOp) -> frozenset[TableKey]:
         case ops.CreateTableOp():
             return frozenset({_key(op.schema, op.table_name), *_referents(op.columns)})
         case ops.DropTableOp():
-            return frozenset({_key(op.schema, op.table_name)})
+            return frozenset({_key(op.schema, op.table_name), *_referents(op.columns)})
         case ops.RenameTableOp():
             return frozenset(
                 {_key(op.schema, op.old_table_name), _key(op.schema, op.new_table_name)}
@@ -260,31 +263,98 @@ def reduce_pair(a: ops.MigrateOp, b: ops.MigrateOp) -> list[ops.MigrateOp] | Non
     return None
 
 
-def _one_pass(operations: list[ops.MigrateOp]) -> list[ops.MigrateOp] | None:
-    for i, first in enumerate(operations):
-        reach = touches(first)
+class _Pass:
+    """One pass over the operations, with each table's positions indexed so that an
+    operation only looks at the next one touching its tables (the only one it may reduce
+    with: every reduction is of two operations on a shared table, and any operation on a
+    shared table in between stops the search)."""
+
+    def __init__(self, operations: list[ops.MigrateOp]) -> None:
+        self.ops: list[ops.MigrateOp | None] = list(operations)
+        self.reach: list[frozenset[TableKey]] = [touches(op) for op in operations]
+        self.at: dict[TableKey, list[int]] = {}
+        self.everywhere: list[int] = []
+        for position, reach in enumerate(self.reach):
+            self._index(position, reach)
+        self.changed = False
+
+    def _index(self, position: int, reach: frozenset[TableKey]) -> None:
         if reach is EVERYTHING:
-            continue
-        passed: set[TableKey] = set()  # what the operations between the two touch
-        for j in range(i + 1, len(operations)):
-            other = operations[j]
-            other_reach = touches(other)
-            result = reduce_pair(first, other)
-            # The result takes the first one's place: the second one moves back across the
-            # operations between them, which must not touch what it touches.
-            if result is not None and not _blocks(other_reach, frozenset(passed)):
-                return operations[:i] + result + operations[i + 1 : j] + operations[j + 1 :]
-            if _blocks(reach, other_reach):
-                break
-            passed |= other_reach
-    return None
+            self.everywhere.append(position)
+            return
+        for key in reach:
+            positions = self.at.setdefault(key, [])
+            at = bisect.bisect_left(positions, position)
+            if at == len(positions) or positions[at] != position:
+                positions.insert(at, position)
+
+    def _remove(self, position: int) -> None:
+        self.ops[position] = None
+        for key in self.reach[position]:
+            positions = self.at[key]
+            del positions[bisect.bisect_left(positions, position)]
+
+    @staticmethod
+    def _live_after(positions: list[int], position: int) -> int | None:
+        at = bisect.bisect_right(positions, position)
+        return positions[at] if at < len(positions) else None
+
+    @staticmethod
+    def _live_before(positions: list[int], position: int, skip: int) -> int | None:
+        at = bisect.bisect_left(positions, position) - 1
+        while at >= 0 and positions[at] == skip:
+            at -= 1
+        return positions[at] if at >= 0 else None
+
+    def _next(self, i: int) -> int | None:
+        candidates = [self._live_after(self.everywhere, i)]
+        candidates += [self._live_after(self.at.get(key, []), i) for key in self.reach[i]]
+        found = [c for c in candidates if c is not None]
+        return min(found) if found else None
+
+    def _clear_between(self, i: int, j: int) -> bool:
+        """Whether no live operation between ``i`` and ``j`` touches what ``j`` touches."""
+        for key in self.reach[j]:
+            before = self._live_before(self.at.get(key, []), j, j)
+            if before is not None and i < before < j:
+                return False
+        return True
+
+    def run(self) -> list[ops.MigrateOp]:
+        # From the end: a reduction's result meets the operations before it in this pass.
+        for i in reversed(range(len(self.ops))):
+            while self.ops[i] is not None and self.reach[i] is not EVERYTHING:
+                j = self._next(i)
+                if j is None:
+                    break
+                first, other = self.ops[i], self.ops[j]
+                assert first is not None and other is not None
+                result = reduce_pair(first, other)
+                if result is not None and result == [other] and isinstance(other, ops.DropTableOp):
+                    # The table goes: what was done to it goes, and the drop stays where it
+                    # is (what else refers to the table is not known from the drop).
+                    self.changed = True
+                    self._remove(i)
+                    break
+                if result is None or not self._clear_between(i, j):
+                    break
+                self.changed = True
+                reach = self.reach[i] | self.reach[j]  # what the result may touch, at most
+                self._remove(j)
+                if not result:
+                    self._remove(i)
+                    break
+                self.ops[i] = result[0]
+                self.reach[i] = reach
+                self._index(i, reach)
+        return [op for op in self.ops if op is not None]
 
 
 def optimize(operations: Sequence[ops.MigrateOp]) -> list[ops.MigrateOp]:
     """``operations`` reduced until no pair reduces any more (see the module's text)."""
     current = list(operations)
     while True:
-        reduced = _one_pass(current)
-        if reduced is None:
+        step = _Pass(current)
+        current = step.run()
+        if not step.changed:
             return current
-        current = reduced
