@@ -4,6 +4,7 @@ which version rows it writes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from flask_migrate_lite.engine.runtime.plan import (
     with_rows,
 )
 from flask_migrate_lite.engine.script.graph import Revision, RevisionGraph
+from flask_migrate_lite.engine.script.loader import scan_file
 from flask_migrate_lite.engine.script.squashes import squash_view
 
 ORIGINALS = [
@@ -98,3 +100,32 @@ def test_a_squash_of_a_squash_stands_for_both_ranges() -> None:
     assert _plan(revisions, ())[0] == ["s2", "r5"]
     assert _plan(revisions, ("r2",))[0] == ["r3", "r4", "r5"]
     assert _plan(revisions, ("s1",))[0] == ["r4", "r5"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "replaces = ('r1', 'r2', 'r3')",
+        "replaces = (\n    'r1',  # the first\n    'r2',\n    'r3',\n)",
+        "replaces: tuple[str, ...] = ('r1',) + ('r2', 'r3')",
+    ],
+)
+def test_the_header_reader_reads_replaces(tmp_path: Path, line: str) -> None:
+    path = tmp_path / "s1_squash.py"
+    path.write_text(
+        '"""squash"""\nrevision = "s1"\ndown_revision = None\n'
+        f"branch_labels = None\ndepends_on = None\n{line}\n\n\ndef upgrade():\n    pass\n"
+    )
+    assert scan_file(path).replaces == ("r1", "r2", "r3")
+
+
+def test_a_file_without_replaces_replaces_nothing_even_with_a_star_import(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "a1_plain.py"
+    path.write_text(
+        'from os.path import *\nrevision = "a1"\ndown_revision = None\n'
+        "branch_labels = None\ndepends_on = None\n\n\n"
+        "def upgrade():\n    pass  # this replaces nothing\n"
+    )
+    assert scan_file(path).replaces == ()
