@@ -171,3 +171,96 @@ def test_heads_current_and_validate_after_a_squash(tmp_path: Path, database_url:
         ]
         # No finding and no note: the log's rows of the originals stand for the squash.
         assert made.cli("validate").stdout == ""
+
+
+COLUMNS = [
+    (
+        "c01",
+        "op.create_table('item', sa.Column('id', sa.Integer(), primary_key=True), "
+        "sa.Column('n', sa.Integer(), nullable=True))",
+        "op.drop_table('item')",
+    ),
+    (
+        "c02",
+        _batch("item", "alter_column('n', existing_type=sa.Integer(), type_=sa.BigInteger())"),
+        _batch("item", "alter_column('n', existing_type=sa.BigInteger(), type_=sa.Integer())"),
+    ),
+    (
+        "c03",
+        "op.add_column('item', sa.Column('label', sa.String(10), nullable=True))",
+        _batch("item", "drop_column('label')"),
+    ),
+    (
+        "c04",
+        _batch("item", "alter_column('label', existing_type=sa.String(10), nullable=False)"),
+        _batch("item", "alter_column('label', existing_type=sa.String(10), nullable=True)"),
+    ),
+    (
+        "c05",
+        _batch(
+            "item",
+            "alter_column('label', new_column_name='title', existing_type=sa.String(10), "
+            "existing_nullable=False)",
+        ),
+        _batch(
+            "item",
+            "alter_column('title', new_column_name='label', existing_type=sa.String(10), "
+            "existing_nullable=False)",
+        ),
+    ),
+    (
+        "c06",
+        _batch(
+            "item",
+            "alter_column('title', existing_type=sa.String(10), type_=sa.String(40), "
+            "existing_nullable=False)",
+        ),
+        _batch(
+            "item",
+            "alter_column('title', existing_type=sa.String(40), type_=sa.String(10), "
+            "existing_nullable=False)",
+        ),
+    ),
+    (
+        "c07",
+        "op.create_index('ix_item_n', 'item', ['n'])",
+        "op.drop_index('ix_item_n', table_name='item')",
+    ),
+    (
+        "c08",
+        "op.drop_index('ix_item_n', table_name='item')",
+        "op.create_index('ix_item_n', 'item', ['n'])",
+    ),
+    (
+        "c09",
+        "op.create_index('ix_item_title', 'item', ['title'], unique=True)",
+        "op.drop_index('ix_item_title', table_name='item')",
+    ),
+]
+
+
+def test_columns_changed_along_the_way_end_the_same(tmp_path: Path, database_url: str) -> None:
+    migrations = make_folder(tmp_path)
+    down = None
+    for rev_id, up, down_body in COLUMNS:
+        write(migrations, rev_id, down, up, down_body, message=f"step {rev_id}")
+        down = rev_id
+    with app(database_url, migrations) as made:
+        _upgrade(made, "c02")
+        lines = _squash(made, "c01:c09")
+        assert lines[1] == "Replaces 9 revisions (c01 to c09); 3 operations remain."
+        text = next((migrations / "versions").glob(f"{SQUASH}_*.py")).read_text()
+        assert "sa.Column('n', sa.BigInteger(), nullable=True)" in text
+        # The three changes of 'label' (not null, renamed, widened) are one alter_column.
+        assert "sa.Column('label', sa.String(length=10), nullable=True)" in text
+        assert text.count("alter_column(") == 1
+        assert "type_=sa.String(length=40),\n            nullable=False," in text
+        assert "ix_item_n" not in text.split("def downgrade")[0]
+        assert len(_upgrade(made)) == 7
+        old = snapshot(database_url, rows=False)
+        reset(database_url)
+        assert len(_upgrade(made)) == 1
+        fresh = snapshot(database_url, rows=False)
+        assert fresh == old
+        made.downgrade("base")
+        assert tables(database_url) - {"alembic_version", "alembic_version_log"} == set()
