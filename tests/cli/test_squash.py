@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.builder import Cli, write_revision
+from flask_migrate_lite.engine.script.folder import init_folder
+from tests.builder import Cli, app, error_lines, write_revision
+from tests.cli.test_loaded_before_running import MULTIDB_REVISION
 
 pytestmark = pytest.mark.sqlite
 
@@ -276,3 +278,39 @@ def test_a_baseline_replaces_branches_and_merges_below_the_head(cli: Cli, tmp_pa
 
 def _tables(runner: Cli) -> list[str]:
     return sa.inspect(runner.engine).get_table_names()
+
+
+def test_sql_scripts_start_from_the_squash_or_from_inside_the_range(cli: Cli) -> None:
+    _chain(cli, ["k1", "k2", "k3"])
+    _chain(cli, ["k4"], "k3")
+    cli("squash", "k1:k3", "--rev-id", "sq8")
+
+    def steps(*args: str) -> list[str]:
+        out = cli("upgrade", "--sql", *args).stdout
+        return [line for line in out.splitlines() if line.startswith("-- Running")]
+
+    assert steps() == [
+        "-- Running upgrade  -> sq8, squash k1 to k3",
+        "-- Running upgrade sq8 -> k4, k4",
+    ]
+    assert steps("k2:head") == [
+        "-- Running upgrade k2 -> k3, k3",
+        "-- Running upgrade k3 -> k4, k4",
+    ]
+
+
+def test_a_multi_database_folder_is_refused(tmp_path: Path) -> None:
+    migrations = tmp_path / "migrations"
+    init_folder(migrations, template="flask-multidb")
+    ids = ["md0000000001", "md0000000002"]
+    for n, rev in enumerate(ids):
+        down = ids[n - 1] if n else None
+        (migrations / "versions" / f"{rev}_step_{n}.py").write_text(
+            MULTIDB_REVISION.format(n=n, rev=rev, down=down or "", down_id=down, extra="")
+        )
+    binds = {"SQLALCHEMY_BINDS": {"users": f"sqlite:///{tmp_path / 'users.db'}"}}
+    with app(f"sqlite:///{tmp_path / 'main.db'}", migrations, config=binds) as made:
+        result = made.cli("squash", code=1)
+    assert error_lines(result.output) == [
+        "Error: squash works on single-database migrations folders; this one is multi-database."
+    ]
