@@ -32,7 +32,7 @@ def _plan(
     revisions: Sequence[Revision], current: tuple[str, ...], target: str = "heads"
 ) -> tuple[list[str], list[VersionChange]]:
     view = squash_view(revisions, current)
-    graph = RevisionGraph(view.revisions, view.replaced)
+    graph = RevisionGraph(view.revisions, view.replaced, view.equivalent)
     steps = with_rows(plan_upgrade(graph, view.translate(current), target), current, view.aliases)
     return [step.revision.revision for step in steps], [c for s in steps for c in s.changes]
 
@@ -61,7 +61,7 @@ def test_a_database_that_ran_the_squash_goes_on_after_it() -> None:
 
 def test_one_head_and_the_squash_in_place_of_its_originals() -> None:
     view = squash_view([*ORIGINALS, SQUASH, AFTER])
-    graph = RevisionGraph(view.revisions, view.replaced)
+    graph = RevisionGraph(view.revisions, view.replaced, view.equivalent)
     assert graph.heads == ("r4",)
     assert [rev.revision for rev in graph.history(None, None)] == ["r4", "s1"]
     assert graph.get("r4").down_revisions == ("s1",)
@@ -69,7 +69,7 @@ def test_one_head_and_the_squash_in_place_of_its_originals() -> None:
 
 def test_the_last_replaced_revision_names_the_squash_and_the_others_are_refused() -> None:
     view = squash_view([*ORIGINALS, SQUASH, AFTER])
-    graph = RevisionGraph(view.revisions, view.replaced)
+    graph = RevisionGraph(view.revisions, view.replaced, view.equivalent)
     assert graph.resolve("r3") == ("s1",)
     with pytest.raises(UnknownRevision, match="replaced by the squash revision s1"):
         graph.resolve("r2")
@@ -88,7 +88,7 @@ def test_with_the_originals_deleted_a_database_inside_the_range_is_refused() -> 
 
 def test_downgrade_of_a_database_that_ran_the_squash_reverts_it_whole() -> None:
     view = squash_view([*ORIGINALS, SQUASH, AFTER], ("r4",))
-    graph = RevisionGraph(view.revisions, view.replaced)
+    graph = RevisionGraph(view.revisions, view.replaced, view.equivalent)
     steps = plan_downgrade(graph, ("r4",), "base")
     assert [step.revision.revision for step in steps] == ["r4", "s1"]
 
@@ -129,3 +129,20 @@ def test_a_file_without_replaces_replaces_nothing_even_with_a_star_import(
         "def upgrade():\n    pass  # this replaces nothing\n"
     )
     assert scan_file(path).replaces == ()
+
+
+def test_a_database_inside_the_range_names_the_squash_as_the_end_of_the_range() -> None:
+    view = squash_view([*ORIGINALS, SQUASH, AFTER], ("r1",))
+    graph = RevisionGraph(view.revisions, view.replaced, view.equivalent)
+    assert graph.resolve("s1") == ("r3",)
+    steps = plan_upgrade(graph, ("r1",), "s1")
+    assert [step.revision.revision for step in steps] == ["r2", "r3"]
+
+
+def test_inside_a_squash_of_a_squash_only_the_outer_range_end_names_it() -> None:
+    outer = Revision("s2", (), replaces=("s1", "r4"))
+    view = squash_view([*ORIGINALS, SQUASH, AFTER, outer])
+    graph = RevisionGraph(view.revisions, view.replaced, view.equivalent)
+    assert graph.resolve("r4") == ("s2",)
+    with pytest.raises(UnknownRevision, match="replaced by the squash revision s2"):
+        graph.resolve("r3")

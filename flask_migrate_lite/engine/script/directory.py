@@ -139,12 +139,16 @@ class ScriptDirectory:
         view = squash_view(self.revisions(), current)
         key = frozenset(view.replaced)
         cached = self._views.get(key)
-        if cached is not None and cached[0].aliases == view.aliases:
+        if (
+            cached is not None
+            and cached[0].aliases == view.aliases
+            and cached[0].equivalent == view.equivalent
+        ):
             return cached
         # Thousands of small objects without reference cycles: the cyclic collector
         # would only walk them over and over while they are made.
         with _collector_paused():
-            graph = RevisionGraph(view.revisions, view.replaced)
+            graph = RevisionGraph(view.revisions, view.replaced, view.equivalent)
         self._views[key] = (view, graph)
         return view, graph
 

@@ -60,11 +60,17 @@ class RevisionGraph:
     """
 
     def __init__(
-        self, revisions: Iterable[Revision], replaced: Mapping[str, str] | None = None
+        self,
+        revisions: Iterable[Revision],
+        replaced: Mapping[str, str] | None = None,
+        equivalent: Mapping[str, str] | None = None,
     ) -> None:
         #: Revisions left out because a squash revision stands for them -> that squash
-        #: (see :mod:`.squashes`); an identifier naming one is answered with the squash.
+        #: (see :mod:`.squashes`).
         self.replaced: Mapping[str, str] = dict(replaced or {})
+        #: Ids left out that name the same point as a revision of the graph (the end of a
+        #: squashed range and its squash): an identifier naming one is answered with it.
+        self.equivalent: Mapping[str, str] = dict(equivalent or {})
         revs: dict[str, Revision] = {}
         for rev in revisions:
             if rev.revision in revs:
@@ -333,8 +339,14 @@ class RevisionGraph:
             return (text,)
         if text in self._labels:
             return (self._labels[text],)
+        if text in self.equivalent and self.equivalent[text] in self._revs:
+            return (self.equivalent[text],)
         if text in self.replaced:
-            return (self._squash_of(text),)
+            raise UnknownRevision(
+                text,
+                f"revision {text} is replaced by the squash revision {self.replaced[text]} and "
+                "only exists inside it; name a revision before or after the squash",
+            )
         match = _RELATIVE.fullmatch(text)
         if match:
             label, symbol, step = match.group("label", "symbol", "step")
@@ -353,18 +365,6 @@ class RevisionGraph:
                 return tuple(c for c in current if c in lineage)
             return (self._lookup(rest, lineage, text, label),)
         return (self._lookup(text, None, text),)
-
-    def _squash_of(self, rev_id: str) -> str:
-        """The squash revision standing for the replaced ``rev_id``, when ``rev_id`` ends
-        its range (the same point of the history); else :class:`UnknownRevision`."""
-        squash = self.replaced[rev_id]
-        if squash in self._revs and self._revs[squash].replaces[-1:] == (rev_id,):
-            return squash
-        raise UnknownRevision(
-            rev_id,
-            f"revision {rev_id} is replaced by the squash revision {squash} and only exists "
-            "inside it; name a revision before or after the squash",
-        )
 
     def _single_head(self, heads: tuple[str, ...], text: str) -> tuple[str, ...]:
         if len(heads) > 1:

@@ -44,6 +44,9 @@ class SquashView:
     replaced: Mapping[str, str]
     #: Version rows read as another id of the graph (``B`` whose file is gone -> ``S``).
     aliases: Mapping[str, str]
+    #: Ids that name the same point as a revision of the graph: the last replaced revision
+    #: -> its squash (squashed view), a squash -> the last revision it replaces (original).
+    equivalent: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def translate(self, current: Iterable[str]) -> tuple[str, ...]:
         """The database's version rows as ids of this view's graph."""
@@ -124,4 +127,11 @@ def squash_view(revisions: Sequence[Revision], current: Sequence[str] = ()) -> S
         if rev.revision not in hidden and rev.revision not in original
     ]
     aliases = {row: replaced[row] for row in current if row in replaced and row not in by_id}
-    return SquashView(kept, replaced, aliases)
+    equivalent: dict[str, str] = {}
+    for squash in squashes:
+        last = squash.replaces[-1]
+        if squash.revision in original:
+            equivalent[squash.revision] = _follow(last, redirect)
+        elif replaced.get(last) == squash.revision:
+            equivalent[last] = squash.revision
+    return SquashView(kept, replaced, aliases, equivalent)
