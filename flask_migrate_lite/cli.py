@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 from flask.cli import AppGroup
 
+from .cli_applied import squash_command, validate_command
 from .cli_errors import MigrateCommandError
 from .cli_errors import progress as _progress
 from .cli_errors import report_errors as _errors
@@ -68,6 +69,10 @@ def db(
     ctx.meta["flask_migrate_lite.directory"] = group_directory
     ctx.meta["flask_migrate_lite.x_arg"] = group_x_arg
     ctx.find_root().meta["flask_migrate_lite.traceback"] = traceback
+
+
+db.add_command(squash_command)
+db.add_command(validate_command)
 
 
 @db.command("list-templates")
@@ -481,37 +486,6 @@ def history_command(
     )
     for line in lines:
         click.echo(line)
-
-
-@db.command("validate")
-@directory_option
-@click.option(
-    "--accept",
-    "accept",
-    multiple=True,
-    metavar="REV",
-    help="Record REV's file as it is now, after a deliberate edit (repeatable).",
-)
-@bind_option
-@_errors
-def validate_command(directory: str | None, accept: tuple[str, ...], bind: str | None) -> None:
-    """Check the applied history against the folder: edited, missing, skipped revisions."""
-    from . import commands
-
-    results = commands.validate(_group_directory(directory), accept, bind)
-    for result in results:
-        for rev in result.accepted:
-            _progress(f"Accepted {rev} on {result.database}.")
-        for line in result.lines():
-            click.echo(line)
-        if result.validation.ok:
-            _progress(f"{result.database}: the applied history matches the folder.")
-    found = sum(len(result.validation.findings) for result in results)
-    if found:
-        raise MigrateCommandError(
-            f"validate found {found} problem{'s' if found != 1 else ''}; each line above "
-            "says what to do."
-        )
 
 
 @db.command("heads")

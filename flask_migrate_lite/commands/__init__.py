@@ -7,7 +7,8 @@ exiting. Progress lines (``Running upgrade ...``) go to ``report`` when given, e
 
 The modules group them by what they do: :mod:`.folder` writes the migrations folder,
 :mod:`.autogenerate` compares the models with the database, :mod:`.running` applies
-migrations, :mod:`.history` and :mod:`.status` read revisions and databases.
+migrations, :mod:`.history` and :mod:`.status` read revisions and databases, :mod:`.squash` writes
+one revision standing for several.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .folder import edit, init, list_templates, merge, revision
 from .history import CurrentResult, branches, current, heads, history, show
 from .lint import LintResult, lint
 from .running import Report, RunResult, downgrade, upgrade
+from .squash import SquashResult, squash
 from .stamping import stamp
 from .status import PlanResult, StatusResult, plan, status
 from .validate import ValidateResult, validate
@@ -28,6 +30,7 @@ __all__ = [
     "PlanResult",
     "Report",
     "RunResult",
+    "SquashResult",
     "StatusResult",
     "ValidateResult",
     "branches",
@@ -45,6 +48,7 @@ __all__ = [
     "plan",
     "revision",
     "show",
+    "squash",
     "stamp",
     "status",
     "upgrade",

@@ -56,13 +56,14 @@ def applied_lines(state: AppState, database: Database, label: str) -> list[str]:
     if state.options.log_table_name is None:
         out.append("No applied log is kept (applied_log_table is None).")
         return out
-    graph = state.scripts.graph()
+    view, graph = state.scripts.view(heads)
+    files = {rev.revision: rev for rev in state.scripts.revisions()}
     if not rows:
         out.append("The applied log has no rows yet.")
     for row in reversed(rows or []):
-        doc = graph.get(row.revision).doc if row.revision in graph else "(no file)"
+        doc = files[row.revision].doc if row.revision in files else "(no file)"
         out.append(f"{row.revision}  {describe_row(row)}  {doc}".rstrip())
-    note = validate_history(graph, heads, rows, lambda _: None).note
+    note = validate_history(graph, view.translate(heads), rows, lambda _: None).note
     if note is not None:
         out.append(f"note: {note.render(flask_command)}")
     return out

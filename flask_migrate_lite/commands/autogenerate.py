@@ -93,7 +93,6 @@ def _compare_all(
     from ..engine.autogenerate.compare import compare_metadata
     from ..engine.runtime.version import read_heads, version_table
 
-    graph = state.scripts.graph()
     table = version_table(state.options.version_table, state.options.version_table_schema)
     options = _compare_options(state, decisions)
     if databases is None:
@@ -110,6 +109,7 @@ def _compare_all(
             current = read_heads(connection, table)
             if connection.in_transaction():
                 connection.rollback()
+            graph, current = state.scripts.graph_for(current)
             check_known(graph, current, database, state)
             behind = not_up_to_date(graph, current, _label(database) if multidb else None)
             if behind is not None:

@@ -191,7 +191,7 @@ def edit(directory: Directory = None, revision: str = "head") -> list[Path]:
     graph = scripts.graph()
     current_heads: tuple[str, ...] = ()
     if "current" in revision:
-        current_heads = database_heads(state, state.default_database())
+        graph, current_heads = scripts.graph_for(database_heads(state, state.default_database()))
     ids = graph.resolve(revision, current_heads)
     if not ids:
         raise CommandError(

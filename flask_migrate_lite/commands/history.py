@@ -32,7 +32,7 @@ def show(directory: Directory = None, revision: str = "head") -> list[str]:
     graph = scripts.graph()
     current_heads: tuple[str, ...] = ()
     if "current" in revision:
-        current_heads = database_heads(state, state.default_database())
+        graph, current_heads = scripts.graph_for(database_heads(state, state.default_database()))
     ids = graph.resolve(revision, current_heads)
     if not ids:
         raise CommandError(
@@ -77,7 +77,7 @@ def history(
     lower, upper = parse_range(rev_range) if rev_range else (None, None)
     current_heads: tuple[str, ...] = ()
     if indicate_current or "current" in (lower, upper):
-        current_heads = database_heads(state, state.default_database())
+        graph, current_heads = scripts.graph_for(database_heads(state, state.default_database()))
     revisions = graph.history(lower, upper, current_heads)
     lines = []
     for rev in revisions:
@@ -164,12 +164,12 @@ def current(
 
     state = app_state(directory)
     scripts = state.scripts
-    graph = scripts.graph()
     multidb = state.multidb
     result: CurrentResult | None = None
     behind: TargetNotUpToDate | None = None
     for database in state.target_databases(bind):
         found = database_heads(state, database)
+        squashes, graph = scripts.view(found)
         if result is None:
             result = CurrentResult(url=database.url, heads=found)
         if multidb:
@@ -182,11 +182,16 @@ def current(
                 # -v shows the whole docstring, as 'history -v' and 'show' do.
                 longdoc = scripts.longdoc(rev_id) if verbose else None
                 result.lines.append(view.entry(longdoc) if verbose else view.line(branches=True))
+            elif rev_id in squashes.aliases:
+                result.lines.append(
+                    f"{rev_id} (replaced by the squash revision {squashes.aliases[rev_id]})"
+                )
             else:
                 result.lines.append(f"{rev_id} (unknown: no revision file has this id)")
+        rows = squashes.translate(found)
         if check_heads:
-            check_known(graph, found, database, state)
-        error = not_up_to_date(graph, found, _bind_label(database) if multidb else None)
+            check_known(graph, rows, database, state)
+        error = not_up_to_date(graph, rows, _bind_label(database) if multidb else None)
         result.heads_match = result.heads_match and error is None
         behind = behind or error
     assert result is not None  # target_databases() never returns an empty list

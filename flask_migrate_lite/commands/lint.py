@@ -107,10 +107,9 @@ def _targets(state: AppState, rev_ids: Sequence[str], database: Database) -> lis
     from ..engine.lint.run import LintTarget
 
     scripts = state.scripts
-    graph = scripts.graph()
     targets = []
     for rev_id in rev_ids:
-        rev = graph.get(rev_id)
+        rev = scripts.revision(rev_id)
         module = scripts.load_module(rev_id)
         up, down = "upgrade", "downgrade"
         if state.multidb:
@@ -179,7 +178,7 @@ def _lint_database(
             graph = state.scripts.graph()
             options = state.run_options()
             table = version_table(options.version_table, options.version_table_schema)
-            heads = read_heads(facts.connection, table)
+            graph, heads = state.scripts.graph_for(read_heads(facts.connection, table))
             unknown = [rev_id for rev_id in heads if rev_id not in graph]
             if unknown:
                 raise UnknownDatabaseRevision(database.url, unknown, state.directory)

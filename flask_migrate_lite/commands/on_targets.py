@@ -27,6 +27,7 @@ from .running import (
     database_heads,
     load_steps,
     offline_database,
+    offline_graph,
     offline_plan,
     reporter,
     run_database,
@@ -245,7 +246,7 @@ def offline_targets(
     state = app_state(directory, x_arg)
     targets = select_targets(state, selection)
     scripts = state.scripts
-    start, plan = offline_plan(scripts.graph(), revision, upgrade=upgrade)
+    start, plan = offline_plan(offline_graph(scripts, revision), revision, upgrade=upgrade)
     load_steps(
         scripts, plan, None, "no SQL was written; fix or remove the file and run the command again"
     )
@@ -322,19 +323,25 @@ def current_targets(directory: Directory, selection: Selection) -> list[TargetCu
 
     state = app_state(directory)
     targets = select_targets(state, selection)
-    graph = state.scripts.graph()
+    state.scripts.graph()
     options = state.run_options()
     found = []
     for target in targets:
         heads = database_heads(state, target.database, target.run_options(options))
+        squashes, graph = state.scripts.view(heads)
         shown = []
         for rev_id in heads:
             if rev_id in graph:
                 shown.append(RevisionView(graph, graph.get(rev_id)).line(branches=True))
+            elif rev_id in squashes.aliases:
+                shown.append(
+                    f"{rev_id} (replaced by the squash revision {squashes.aliases[rev_id]})"
+                )
             else:
                 shown.append(f"{rev_id} (unknown: no revision file has this id)")
         line = f"{target.name}: {'; '.join(shown) or 'base'}"
-        found.append(TargetCurrent(target.name, heads, line, set(heads) == set(graph.heads)))
+        rows = squashes.translate(heads)
+        found.append(TargetCurrent(target.name, heads, line, set(rows) == set(graph.heads)))
     return found
 
 

@@ -92,6 +92,23 @@ def check_known(
         raise UnknownDatabaseRevision(database.url, unknown, state.directory)
 
 
+def planned(
+    state: AppState,
+    database: Database,
+    planner: Callable[[RevisionGraph, tuple[str, ...]], list[Step]],
+    found: tuple[str, ...],
+) -> list[Step]:
+    """The steps ``planner`` makes for a database at ``found``, in the graph as that
+    database sees it (squash revisions or the revisions they replace: see
+    :mod:`~flask_migrate_lite.engine.script.squashes`)."""
+    from ..engine.runtime.plan import with_rows
+
+    view, graph = state.scripts.view(found)
+    current = view.translate(found)
+    check_known(graph, current, database, state)
+    return with_rows(planner(graph, current), found, view.aliases)
+
+
 def database_label(database: Database, multidb: bool) -> str:
     """The database in messages: its URL, and the bind name in multi-database projects."""
     if not multidb:
@@ -243,7 +260,7 @@ def _run(
     before: Callable[[Database, list[Step], Connection | None], None] | None = None,
 ) -> list[RunResult]:
     scripts = state.scripts
-    graph = scripts.graph()
+    scripts.graph()  # a folder that cannot be read is reported before any database
     options = state.run_options(tag=tag)
     echo = reporter(report)
     results = []
@@ -254,10 +271,9 @@ def _run(
         # was migrated: plan every database first (without the lock) and load those files.
         for database in databases:
             found = database_heads(state, database)
-            check_known(graph, found, database, state)
             load_steps(
                 scripts,
-                planner(graph, found),
+                planned(state, database, planner, found),
                 database.name,
                 "no migration was run on any database; fix or remove the file and run the "
                 "command again",
@@ -298,7 +314,6 @@ def run_database(
     ``echo``); it may raise to stop the run there, the steps before it staying applied.
     """
     scripts = state.scripts
-    graph = scripts.graph()
     result = RunResult(database=database.url)
     with migration_context(database, options, echo, label=label, bind=run_bind) as context:
 
@@ -306,8 +321,7 @@ def run_database(
             result.heads_before = found
             if direction == "upgrade":  # under the lock, with the rows read there
                 validate_before_upgrade(state, context, database, found, echo)
-            check_known(graph, found, database, state)
-            steps = planner(graph, found)
+            steps = planned(state, database, planner, found)
             load_steps(scripts, steps, run_bind, _nothing_applied(found))
             if before is not None and steps:
                 before(database, steps, context.connection)
@@ -422,7 +436,7 @@ def _offline(
     :func:`check_target`).
     """
     scripts = state.scripts
-    start, plan = offline_plan(scripts.graph(), revision, upgrade=upgrade)
+    start, plan = offline_plan(offline_graph(scripts, revision), revision, upgrade=upgrade)
     multidb = state.multidb
     databases = state.target_databases(bind)
     with sql_output() as output:
@@ -445,6 +459,14 @@ def _offline(
                 )
             )
     return results
+
+
+def offline_graph(scripts: ScriptDirectory, revision: str) -> RevisionGraph:
+    """The graph ``--sql revision`` plans in: where a range's start names a revision that a
+    squash replaces, the graph that still has it."""
+    named = RangeText.parse(revision).start or ""
+    in_files = bool(named) and any(rev.revision == named for rev in scripts.revisions())
+    return scripts.graph_for((named,) if in_files else ())[0]
 
 
 def offline_plan(

@@ -29,7 +29,7 @@ from .validate import file_checksums
 
 if TYPE_CHECKING:
     from ..engine.config import RunOptions
-    from ..engine.runtime.plan import VersionChange
+    from ..engine.runtime.plan import Step, VersionChange
     from ..engine.script.graph import RevisionGraph
 
 __all__ = ["check_stamp_arguments", "stamp", "stamp_database", "stamp_offline"]
@@ -105,18 +105,26 @@ def stamp_database(
     label: str,
 ) -> RunResult:
     """Stamp one database at ``targets``, under its migration lock."""
-    from ..engine.runtime.plan import plan_stamp
+    from ..engine.runtime.plan import plan_stamp, with_rows
     from ..engine.runtime.version import heads_after
 
-    graph = state.scripts.graph()
+    scripts = state.scripts
+    graph = scripts.graph()
     result = RunResult(database=database.url)
     with migration_context(database, options, echo, label=label) as context:
 
         def plan(found: tuple[str, ...]) -> list[VersionChange]:
             result.heads_before = found
+            # In the graph as this database sees it (a squash or the revisions it replaces).
+            view, seen = scripts.view(() if purge else found)
+            current = found if purge else view.translate(found)
             if not purge:
-                check_known(graph, found, database, state)
-            return plan_stamp(graph, found, targets, purge)
+                check_known(seen, current, database, state)
+            steps = plan_stamp(seen, current, targets, purge)
+            if not view.aliases:
+                return steps
+            moved = with_rows([_stamp_step(steps)], found, view.aliases)
+            return list(moved[0].changes)
 
         changes = context.stamp(plan, checksum=file_checksums(graph))
         result.heads_after = heads_after(result.heads_before, changes)
@@ -154,6 +162,14 @@ def stamp_offline(
             checksum=file_checksums(graph),
         )
     return RunResult(database.url, [], start, heads_after(start, changes))
+
+
+def _stamp_step(changes: list[VersionChange]) -> Step:
+    """Stamp changes as one step, so that :func:`with_rows` can name the rows they touch."""
+    from ..engine.runtime.plan import Step as PlanStep
+    from ..engine.script.graph import Revision as PlanRevision
+
+    return PlanStep(PlanRevision("stamp"), True, tuple(changes), (), ())
 
 
 def _plan_stamp_offline(

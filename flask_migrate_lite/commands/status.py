@@ -134,10 +134,10 @@ def database_status(
 ) -> StatusResult:
     """The status of one database (``bind`` its name in a multi-database folder)."""
     scripts = state.scripts
-    graph = scripts.graph()
+    found = database_heads(state, database, options)
+    graph, found = scripts.graph_for(found)
     order = list(reversed(graph.history(None, None)))
     heads = set(graph.heads)
-    found = database_heads(state, database, options)
     known = [rev_id for rev_id in found if rev_id in graph]
     applied = graph.ancestors(known)
     result = StatusResult(database.url, unknown=[r for r in found if r not in graph])
@@ -223,14 +223,14 @@ def plan(
     check_target(revision, upgrade=upgrade, sql=False)
     state = app_state(directory, x_arg)
     scripts = state.scripts
-    graph = scripts.graph()
     multidb = state.multidb
     outcome = _outcome("upgrade" if upgrade else "downgrade")
     results = []
     for database in state.target_databases(bind):
         found = database_heads(state, database)
         planner = plan_upgrade if upgrade else plan_downgrade
-        steps = planner(graph, found, revision)
+        graph, current = scripts.graph_for(found)
+        steps = planner(graph, current, revision)
         broken = unloadable(
             scripts,
             [step.revision for step in steps],

@@ -87,7 +87,7 @@ def file_checksums(graph: RevisionGraph) -> Callable[[str], str | None]:
 
     def checksum(rev_id: str) -> str | None:
         if rev_id not in known:
-            known[rev_id] = checksum_of_file(graph.get(rev_id).path)
+            known[rev_id] = checksum_of_file(graph.get(rev_id).path) if rev_id in graph else None
         return known[rev_id]
 
     return checksum
@@ -100,7 +100,10 @@ def _validate_database(
 
     with database.connect() as connection:
         heads, log = read_log_rows(state, connection)
-    return validate_history(graph, heads, log, checksum)
+    view, seen = state.scripts.view(heads)
+    if seen is not graph:  # the database is inside a squashed range: see its originals
+        graph, checksum = seen, file_checksums(seen)
+    return validate_history(graph, view.translate(heads), log, checksum)
 
 
 def _label(state: AppState, database: Database) -> str:
@@ -178,9 +181,9 @@ def validate_before_upgrade(
     mode = state.options.validate_on_upgrade
     if mode == "off" or context.log is None or context.connection is None:
         return
-    graph = state.scripts.graph()
+    view, graph = state.scripts.view(heads)
     log = read_log(context.connection, context.log)
-    validation = validate_history(graph, heads, log, file_checksums(graph))
+    validation = validate_history(graph, view.translate(heads), log, file_checksums(graph))
     lines = ValidateResult(_label(state, database), validation).lines()
     lines = lines[: len(validation.findings)]
     if not lines:

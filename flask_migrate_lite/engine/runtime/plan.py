@@ -20,8 +20,9 @@ and after it. Pure: nothing here touches a database.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,6 +39,7 @@ __all__ = [
     "plan_downgrade",
     "plan_stamp",
     "plan_upgrade",
+    "with_rows",
 ]
 
 
@@ -285,3 +287,22 @@ def plan_stamp(
             heads.delete(head)
         heads.update(moving[-1], dest)
     return list(heads.take())
+
+
+def with_rows(steps: list[Step], rows: Sequence[str], aliases: Mapping[str, str]) -> list[Step]:
+    """``steps`` planned from version rows read through ``aliases`` (a row naming a
+    replaced revision whose file is gone, read as its squash revision: see
+    :mod:`..script.squashes`), with each change naming the row the table really holds."""
+    if not aliases:
+        return steps
+    held = {aliases.get(row, row): row for row in rows}
+    fixed = []
+    for step in steps:
+        changes = []
+        for change in step.changes:
+            old = held.pop(change.old, change.old) if change.old is not None else None
+            if change.new is not None:
+                held[change.new] = change.new
+            changes.append(dataclasses.replace(change, old=old))
+        fixed.append(dataclasses.replace(step, changes=tuple(changes)))
+    return fixed

@@ -120,6 +120,8 @@ def validate_history(
     for rev_id, row in latest.items():
         if rev_id in graph or rev_id in heads_set or row.direction not in _APPLIED:
             continue
+        if rev_id in graph.replaced:  # a squash revision stands for it now
+            continue
         result.findings.append(
             Finding(
                 "missing",
@@ -132,7 +134,11 @@ def validate_history(
         )
     skipped = _skipped(graph, applied, upgraded, recorded)
     result.findings.extend(skipped)
-    seen = {**recorded, **{item.revision: None for item in skipped}}
+    seen: dict[str, LogRow | None] = {**recorded, **{item.revision: None for item in skipped}}
+    for rev in graph:
+        # A squash revision stands for what the database ran when it ran the originals.
+        if rev.replaces and all(rev_id in recorded for rev_id in rev.replaces):
+            seen.setdefault(rev.revision, None)
     result.note = _unlogged(graph, heads, rows, applied, seen)
     return result
 
@@ -149,7 +155,8 @@ def _skipped(
         row = upgraded.get(rev.revision)
         if row is None or rev.revision not in applied:
             continue
-        before = set(row.heads_before)
+        # A row naming the last revision a squash replaces names the squash's place.
+        before = {graph.replaced.get(head, head) for head in row.heads_before}
         parents = graph.effective_down_revisions(rev.revision)
         if set(parents) <= before:
             continue  # the usual case: it ran right on top of its parents

@@ -9,12 +9,9 @@ by either tool.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import gc
 import os
-import re
 import types
-import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +27,15 @@ from ..errors import (
 )
 from . import loader, rendering, scanning, writing
 from .graph import Revision, RevisionGraph
+from .naming import (
+    MAX_REV_ID_LENGTH,
+    create_date,
+    new_rev_id,
+    revision_file_name,
+    slugify,
+    validate_rev_id,
+)
+from .squashes import SquashView, squash_view
 
 __all__ = [
     "MAX_REV_ID_LENGTH",
@@ -40,149 +46,6 @@ __all__ = [
     "slugify",
     "validate_rev_id",
 ]
-
-MAX_REV_ID_LENGTH = 32
-"""Longest revision id: the width of ``alembic_version.version_num``."""
-
-MAX_FILE_NAME_BYTES = 255
-"""Longest file name most file systems accept; a longer slug is cut to fit."""
-
-_REV_ID = re.compile(r"[A-Za-z0-9_]+")
-_RESERVED = frozenset({"head", "heads", "base", "current"})
-_WORD = re.compile(r"\w+")
-
-
-# --- ids, slugs, file names, dates --------------------------------------------------------
-
-
-def new_rev_id() -> str:
-    """A new random revision id: 12 lowercase hex digits, as Alembic makes them."""
-    return uuid.uuid4().hex[-12:]
-
-
-def validate_rev_id(rev_id: str) -> None:
-    """Check an id given with ``--rev-id``; raise :class:`InvalidRevisionId` if unusable.
-
-    Alembic itself only refuses ids holding ``@``, ``-``, ``+`` or ``:``, the characters of
-    its identifier grammar. This engine is stricter, so that every id can be typed on the
-    command line, named in a file name and stored in the version table: an id is 1 to 32
-    ASCII letters, digits or underscores, and not one of the words ``head``, ``heads``,
-    ``base`` and ``current``, which would always mean something else. (Files already on
-    disk are read whatever their ids.)
-    """
-    if not rev_id:
-        raise InvalidRevisionId(rev_id, "it is empty")
-    if len(rev_id) > MAX_REV_ID_LENGTH:
-        raise InvalidRevisionId(
-            rev_id, f"it is longer than {MAX_REV_ID_LENGTH} characters, the version table's width"
-        )
-    if not _REV_ID.fullmatch(rev_id) or not rev_id.isascii():
-        bad = sorted({c for c in rev_id if not (c.isascii() and (c.isalnum() or c == "_"))})
-        raise InvalidRevisionId(
-            rev_id,
-            f"it contains {', '.join(repr(c) for c in bad)}; use only letters, digits and '_'",
-        )
-    if rev_id in _RESERVED:
-        raise InvalidRevisionId(rev_id, f"'{rev_id}' is a reserved word in revision identifiers")
-
-
-def slugify(message: str | None, truncate_slug_length: int = 40) -> str:
-    """The file-name slug of a message, as Alembic forms it.
-
-    The words (runs of letters, digits and ``_``) joined by ``_`` and lowercased; a slug
-    longer than ``truncate_slug_length`` is cut at that length, back to the last ``_``
-    before the cut, and ends with ``_`` to show it was cut.
-    """
-    return _truncated("_".join(_WORD.findall(message or "")).lower(), truncate_slug_length)
-
-
-def _truncated(slug: str, length: int) -> str:
-    if len(slug) > length:
-        head = slug[:length]
-        slug = (head.rsplit("_", 1)[0] if "_" in head else head) + "_"
-    return slug
-
-
-def revision_file_name(
-    file_template: str,
-    rev_id: str,
-    message: str | None,
-    when: datetime.datetime,
-    truncate_slug_length: int = 40,
-) -> str:
-    """The file name (with ``.py``) of a new revision, from ``file_template``.
-
-    The template may use ``%(rev)s``, ``%(slug)s``, ``%(epoch)s`` and the parts of the
-    creation date ``%(year)d``, ``%(month).2d``, ``%(day).2d``, ``%(hour).2d``,
-    ``%(minute).2d`` and ``%(second).2d``. The slug holds only word characters (no path
-    separator, dot or control character) and is cut further when the name would pass
-    :data:`MAX_FILE_NAME_BYTES`. A name the revision scanner would skip (empty, hidden, or
-    an ``__init__`` module) is refused.
-    """
-    full_slug = "_".join(_WORD.findall(message or "")).lower()
-    length = min(truncate_slug_length, MAX_FILE_NAME_BYTES)
-    while True:
-        name = _format_name(file_template, rev_id, _truncated(full_slug, length), when)
-        base = os.path.basename(name)
-        if len(os.fsencode(base)) <= MAX_FILE_NAME_BYTES or length <= 1:
-            break
-        length -= 1
-    if len(os.fsencode(base)) > MAX_FILE_NAME_BYTES:
-        raise CommandError(
-            f"The file_template '{file_template}' makes file names longer than "
-            f"{MAX_FILE_NAME_BYTES} bytes; shorten it in alembic.ini."
-        )
-    if base.startswith((".", "__init__")):
-        raise CommandError(
-            f"The file name '{base}' made from file_template '{file_template}' would be "
-            "skipped as a revision file; start file_template with %(rev)s, or give a "
-            "message with words in it."
-        )
-    return name
-
-
-def _format_name(file_template: str, rev_id: str, slug: str, when: datetime.datetime) -> str:
-    values: dict[str, object] = {
-        "rev": rev_id,
-        "slug": slug,
-        "epoch": int(when.timestamp()),
-        "year": when.year,
-        "month": when.month,
-        "day": when.day,
-        "hour": when.hour,
-        "minute": when.minute,
-        "second": when.second,
-    }
-    try:
-        return f"{file_template % values}.py"
-    except KeyError as exc:
-        raise CommandError(
-            f"The file_template '{file_template}' uses the unknown key {exc.args[0]!r}; "
-            f"the keys are {', '.join(values)}."
-        ) from None
-    except (TypeError, ValueError) as exc:
-        raise CommandError(f"The file_template '{file_template}' is not valid: {exc}.") from None
-
-
-def create_date(timezone: str | None = None) -> datetime.datetime:
-    """Now, for the ``Create Date`` of a new revision: local time, or aware in ``timezone``.
-
-    As in Alembic, a zone name that is not found is tried again in upper case (``utc``).
-    """
-    if timezone is None:
-        return datetime.datetime.now()
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    for name in (timezone, timezone.upper()):
-        try:
-            zone = ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-        return datetime.datetime.now(tz=datetime.timezone.utc).astimezone(zone)
-    raise CommandError(
-        f"The timezone '{timezone}' of alembic.ini is unknown; "
-        "use a zone name such as 'UTC' or 'Europe/Paris'."
-    )
 
 
 def _as_tuple(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -210,6 +73,8 @@ class ScriptDirectory:
         self._run_file = run_file
         self._revisions: list[Revision] | None = None
         self._graph: RevisionGraph | None = None
+        self._views: dict[frozenset[str], tuple[SquashView, RevisionGraph]] = {}
+        self._by_id: dict[str, Revision] | None = None
         self._modules: dict[str, types.ModuleType] = {}
 
     @classmethod
@@ -250,6 +115,8 @@ class ScriptDirectory:
         """Forget the revisions read so far (after files changed behind this object)."""
         self._revisions = None
         self._graph = None
+        self._views.clear()
+        self._by_id = None
         self._modules.clear()
 
     def revisions(self) -> list[Revision]:
@@ -259,17 +126,44 @@ class ScriptDirectory:
         return self._revisions
 
     def graph(self) -> RevisionGraph:
-        """The validated graph of the folder's revisions (built once, then kept)."""
+        """The validated graph of the folder's revisions (built once, then kept), as a
+        database without version rows sees it: each squash revision stands for the
+        revisions it replaces (see :mod:`.squashes`)."""
         if self._graph is None:
-            # Thousands of small objects without reference cycles: the cyclic collector
-            # would only walk them over and over while they are made.
-            with _collector_paused():
-                self._graph = RevisionGraph(self.revisions())
+            self._graph = self.view(())[1]
         return self._graph
 
+    def view(self, current: Sequence[str]) -> tuple[SquashView, RevisionGraph]:
+        """The graph as a database at ``current`` sees it, and the view it is built from
+        (``view.translate(current)`` reads the rows as ids of that graph)."""
+        view = squash_view(self.revisions(), current)
+        key = frozenset(view.replaced)
+        cached = self._views.get(key)
+        if (
+            cached is not None
+            and cached[0].aliases == view.aliases
+            and cached[0].equivalent == view.equivalent
+        ):
+            return cached
+        # Thousands of small objects without reference cycles: the cyclic collector
+        # would only walk them over and over while they are made.
+        with _collector_paused():
+            graph = RevisionGraph(view.revisions, view.replaced, view.equivalent)
+        self._views[key] = (view, graph)
+        return view, graph
+
+    def graph_for(self, current: Sequence[str]) -> tuple[RevisionGraph, tuple[str, ...]]:
+        """The graph for a database at ``current`` and its rows as ids of that graph."""
+        view, graph = self.view(current)
+        return graph, view.translate(current)
+
     def revision(self, rev_id: str) -> Revision:
-        """The revision with the full id ``rev_id`` (:class:`UnknownRevision` if none)."""
-        return self.graph().get(rev_id)
+        """The revision with the full id ``rev_id`` (:class:`UnknownRevision` if none),
+        replaced revisions included (as their files declare them)."""
+        if self._by_id is None:
+            self._by_id = {rev.revision: rev for rev in self.revisions()}
+        found = self._by_id.get(rev_id)
+        return found if found is not None else self.graph().get(rev_id)
 
     def longdoc(self, rev_id: str) -> str:
         """The whole docstring of the revision's file (``show``, ``history --verbose``)."""
@@ -313,6 +207,7 @@ class ScriptDirectory:
         downgrades: str | None = None,
         imports: Sequence[str] = (),
         template_args: Mapping[str, object] | None = None,
+        replaces: Sequence[str] = (),
     ) -> Revision:
         """Write a new revision file on top of ``head`` and return its revision.
 
@@ -321,7 +216,8 @@ class ScriptDirectory:
         several heads is refused (:class:`MultipleHeads`): name one, or merge first.
         ``base`` starts a new, independent branch (give it a ``branch_label``).
         ``depends_on`` entries are stored as full ids, or as written when they are branch
-        labels. ``template_args`` are extra names for ``script.py.mako``.
+        labels. ``template_args`` are extra names for ``script.py.mako``. ``replaces`` makes
+        the new revision a squash revision (a ``replaces`` tuple after ``depends_on``).
         """
         graph = self.graph()
         parents = graph.resolve(head)
@@ -344,6 +240,7 @@ class ScriptDirectory:
             downgrades=downgrades,
             imports=imports,
             template_args=template_args,
+            replaces=replaces,
         )
 
     def generate_merge(
@@ -379,6 +276,37 @@ class ScriptDirectory:
             template_args=template_args,
         )
 
+    def generate_squash(
+        self,
+        *,
+        parents: tuple[str, ...],
+        replaces: Sequence[str],
+        message: str | None,
+        branch_label: Sequence[str] = (),
+        rev_id: str | None = None,
+        depends_on: Sequence[str] = (),
+        upgrades: str | None = None,
+        downgrades: str | None = None,
+        imports: Sequence[str] = (),
+        template_args: Mapping[str, object] | None = None,
+    ) -> Revision:
+        """Write a squash revision standing for ``replaces`` (a straight run of revisions,
+        oldest first), on ``parents`` (the first replaced revision's ``down_revision``);
+        it takes over their branch labels."""
+        return self._write(
+            self.graph(),
+            parents,
+            message=message,
+            branch_label=branch_label,
+            rev_id=rev_id,
+            depends_on=depends_on,
+            upgrades=upgrades,
+            downgrades=downgrades,
+            imports=imports,
+            template_args=template_args,
+            replaces=replaces,
+        )
+
     def _new_id(self, graph: RevisionGraph, rev_id: str | None) -> str:
         if rev_id is None:
             rev_id = new_rev_id()
@@ -393,7 +321,11 @@ class ScriptDirectory:
         return rev_id
 
     def _labels(
-        self, graph: RevisionGraph, rev_id: str, value: str | Sequence[str] | None
+        self,
+        graph: RevisionGraph,
+        rev_id: str,
+        value: str | Sequence[str] | None,
+        replaces: Sequence[str] = (),
     ) -> tuple[str, ...]:
         labels = _as_tuple(value)
         for label in labels:
@@ -401,7 +333,11 @@ class ScriptDirectory:
         if len(set(labels)) != len(labels):
             raise CommandError("The same branch label is given twice; give each label once.")
         for label in labels:
-            owners = [rev.revision for rev in graph if label in rev.branch_labels]
+            owners = [
+                rev.revision
+                for rev in graph
+                if label in rev.branch_labels and rev.revision not in replaces
+            ]
             if label in graph:
                 owners.append(label)
             if owners:
@@ -466,11 +402,12 @@ class ScriptDirectory:
         downgrades: str | None = None,
         imports: Sequence[str] = (),
         template_args: Mapping[str, object] | None = None,
+        replaces: Sequence[str] = (),
     ) -> Revision:
         if len(set(parents)) != len(parents):
             raise CommandError("A revision is named twice as a parent; name each one once.")
         new_id = self._new_id(graph, rev_id)
-        labels = self._labels(graph, new_id, branch_label)
+        labels = self._labels(graph, new_id, branch_label, replaces)
         deps = self._dependencies(graph, depends_on)
         folder = self._version_folder(graph, parents, version_path)
         template = self.config.template_path
@@ -497,6 +434,8 @@ class ScriptDirectory:
             downgrades=downgrades or "",
         )
         data = rendering.render_revision(template, names, header, text, self.config.output_encoding)
+        if replaces:
+            data = rendering.with_replaces(data, tuple(replaces))
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -504,9 +443,11 @@ class ScriptDirectory:
         lock_folders = [self.config.versions[0], folder] if self.config.versions else [folder]
         with writing.folder_lock(lock_folders):
             # Another run may have written a revision since this one read the folder.
-            self._check_still_free(new_id, labels)
+            self._check_still_free(new_id, labels if not replaces else ())
             created = writing.create_file(
-                target, data, lambda path: scanning.read_new_file(path, data, header, template)
+                target,
+                data,
+                lambda path: scanning.read_new_file(path, data, header, template, replaces),
             )
         self.refresh()
         return dataclasses.replace(created, path=str(target))

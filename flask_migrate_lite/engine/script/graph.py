@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from ..errors import (
     AmbiguousRevision,
@@ -59,7 +59,18 @@ class RevisionGraph:
     as Alembic does); that order breaks ties wherever the graph allows several orders.
     """
 
-    def __init__(self, revisions: Iterable[Revision]) -> None:
+    def __init__(
+        self,
+        revisions: Iterable[Revision],
+        replaced: Mapping[str, str] | None = None,
+        equivalent: Mapping[str, str] | None = None,
+    ) -> None:
+        #: Revisions left out because a squash revision stands for them -> that squash
+        #: (see :mod:`.squashes`).
+        self.replaced: Mapping[str, str] = dict(replaced or {})
+        #: Ids left out that name the same point as a revision of the graph (the end of a
+        #: squashed range and its squash): an identifier naming one is answered with it.
+        self.equivalent: Mapping[str, str] = dict(equivalent or {})
         revs: dict[str, Revision] = {}
         for rev in revisions:
             if rev.revision in revs:
@@ -328,6 +339,14 @@ class RevisionGraph:
             return (text,)
         if text in self._labels:
             return (self._labels[text],)
+        if text in self.equivalent and self.equivalent[text] in self._revs:
+            return (self.equivalent[text],)
+        if text in self.replaced:
+            raise UnknownRevision(
+                text,
+                f"revision {text} is replaced by the squash revision {self.replaced[text]} and "
+                "only exists inside it; name a revision before or after the squash",
+            )
         match = _RELATIVE.fullmatch(text)
         if match:
             label, symbol, step = match.group("label", "symbol", "step")

@@ -1,8 +1,9 @@
 """What a revision file's header assigns, read from its source without running the file.
 
 A revision file declares ``revision``, ``down_revision``, ``branch_labels`` and
-``depends_on`` as module variables. :func:`read_header` returns the values Python gives
-those names when it runs the file, and the module's docstring, without running it.
+``depends_on`` as module variables (a squash revision also ``replaces``).
+:func:`read_header` returns the values Python gives those names when it runs the file, and
+the module's docstring, without running it.
 
 Two readers share the work:
 
@@ -47,7 +48,7 @@ _COOKIE = re.compile(rb"coding[:=][ \t]*([-\w.]*)")
 # and '_' count as identifier characters around them, so this finds more than Python would
 # read (which only sends a file to the static reader), never less.
 _WORD = re.compile(
-    r"(?<![A-Za-z_])(?:revision|down_revision|branch_labels|depends_on)(?![A-Za-z0-9_])"
+    r"(?<![A-Za-z_])(?:revision|down_revision|branch_labels|depends_on|replaces)(?![A-Za-z0-9_])"
 )
 _PREAMBLE = re.compile(r"(?:[ \t\f]*(?:#[^\n]*)?\n)*")
 # A string literal whose end is found by Python's rules: a backslash takes the next
@@ -79,7 +80,7 @@ _VALUE_STRING = rf"(?:[rRuUbB]|[rR][bB]|[bB][rR])?(?:{_SINGLE_DQ}|{_SINGLE_SQ})"
 _ITEM = rf"(?:{_VALUE_STRING}|None(?![A-Za-z0-9_]))"
 _ASSIGN_LINE = re.compile(
     rf"""
-    (?P<name>revision|down_revision|branch_labels|depends_on)
+    (?P<name>revision|down_revision|branch_labels|depends_on|replaces)
     [ \t]*(?::[ \t]*(?P<annotation>[A-Za-z_][\w.\[\], \t|]*?))?[ \t]*=[ \t]*
     (?P<value>
        [(\[](?:[ \t\n,]|\#[^\n]*\n|{_ITEM})*[)\]]
@@ -92,7 +93,7 @@ _ASSIGN_LINE = re.compile(
 
 
 _PLAIN_ASSIGN = re.compile(
-    r"(revision|down_revision|branch_labels|depends_on)[ \t]*=[ \t]*"
+    r"(revision|down_revision|branch_labels|depends_on|replaces)[ \t]*=[ \t]*"
     r"(?:'([^'\\\n]*)'|\"([^\"\\\n]*)\"|None(?![A-Za-z0-9_]))[ \t]*(?:#[^\n]*)?\n"
 )
 
@@ -167,6 +168,7 @@ def _mentions(text: str, start: int, end: int) -> bool:
         text.find("revision", start, end) >= 0
         or text.find("branch_labels", start, end) >= 0
         or text.find("depends_on", start, end) >= 0
+        or text.find("replaces", start, end) >= 0
     ) and _WORD.search(text, start, end) is not None
 
 

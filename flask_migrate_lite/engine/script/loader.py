@@ -54,7 +54,7 @@ CACHE_NAME = "fml-revisions.json"
 
 # Raised whenever what the readers return for some file changes, so that entries written by
 # an older reader are not trusted.
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 # Compiled code and the parser differ between Python versions: one cache per version.
 _CACHE_PYTHON = sys.implementation.cache_tag
 # A file changed less than this long ago is not cached: a second write within the same
@@ -196,6 +196,7 @@ def _header(
         "down_revision": list(_ids(path, "down_revision", values.get("down_revision"))),
         "branch_labels": list(_ids(path, "branch_labels", values.get("branch_labels"))),
         "depends_on": list(_ids(path, "depends_on", values.get("depends_on"))),
+        "replaces": list(_ids(path, "replaces", values.get("replaces"))),
         "doc": longdoc.split("\n\n")[0],
         "create_date": date.group(1) if date else None,
     }
@@ -296,6 +297,7 @@ def _revision(header: Mapping[str, Any], path: str) -> Revision:
         header["doc"],
         path,
         header["create_date"],
+        tuple(header["replaces"]),
     )
 
 
@@ -402,6 +404,7 @@ def _entry(key: list[int], header: Mapping[str, Any]) -> list[Any]:
         header["depends_on"],
         header["doc"],
         header["create_date"],
+        header["replaces"],
     ]
 
 
@@ -414,6 +417,7 @@ def _from_entry(entry: Sequence[Any], path: str) -> Revision:
         entry[8],
         path,
         entry[9],
+        tuple(entry[10]),
     )
 
 
@@ -427,7 +431,7 @@ def _scan_root(
     for item in files:
         key = item.key
         hit = cached.get(item.relpath)
-        if isinstance(hit, list) and len(hit) == 10 and hit[:4] == key:
+        if isinstance(hit, list) and len(hit) == 11 and hit[:4] == key:
             try:
                 revisions.append(_from_entry(hit, item.path))
                 kept[item.relpath] = hit

@@ -485,3 +485,20 @@ def _misplaced(
         + (effect or "they would become code outside a string"),
         "write them as ${repr(...)}, as the bundled template does",
     )
+
+
+def with_replaces(data: bytes, replaces: tuple[str, ...]) -> bytes:
+    """The rendered revision ``data`` with ``replaces = (...)`` on the line after the
+    header's last assignment (``depends_on`` in the bundled templates)."""
+    tree = ast.parse(data)
+    end = 0
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        if any(isinstance(t, ast.Name) and t.id in _KEYS for t in targets):
+            end = node.end_lineno or node.lineno
+    lines = data.splitlines(keepends=True)
+    newline = b"\r\n" if lines and lines[0].endswith(b"\r\n") else b"\n"
+    line = b"replaces = " + repr(replaces).encode("ascii") + newline
+    return b"".join([*lines[:end], line, *lines[end:]])

@@ -37,10 +37,13 @@ class Revision:
     doc: str = ""
     path: str | None = None
     create_date: str | None = None
+    #: The revisions a squash revision stands for, oldest first (empty for others).
+    replaces: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Frozen: normalising must go through object.__setattr__.
         object.__setattr__(self, "down_revisions", _as_tuple(self.down_revisions))
+        object.__setattr__(self, "replaces", _as_tuple(self.replaces))
         object.__setattr__(self, "depends_on", _as_tuple(self.depends_on))
         object.__setattr__(self, "branch_labels", frozenset(_as_tuple(self.branch_labels)))
 
@@ -54,6 +57,7 @@ class Revision:
         doc: str,
         path: str | None,
         create_date: str | None,
+        replaces: tuple[str, ...] = (),
     ) -> Revision:
         """A revision from values already in their final types (the loader's header cache).
 
@@ -69,6 +73,7 @@ class Revision:
             doc=doc,
             path=path,
             create_date=create_date,
+            replaces=replaces,
         )
         return rev
 
@@ -83,6 +88,7 @@ class Revision:
         doc: str = "",
         path: str | None = None,
         create_date: str | None = None,
+        replaces: Sequence[str] | None = None,
     ) -> Revision:
         """Build a revision from the values a revision file's header assigns."""
         return cls(
@@ -93,12 +99,18 @@ class Revision:
             doc,
             path,
             create_date,
+            _as_tuple(replaces),
         )
 
     @property
     def is_base(self) -> bool:
         """True when the revision has no ``down_revision`` (it may still have dependencies)."""
         return not self.down_revisions
+
+    @property
+    def is_squash(self) -> bool:
+        """True when the revision stands for others (its file assigns ``replaces``)."""
+        return bool(self.replaces)
 
     @property
     def is_merge_point(self) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import errno
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from ..config import ScriptConfig
@@ -78,7 +78,13 @@ def scan_added(
         return scan(config, run_file)  # names the file
 
 
-def read_new_file(path: Path, data: bytes, header: rendering.Header, template: Path) -> Revision:
+def read_new_file(
+    path: Path,
+    data: bytes,
+    header: rendering.Header,
+    template: Path,
+    replaces: Sequence[str] = (),
+) -> Revision:
     """The revision the header reader finds in the new file, which must be what Python
     finds in it (the file has parsed already)."""
     try:
@@ -98,6 +104,7 @@ def read_new_file(path: Path, data: bytes, header: rendering.Header, template: P
         doc=(doc or "").strip().split("\n\n")[0],
         path=found.path,
         create_date=found.create_date,
+        replaces=tuple(replaces),
     )
     if found != expected:
         raise CommandError(

@@ -21,7 +21,7 @@ from ..errors import ScriptError
 
 __all__ = ["HEADER_NAMES", "Values", "parse", "read_static"]
 
-HEADER_NAMES = ("revision", "down_revision", "branch_labels", "depends_on")
+HEADER_NAMES = ("revision", "down_revision", "branch_labels", "depends_on", "replaces")
 
 Values = dict[str, tuple[object, int | None]]
 """Header values by name, each with the line of the statement that set it."""
@@ -344,6 +344,8 @@ class _StaticReader:
         result: dict[str, _Binding] = {}
         for name in HEADER_NAMES:
             binding = self.env.get(name)
+            if binding is None and name == "replaces" and name not in self.declared_global:
+                continue  # only squash revisions assign it; it is never looked for elsewhere
             if name in self.declared_global or (binding is None and self.star is not None):
                 binding = self.lookup(name, self.declared_global.get(name) or self.star or 0)
             elif binding is None and "__getattr__" in self.env:
