@@ -236,15 +236,19 @@ class Directives(CommonDirectives):
 
     # -- columns ----------------------------------------------------------------------------
 
-    def add_column(self, table_name: str, column: Column[Any], schema: str | None = None) -> None:
+    def add_column(
+        self, table_name: str, column: Column[Any], schema: str | None = None, **kw: Any
+    ) -> None:
         """Add a column; its foreign keys, ``unique``, ``index`` and comment come along::
 
             op.add_column("account", sa.Column("email", sa.String(120), nullable=True))
 
         On SQLite a column that needs a table rebuild (primary key, UNIQUE, NOT NULL
-        without a default) is added with ``op.batch_alter_table``.
+        without a default) is added with ``op.batch_alter_table``. On MySQL/MariaDB
+        ``mysql_algorithm="INSTANT"`` (and ``mysql_lock="NONE"``) make the server add it
+        without copying the table, or refuse.
         """
-        self._bound("add_column").invoke(ops.AddColumnOp(table_name, column, schema))
+        self._bound("add_column").invoke(ops.AddColumnOp(table_name, column, schema, kw=dict(kw)))
 
     def drop_column(
         self, table_name: str, column_name: str, schema: str | None = None, **kw: Any

@@ -16,6 +16,17 @@ table writable, on PostgreSQL.
 On MySQL/MariaDB an index on plain columns is added and dropped with ``ALTER TABLE ...
 ALGORITHM=INPLACE, LOCK=NONE`` (through ``op.execute``): the server builds it while the table
 stays writable, or refuses at once instead of falling back to copying the table under a lock.
+Two column changes get the same guarantee through ``mysql_algorithm``/``mysql_lock``:
+
+* a plain column added nullable or with a constant default (no key, index, unique, check
+  or computed value): ``mysql_algorithm="INSTANT"`` (MariaDB 10.3.7+, MySQL 8.0.12+; an
+  instant change takes no lock to ask about, and MySQL refuses a LOCK clause with it);
+* a VARCHAR made longer, nothing else changed, while its length prefix keeps its size
+  (at most 63 characters, or from 256 characters on: one and two bytes in every character
+  set): ``mysql_algorithm="INPLACE", mysql_lock="NONE"``.
+
+Other column changes (a new type, a VARCHAR growing past the prefix size, NOT NULL) copy
+the table on these servers: they stay plain, since ``LOCK=NONE`` would only make them fail.
 
 Changes to a table the same migration creates stay plain (it is empty and nobody uses it
 yet), and so does everything on SQLite. A revision written this way is not atomic:
@@ -25,8 +36,11 @@ see the migration context.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from ...operations import ops
@@ -59,6 +73,8 @@ def online_chunks(table_ops: Sequence[TableOp], dialect: Dialect) -> list[Chunk]
                 add(in_block, item)
         elif dialect.name in ("mysql", "mariadb") and _mysql_index(op):
             add(False, _mysql_online(op, dialect))
+        elif dialect.name in ("mysql", "mariadb"):
+            add(False, _mysql_column(op, dialect))
         else:
             add(False, op)
     return chunks
@@ -89,6 +105,82 @@ def _mysql_online(op: TableOp, dialect: Dialect) -> ops.ExecuteSQLOp:
     else:
         change = f"DROP INDEX {quote(op.index_name)}"
     return ops.ExecuteSQLOp(f"ALTER TABLE {table} {change}, ALGORITHM=INPLACE, LOCK=NONE")
+
+
+# The first versions that take ALGORITHM=INSTANT.
+_INSTANT_SINCE = {True: (10, 3, 7), False: (8, 0, 12)}
+
+
+def _mysql_column(op: TableOp, dialect: Dialect) -> TableOp:
+    """``op`` with the ALGORITHM/LOCK options of the column changes that run without
+    copying the table; any other operation as it is."""
+    mariadb = bool(getattr(dialect, "is_mariadb", False))
+    if isinstance(op, ops.AddColumnOp) and _instant_column(op.column):
+        version = tuple(v for v in dialect.server_version_info or () if isinstance(v, int))
+        if version and version < _INSTANT_SINCE[mariadb]:
+            return op
+        return dataclasses.replace(op, kw={**op.kw, "mysql_algorithm": "INSTANT"})
+    if isinstance(op, ops.AlterColumnOp) and _widens_varchar(op, dialect):
+        online = {"mysql_algorithm": "INPLACE", "mysql_lock": "NONE"}
+        return dataclasses.replace(op, kw={**op.kw, **online})
+    return op
+
+
+_CALL = re.compile(r"\w\s*\(")
+
+
+def _instant_column(column: sa.Column[Any]) -> bool:
+    """A column the server adds by changing the table's definition only."""
+    if (
+        column.primary_key
+        or column.unique
+        or column.index
+        or column.foreign_keys
+        or column.constraints
+        or column.computed is not None
+        or column.identity is not None
+        or column.autoincrement is True
+    ):
+        return False
+    default = column.server_default
+    if default is None:
+        return bool(column.nullable)
+    # A constant only: MySQL adds a column with an expression default by copying the table.
+    arg = getattr(default, "arg", None)
+    return isinstance(arg, str) or (
+        isinstance(arg, sa.sql.elements.TextClause) and not _CALL.search(arg.text)
+    )
+
+
+def _varchar_length(type_: sa.types.TypeEngine[Any] | None, dialect: Dialect) -> int | None:
+    if not isinstance(type_, sa.String) or isinstance(type_, sa.Text | sa.Enum):
+        return None
+    try:
+        compiled = type_.compile(dialect)
+    except sa.exc.CompileError:
+        return None
+    found = re.fullmatch(r"VARCHAR\((\d+)\)", compiled)
+    return int(found.group(1)) if found else None
+
+
+def _widens_varchar(op: ops.AlterColumnOp, dialect: Dialect) -> bool:
+    """A VARCHAR made longer, and nothing else, within the size of its length prefix."""
+    if (
+        op.modify_nullable is not None
+        or op.modify_server_default is not False
+        or op.modify_comment is not False
+        or op.modify_name is not None
+        or any(key in op.kw for key in ("autoincrement", "mysql_algorithm", "mysql_lock"))
+    ):
+        return False
+    old = _varchar_length(op.existing_type, dialect)
+    new = _varchar_length(op.modify_type, dialect)
+    if old is None or new is None or new <= old:
+        return False
+    assert isinstance(op.existing_type, sa.String) and isinstance(op.modify_type, sa.String)
+    if op.existing_type.collation != op.modify_type.collation:
+        return False
+    return new <= 63 or old >= 256
 
 
 def _has_online_form(op: TableOp) -> bool:
