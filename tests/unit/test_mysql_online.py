@@ -28,7 +28,8 @@ def _sql(dialect: sa.engine.Dialect, *operations: ops.MigrateOp) -> list[str]:
 
 def _mysql(version: tuple[int, ...] | None = None, mariadb: bool = False) -> sa.engine.Dialect:
     dialect = mysql.dialect()
-    dialect.server_version_info = version  # type: ignore[assignment]  (unknown: offline)
+    # None: not known (offline).
+    setattr(dialect, "server_version_info", version)  # noqa: B010
     dialect.is_mariadb = mariadb
     return dialect
 
