@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 from ...operations import ops
 from ..findings import Finding
-from .base import Judge, Rule
+from .base import Judge, Rule, online_mysql
 
 __all__ = ["RULES", "judge"]
 
@@ -33,8 +32,10 @@ CREATE_INDEX = Rule(
             "in the downgrade)"
         ),
         "mysql": (
-            'op.execute("ALTER TABLE t ADD INDEX ix_name (col), ALGORITHM=INPLACE, LOCK=NONE"): '
-            "the statement fails rather than lock when the server cannot build it online"
+            'op.create_index("ix_name", "t", ["col"], mysql_algorithm="INPLACE", '
+            'mysql_lock="NONE") (or op.execute("ALTER TABLE t ADD INDEX ix_name (col), '
+            'ALGORITHM=INPLACE, LOCK=NONE")): the statement fails rather than lock when the '
+            "server cannot build it online"
         ),
     },
 )
@@ -68,12 +69,6 @@ RULES = (CREATE_INDEX, ADD_UNIQUE)
 _ADD_INDEX = re.compile(r"\bADD\s+(UNIQUE\s+)?(INDEX|KEY)\b", re.I)
 
 
-def _online_mysql(kw: Mapping[str, Any]) -> bool:
-    algorithm = str(kw.get("mysql_algorithm", "")).upper()
-    lock = str(kw.get("mysql_lock", "")).upper()
-    return algorithm in ("INPLACE", "INSTANT") and lock == "NONE"
-
-
 def judge(judge: Judge) -> Iterator[Finding]:
     """The findings of the index rules in one recorded function."""
     database = judge.database
@@ -98,7 +93,7 @@ def judge(judge: Judge) -> Iterator[Finding]:
                         "CREATE INDEX CONCURRENTLY cannot run inside the migration's "
                         "transaction; put it in op.get_context().autocommit_block().",
                     )
-            elif database == "mysql" and not _online_mysql(operation.kw):
+            elif database == "mysql" and not online_mysql(operation.kw):
                 yield judge.finding(
                     CREATE_INDEX,
                     entry,
