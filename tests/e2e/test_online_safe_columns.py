@@ -1,7 +1,7 @@
 """Online-safe column changes on MariaDB (``ALGORITHM=INSTANT``/``INPLACE`` with
-``LOCK=NONE`` where the server can, plain where it would copy the table), and the same models
-on SQLite and PostgreSQL, where the MySQL options do not appear: migrate, upgrade with rows
-in the table, check, downgrade."""
+``LOCK=NONE`` where the server can, plain where it would copy the table), a unique constraint
+on PostgreSQL (a unique index built concurrently, then attached), and the same models on
+SQLite: migrate, upgrade with rows in the table, check, downgrade."""
 
 from __future__ import annotations
 
@@ -67,6 +67,16 @@ def _columns(url: str) -> dict[str, str]:
         engine.dispose()
 
 
+def _uniques(url: str) -> set[str]:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            found = sa.inspect(conn).get_unique_constraints("part")
+            return {str(unique["name"]) for unique in found}
+    finally:
+        engine.dispose()
+
+
 def test_online_safe_column_changes_round_trip(tmp_path: Path, database_url: str) -> None:
     dialect = dialect_of(database_url)
     path = tmp_path / "proj"
@@ -103,6 +113,19 @@ def test_online_safe_column_changes_round_trip(tmp_path: Path, database_url: str
         assert "mysql_algorithm" not in downgrade
     else:
         assert "mysql_" not in upgrade + downgrade
+    if dialect == "postgresql":
+        concurrently = (
+            "op.create_index(\n            op.f('uq_part_serial'),\n            'part',\n"
+            "            ['serial'],\n            unique=True,\n"
+            "            postgresql_concurrently=True,\n        )"
+        )
+        assert "    with op.get_context().autocommit_block():\n        " + concurrently in upgrade
+        attach = "ALTER TABLE part ADD CONSTRAINT uq_part_serial UNIQUE USING INDEX uq_part_serial"
+        assert f"    op.execute(\n        '{attach}'\n    )" in upgrade, upgrade
+        assert upgrade.index(concurrently) < upgrade.index(attach)
+        assert "drop_constraint(batch_op.f('uq_part_serial'), type_='unique')" in downgrade
+    else:
+        assert "USING INDEX" not in upgrade
 
     project.run("db", "upgrade")
     assert project.versions() == [second_id]
@@ -111,6 +134,7 @@ def test_online_safe_column_changes_round_trip(tmp_path: Path, database_url: str
     assert {"colour", "size", "serial"} <= set(columns)
     rows = _query(database_url, "SELECT id, name, code, qty, colour, size FROM part ORDER BY id")
     assert rows == [(1, "bolt", "b-1", 5, None, 3), (2, "nut", "n-1", 7, None, 3)]
+    assert _uniques(database_url) == {"uq_part_serial"}
     assert "No new upgrade operations detected." in project.run("db", "check").output
 
     project.run("db", "downgrade")
@@ -118,5 +142,6 @@ def test_online_safe_column_changes_round_trip(tmp_path: Path, database_url: str
     columns = _columns(database_url)
     assert columns["name"] == "VARCHAR(20)" and columns["code"] == "VARCHAR(40)"
     assert not {"colour", "size", "serial"} & set(columns)
+    assert _uniques(database_url) == set()
     rows = _query(database_url, "SELECT id, name, code, qty FROM part ORDER BY id")
     assert rows == [(1, "bolt", "b-1", 5), (2, "nut", "n-1", 7)]

@@ -134,3 +134,34 @@ def test_drops_in_a_downgrade_are_information(
     ]
     assert failing(result) == []
     assert "drop-column" in rules(result)
+
+
+@pytest.mark.postgresql
+def test_postgresql_unique_constraint_in_sql_fires(postgresql_url: str, tmp_path: Path) -> None:
+    body = 'op.execute("ALTER TABLE item ADD CONSTRAINT uq_item_name UNIQUE (name)")'
+    with base_app(postgresql_url, tmp_path) as made:
+        result = lint_change(made, body)
+    assert failing(result) == ["add-unique-constraint"]
+    assert result.failing[0].message == (
+        "Adding a unique constraint to existing table 'item' builds its index while the "
+        "table is locked."
+    )
+
+
+@pytest.mark.postgresql
+def test_postgresql_unique_constraint_as_autogenerate_writes_it_is_quiet_and_runs(
+    postgresql_url: str, tmp_path: Path
+) -> None:
+    body = """
+        with op.get_context().autocommit_block():
+            op.create_index(
+                op.f("uq_item_name"), "item", ["name"], unique=True, postgresql_concurrently=True
+            )
+        op.execute("ALTER TABLE item ADD CONSTRAINT uq_item_name UNIQUE USING INDEX uq_item_name")
+        """
+    with base_app(postgresql_url, tmp_path) as made:
+        result = lint_change(made, body)
+        assert failing(result) == [], [f.describe() for f in result.findings]
+        made.upgrade()
+        uniques = {str(u["name"]) for u in _inspect(made).get_unique_constraints("item")}
+        assert uniques == {"uq_item_name"}

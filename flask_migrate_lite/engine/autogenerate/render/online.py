@@ -8,6 +8,10 @@ table writable, on PostgreSQL.
 * A foreign key or a check constraint is added ``NOT VALID`` (``postgresql_not_valid=True``:
   no scan, a short lock), then validated in an autocommit block, where ``VALIDATE
   CONSTRAINT`` scans the table without blocking writes.
+* A unique constraint is built as a unique index ``CONCURRENTLY`` in an autocommit block,
+  then attached with ``ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX name`` (a
+  moment's lock); the downgrade drops the constraint, and its index with it. A constraint
+  with options (``deferrable``, ...) stays plain.
 * ``nullable=False`` on an existing column goes through a ``NOT VALID`` check ``col IS NOT
   NULL``, validated in an autocommit block; ``SET NOT NULL`` then uses the validated check
   instead of scanning the table under its exclusive lock (PostgreSQL 12 and later), and the
@@ -189,6 +193,8 @@ def _has_online_form(op: TableOp) -> bool:
             return True
         case ops.CreateForeignKeyOp() | ops.CreateCheckConstraintOp():
             return op.constraint_name is not None
+        case ops.CreateUniqueConstraintOp():
+            return op.constraint_name is not None and not op.kw and bool(op.columns)
         case ops.AlterColumnOp():
             return _only_sets_not_null(op)
         case _:
@@ -219,6 +225,25 @@ def _online(op: TableOp, dialect: Dialect) -> list[tuple[bool, Item]]:
             table, schema = _table(op)
             not_valid = dataclasses.replace(op, kw={**op.kw, "postgresql_not_valid": True})
             return [(False, not_valid), (True, _validate(quote, table, schema, op.constraint_name))]
+        case ops.CreateUniqueConstraintOp():
+            name = op.constraint_name
+            assert name is not None  # _has_online_form
+            index = ops.CreateIndexOp(
+                name,  # a name marked final (op.f) stays so
+                op.table_name,
+                tuple(op.columns),
+                op.schema,
+                unique=True,
+                kw={"postgresql_concurrently": True},
+            )
+            qualified = (
+                f"{quote(op.schema)}.{quote(op.table_name)}" if op.schema else quote(op.table_name)
+            )
+            attach = ops.ExecuteSQLOp(
+                f"ALTER TABLE {qualified} ADD CONSTRAINT {quote(name)} "
+                f"UNIQUE USING INDEX {quote(name)}"
+            )
+            return [(True, index), (False, attach)]
         case ops.AlterColumnOp():
             check = _check_name(op.table_name, op.column_name)
             condition = f"{quote(op.column_name)} IS NOT NULL"

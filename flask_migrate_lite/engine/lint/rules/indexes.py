@@ -67,6 +67,8 @@ ADD_UNIQUE = Rule(
 RULES = (CREATE_INDEX, ADD_UNIQUE)
 
 _ADD_INDEX = re.compile(r"\bADD\s+(UNIQUE\s+)?(INDEX|KEY)\b", re.I)
+# PostgreSQL: a unique constraint that builds its own index (not ``UNIQUE USING INDEX``).
+_ADD_UNIQUE = re.compile(r"\bADD\s+(CONSTRAINT\s+\S+\s+)?UNIQUE\s*(NULLS\b.*)?\(", re.I | re.S)
 
 
 def judge(judge: Judge) -> Iterator[Finding]:
@@ -132,6 +134,18 @@ def judge(judge: Judge) -> Iterator[Finding]:
                     f"CREATE INDEX on existing table '{table}' without ALGORITHM=INPLACE, "
                     "LOCK=NONE may block writes while it is built.",
                 )
+        elif (
+            database == "postgresql"
+            and statement.altered_table is not None
+            and _ADD_UNIQUE.search(statement.text)
+            and judge.existing(statement.altered_table)
+        ):
+            yield judge.finding(
+                ADD_UNIQUE,
+                entry,
+                f"Adding a unique constraint to existing table '{statement.altered_table}' "
+                "builds its index while the table is locked.",
+            )
         elif (
             database == "mysql"
             and statement.altered_table is not None
