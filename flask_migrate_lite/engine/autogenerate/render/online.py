@@ -111,18 +111,10 @@ def _mysql_online(op: TableOp, dialect: Dialect) -> ops.ExecuteSQLOp:
     return ops.ExecuteSQLOp(f"ALTER TABLE {table} {change}, ALGORITHM=INPLACE, LOCK=NONE")
 
 
-# The first versions that take ALGORITHM=INSTANT.
-_INSTANT_SINCE = {True: (10, 3, 7), False: (8, 0, 12)}
-
-
 def _mysql_column(op: TableOp, dialect: Dialect) -> TableOp:
     """``op`` with the ALGORITHM/LOCK options of the column changes that run without
     copying the table; any other operation as it is."""
-    mariadb = bool(getattr(dialect, "is_mariadb", False))
     if isinstance(op, ops.AddColumnOp) and _instant_column(op.column):
-        version = tuple(v for v in dialect.server_version_info or () if isinstance(v, int))
-        if version and version < _INSTANT_SINCE[mariadb]:
-            return op
         return dataclasses.replace(op, kw={**op.kw, "mysql_algorithm": "INSTANT"})
     if isinstance(op, ops.AlterColumnOp) and _widens_varchar(op, dialect):
         online = {"mysql_algorithm": "INPLACE", "mysql_lock": "NONE"}
