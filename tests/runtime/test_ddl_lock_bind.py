@@ -82,7 +82,7 @@ def test_a_statement_on_the_bind_is_retried_until_the_blocker_ends(
                 blocker.exec_driver_sql("SELECT name FROM holders WHERE id = 1").all()
                 # Ends its transaction after the first attempt timed out (MariaDB waits
                 # whole seconds), before the retries are used up.
-                release = threading.Timer(1.5, blocker.rollback)
+                release = threading.Timer(2.5, blocker.rollback)
                 release.start()
                 try:
                     made.upgrade()
