@@ -15,15 +15,16 @@ MariaDB ``DROP CONSTRAINT``). DDL commits implicitly, so ``transactional_ddl`` i
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from sqlalchemy import literal_column
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.engine.interfaces import ReflectedForeignKeyConstraint, ReflectedIndex
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.schema import Constraint, Index
+from sqlalchemy.schema import Constraint, CreateIndex, DropIndex, Index
 from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.types import String, TypeEngine
 
@@ -31,7 +32,9 @@ from ..errors import CommandError, UnsupportedOperation
 from .base import (
     AlterColumnDefault,
     AlterTable,
+    Construct,
     DefaultImpl,
+    Params,
     RenameColumn,
     RenameTable,
     ServerDefault,
@@ -44,6 +47,7 @@ from .base import (
 from .compare_rules import TypeParts
 from .mysql_columns import CurrentColumn, read_column
 from .mysql_convert import unreadable_numbers
+from .mysql_online import OnlineClause, WithOnlineClause, online_clause
 from .sql_expressions import rename_functions, spelling
 
 __all__ = ["MySQLChangeColumn", "MySQLImpl"]
@@ -302,6 +306,34 @@ class MySQLImpl(DefaultImpl):
         return _canonical_type(name, args, rest, bool(getattr(self.dialect, "is_mariadb", False)))
 
     # -- DDL ----------------------------------------------------------------------------------
+
+    #: The ALGORITHM/LOCK clause for the next ALTER statement (see :meth:`online`).
+    _online: OnlineClause | None = None
+
+    @contextmanager
+    def online(self, kw: Mapping[str, Any]) -> Iterator[None]:
+        """Run the block's first ALTER (or CREATE/DROP INDEX) with the ``ALGORITHM``/``LOCK``
+        clause that ``kw``'s ``mysql_algorithm``/``mysql_lock`` ask for (see
+        :mod:`.mysql_online`)."""
+        self._online = online_clause(kw, self.dialect, self.unsupported)
+        try:
+            yield
+        finally:
+            self._online = None
+
+    def execute(
+        self,
+        construct: Construct,
+        params: Params | None = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> CursorResult[Any] | None:
+        """Run ``construct``; the first ALTER of an :meth:`online` block with its clause."""
+        clause = self._online
+        if clause is not None and isinstance(construct, AlterTable | CreateIndex | DropIndex):
+            self._online = None
+            construct = WithOnlineClause(construct, clause)
+        return super().execute(construct, params, execution_options=execution_options)
 
     def alter_column(
         self,

@@ -24,7 +24,8 @@ _ALTER_TABLE = re.compile(
     r"^\s*ALTER\s+TABLE\s+(IF\s+EXISTS\s+)?(ONLY\s+)?(?P<table>[\w\".`]+)", re.I
 )
 _VALIDATE = re.compile(r"\bVALIDATE\s+CONSTRAINT\s+(?P<name>[\w\"`]+)", re.I)
-_ONLINE = re.compile(r"ALGORITHM\s*=\s*(INPLACE|INSTANT)", re.I)
+_ONLINE = re.compile(r"ALGORITHM\s*=\s*(INPLACE|NOCOPY)", re.I)
+_INSTANT = re.compile(r"ALGORITHM\s*=\s*INSTANT", re.I)
 _NO_LOCK = re.compile(r"LOCK\s*=\s*NONE", re.I)
 
 
@@ -58,7 +59,7 @@ def read_statement(sqltext: Any) -> Statement:
     index = _CREATE_INDEX.match(text)
     alter = _ALTER_TABLE.match(text)
     validate = _VALIDATE.search(text)
-    online = bool(_ONLINE.search(text) and _NO_LOCK.search(text))
+    online = bool(_INSTANT.search(text) or (_ONLINE.search(text) and _NO_LOCK.search(text)))
     return Statement(
         text,
         ddl=bool(_DDL.match(text)),

@@ -164,9 +164,10 @@ class BatchOperations(CommonDirectives):
         column: Column[Any],
         insert_before: str | None = None,
         insert_after: str | None = None,
+        **kw: Any,
     ) -> None:
         """Add a column; ``insert_before``/``insert_after`` place it when the table is rebuilt."""
-        self._table_ops.add_column(self.table_name, column, self.schema)
+        self._table_ops.add_column(self.table_name, column, self.schema, **kw)
         self._place_last(insert_before, insert_after)
 
     def drop_column(self, column_name: str, **kw: Any) -> None:

@@ -236,15 +236,19 @@ class Directives(CommonDirectives):
 
     # -- columns ----------------------------------------------------------------------------
 
-    def add_column(self, table_name: str, column: Column[Any], schema: str | None = None) -> None:
+    def add_column(
+        self, table_name: str, column: Column[Any], schema: str | None = None, **kw: Any
+    ) -> None:
         """Add a column; its foreign keys, ``unique``, ``index`` and comment come along::
 
             op.add_column("account", sa.Column("email", sa.String(120), nullable=True))
 
         On SQLite a column that needs a table rebuild (primary key, UNIQUE, NOT NULL
-        without a default) is added with ``op.batch_alter_table``.
+        without a default) is added with ``op.batch_alter_table``. On MySQL/MariaDB
+        ``mysql_algorithm="INSTANT"`` makes the server add it without copying the table, or
+        refuse (see :doc:`online`).
         """
-        self._bound("add_column").invoke(ops.AddColumnOp(table_name, column, schema))
+        self._bound("add_column").invoke(ops.AddColumnOp(table_name, column, schema, kw=dict(kw)))
 
     def drop_column(
         self, table_name: str, column_name: str, schema: str | None = None, **kw: Any
@@ -286,7 +290,9 @@ class Directives(CommonDirectives):
                             postgresql_using="age::integer")
 
         ``server_default=None`` drops the default, ``comment=None`` the comment. SQLite can
-        only rename in place; use ``op.batch_alter_table`` for the rest there.
+        only rename in place; use ``op.batch_alter_table`` for the rest there. On
+        MySQL/MariaDB ``mysql_algorithm``/``mysql_lock`` end the statement with
+        ``ALGORITHM=``/``LOCK=`` (see :doc:`online`).
         """
         operation = ops.AlterColumnOp(
             table_name,
@@ -324,6 +330,8 @@ class Directives(CommonDirectives):
 
         Dialect options pass through: ``postgresql_where=``, ``postgresql_concurrently=True``
         (inside ``with op.get_context().autocommit_block():``), ``mysql_length=``...
+        ``mysql_algorithm="INPLACE", mysql_lock="NONE"`` build it on MySQL/MariaDB while the
+        table stays writable, or fail at once (see :doc:`online`).
         """
         items = (columns,) if isinstance(columns, str) else tuple(columns)
         operation = ops.CreateIndexOp(

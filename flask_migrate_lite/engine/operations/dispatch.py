@@ -10,13 +10,31 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from ..ddl.base import DefaultImpl
+from ..ddl.mysql import MySQLImpl
 from . import ops
 
 __all__ = ["carry_out"]
 
 
 def carry_out(impl: DefaultImpl, operation: ops.MigrateOp) -> Table | None:
-    """Emit ``operation`` through ``impl``; returns the new table for a :class:`CreateTableOp`."""
+    """Emit ``operation`` through ``impl``; returns the new table for a :class:`CreateTableOp`.
+
+    ``mysql_algorithm``/``mysql_lock`` of a column or index operation give its statement an
+    ``ALGORITHM``/``LOCK`` clause on MySQL/MariaDB (other databases leave them out).
+    """
+    if (
+        isinstance(impl, MySQLImpl)
+        and isinstance(
+            operation, ops.AddColumnOp | ops.AlterColumnOp | ops.CreateIndexOp | ops.DropIndexOp
+        )
+        and any(key in operation.kw for key in ops.MYSQL_ONLINE)
+    ):
+        with impl.online(operation.kw):
+            return _carry_out(impl, operation)
+    return _carry_out(impl, operation)
+
+
+def _carry_out(impl: DefaultImpl, operation: ops.MigrateOp) -> Table | None:
     match operation:
         case ops.CreateTableOp():
             table = operation.to_table()
@@ -80,5 +98,5 @@ def _alter_column(impl: DefaultImpl, operation: ops.AlterColumnOp) -> None:
         existing_server_default=operation.existing_server_default,
         existing_nullable=operation.existing_nullable,
         existing_comment=operation.existing_comment,
-        **operation.kw,
+        **{key: value for key, value in operation.kw.items() if key not in ops.MYSQL_ONLINE},
     )

@@ -202,7 +202,7 @@ class MigrationContext:
             connection, self.options.ddl_lock_timeout, self.options.ddl_lock_retries
         )
         try:
-            with locks.session(), tx.run(self.table.name, self.table.schema):
+            with locks.session(), locks.retrying(), tx.run(self.table.name, self.table.schema):
                 self._tx = tx
                 self._impl.statement_runner = locks.run_statement if locks.active else None
                 try:

@@ -10,7 +10,10 @@ times:
   (:meth:`DdlLocks.retry_step` says whether that is safe: not when the run is one
   transaction, nor after an ``autocommit_block()`` committed part of the migration).
 * MySQL/MariaDB commit each DDL statement as it runs; the statement that timed out did
-  nothing, so only that statement runs again (:meth:`DdlLocks.run_statement`).
+  nothing, so only that statement runs again (:meth:`DdlLocks.run_statement`). That holds for
+  the statements a migration sends straight on ``op.get_bind()`` too: for the run, the
+  connection's ``execute``/``exec_driver_sql``/``scalar``/``scalars`` go through the same
+  retry (:meth:`DdlLocks.retrying`). On PostgreSQL they are retried with the whole migration.
 
 When the retries are used up the error names the session holding the lock: on PostgreSQL
 the ``pg_blocking_pids()`` of the run's backend, watched from a second connection while the
@@ -197,6 +200,8 @@ class DdlLocks:
         self.backoff = backoff
         self.sleep = sleep
         self._pid: int | None = None
+        #: Inside :meth:`run_statement`: a statement it runs is not retried a second time.
+        self._inside = False
         #: The command running (``upgrade`` or ``downgrade``), for the advice to run it again.
         self.command = "upgrade"
 
@@ -308,12 +313,16 @@ class DdlLocks:
 
     def run_statement(self, run: Callable[[], T]) -> T:
         """Run one statement, again after a lock timeout (MySQL/MariaDB, DDL autocommits)."""
-        if not self.active or self.name == "postgresql":
+        if not self.active or self.name == "postgresql" or self._inside:
             return run()
         attempt = 1
         while True:
             try:
-                return run()
+                self._inside = True
+                try:
+                    return run()
+                finally:
+                    self._inside = False
             except DBAPIError as exc:
                 if not is_lock_timeout(exc):
                     raise
@@ -321,3 +330,40 @@ class DdlLocks:
                     raise self._give_up(attempt, None) from exc
             self._pause(attempt)
             attempt += 1
+
+    @contextmanager
+    def retrying(self) -> Iterator[None]:
+        """MySQL/MariaDB: for the block, every statement run on the connection (the ones a
+        migration sends on ``op.get_bind()`` included) goes through :meth:`run_statement`.
+
+        The connection object stays the same (``sa.inspect()`` and identity keep working);
+        only its class is, for the block, a subclass whose executing methods retry.
+        """
+        if not self.active or self.name == "postgresql":
+            yield
+            return
+        connection = self.connection
+        before = type(connection)
+        connection.__class__ = _retried_class(before, self)
+        try:
+            yield
+        finally:
+            connection.__class__ = before
+
+
+def _retried_class(base: type[Connection], locks: DdlLocks) -> type[Connection]:
+    """A subclass of ``base`` whose executing methods run through ``locks.run_statement``."""
+
+    def wrap(name: str) -> Callable[..., Any]:
+        method = getattr(base, name)
+
+        def retried(self: Connection, *args: Any, **kwargs: Any) -> Any:
+            return locks.run_statement(lambda: method(self, *args, **kwargs))
+
+        retried.__name__ = name
+        return retried
+
+    methods: dict[str, Any] = {
+        name: wrap(name) for name in ("execute", "exec_driver_sql", "scalar", "scalars")
+    }
+    return type(base.__name__, (base,), {"__slots__": (), **methods})

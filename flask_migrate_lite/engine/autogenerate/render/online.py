@@ -8,6 +8,10 @@ table writable, on PostgreSQL.
 * A foreign key or a check constraint is added ``NOT VALID`` (``postgresql_not_valid=True``:
   no scan, a short lock), then validated in an autocommit block, where ``VALIDATE
   CONSTRAINT`` scans the table without blocking writes.
+* A unique constraint is built as a unique index ``CONCURRENTLY`` in an autocommit block,
+  then attached with ``ALTER TABLE ... ADD CONSTRAINT name UNIQUE USING INDEX name`` (a
+  moment's lock); the downgrade drops the constraint, and its index with it. A constraint
+  with options (``deferrable``, ...) stays plain.
 * ``nullable=False`` on an existing column goes through a ``NOT VALID`` check ``col IS NOT
   NULL``, validated in an autocommit block; ``SET NOT NULL`` then uses the validated check
   instead of scanning the table under its exclusive lock (PostgreSQL 12 and later), and the
@@ -16,6 +20,17 @@ table writable, on PostgreSQL.
 On MySQL/MariaDB an index on plain columns is added and dropped with ``ALTER TABLE ...
 ALGORITHM=INPLACE, LOCK=NONE`` (through ``op.execute``): the server builds it while the table
 stays writable, or refuses at once instead of falling back to copying the table under a lock.
+Two column changes get the same guarantee through ``mysql_algorithm``/``mysql_lock``:
+
+* a plain column added nullable or with a constant default (no key, index, unique, check
+  or computed value): ``mysql_algorithm="INSTANT"`` (MariaDB 10.3.7+, MySQL 8.0.12+; an
+  instant change takes no lock to ask about, and MySQL refuses a LOCK clause with it);
+* a VARCHAR made longer, nothing else changed, while its length prefix keeps its size
+  (at most 63 characters, or from 256 characters on: one and two bytes in every character
+  set): ``mysql_algorithm="INPLACE", mysql_lock="NONE"``.
+
+Other column changes (a new type, a VARCHAR growing past the prefix size, NOT NULL) copy
+the table on these servers: they stay plain, since ``LOCK=NONE`` would only make them fail.
 
 Changes to a table the same migration creates stay plain (it is empty and nobody uses it
 yet), and so does everything on SQLite. A revision written this way is not atomic:
@@ -25,8 +40,11 @@ see the migration context.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from ...operations import ops
@@ -59,6 +77,8 @@ def online_chunks(table_ops: Sequence[TableOp], dialect: Dialect) -> list[Chunk]
                 add(in_block, item)
         elif dialect.name in ("mysql", "mariadb") and _mysql_index(op):
             add(False, _mysql_online(op, dialect))
+        elif dialect.name in ("mysql", "mariadb"):
+            add(False, _mysql_column(op, dialect))
         else:
             add(False, op)
     return chunks
@@ -91,12 +111,82 @@ def _mysql_online(op: TableOp, dialect: Dialect) -> ops.ExecuteSQLOp:
     return ops.ExecuteSQLOp(f"ALTER TABLE {table} {change}, ALGORITHM=INPLACE, LOCK=NONE")
 
 
+def _mysql_column(op: TableOp, dialect: Dialect) -> TableOp:
+    """``op`` with the ALGORITHM/LOCK options of the column changes that run without
+    copying the table; any other operation as it is."""
+    if isinstance(op, ops.AddColumnOp) and _instant_column(op.column):
+        return dataclasses.replace(op, kw={**op.kw, "mysql_algorithm": "INSTANT"})
+    if isinstance(op, ops.AlterColumnOp) and _widens_varchar(op, dialect):
+        online = {"mysql_algorithm": "INPLACE", "mysql_lock": "NONE"}
+        return dataclasses.replace(op, kw={**op.kw, **online})
+    return op
+
+
+_CALL = re.compile(r"\w\s*\(")
+
+
+def _instant_column(column: sa.Column[Any]) -> bool:
+    """A column the server adds by changing the table's definition only."""
+    if (
+        column.primary_key
+        or column.unique
+        or column.index
+        or column.foreign_keys
+        or column.constraints
+        or column.computed is not None
+        or column.identity is not None
+        or column.autoincrement is True
+    ):
+        return False
+    default = column.server_default
+    if default is None:
+        return bool(column.nullable)
+    # A constant only: MySQL adds a column with an expression default by copying the table.
+    arg = getattr(default, "arg", None)
+    return isinstance(arg, str) or (
+        isinstance(arg, sa.sql.elements.TextClause) and not _CALL.search(arg.text)
+    )
+
+
+def _varchar_length(type_: sa.types.TypeEngine[Any] | None, dialect: Dialect) -> int | None:
+    if not isinstance(type_, sa.String) or isinstance(type_, sa.Text | sa.Enum):
+        return None
+    try:
+        compiled = type_.compile(dialect)
+    except sa.exc.CompileError:
+        return None
+    found = re.fullmatch(r"VARCHAR\((\d+)\)", compiled)
+    return int(found.group(1)) if found else None
+
+
+def _widens_varchar(op: ops.AlterColumnOp, dialect: Dialect) -> bool:
+    """A VARCHAR made longer, and nothing else, within the size of its length prefix."""
+    if (
+        op.modify_nullable is not None
+        or op.modify_server_default is not False
+        or op.modify_comment is not False
+        or op.modify_name is not None
+        or any(key in op.kw for key in ("autoincrement", "mysql_algorithm", "mysql_lock"))
+    ):
+        return False
+    old = _varchar_length(op.existing_type, dialect)
+    new = _varchar_length(op.modify_type, dialect)
+    if old is None or new is None or new <= old:
+        return False
+    assert isinstance(op.existing_type, sa.String) and isinstance(op.modify_type, sa.String)
+    if op.existing_type.collation != op.modify_type.collation:
+        return False
+    return new <= 63 or old >= 256
+
+
 def _has_online_form(op: TableOp) -> bool:
     match op:
         case ops.CreateIndexOp() | ops.DropIndexOp():
             return True
         case ops.CreateForeignKeyOp() | ops.CreateCheckConstraintOp():
             return op.constraint_name is not None
+        case ops.CreateUniqueConstraintOp():
+            return op.constraint_name is not None and not op.kw and bool(op.columns)
         case ops.AlterColumnOp():
             return _only_sets_not_null(op)
         case _:
@@ -127,6 +217,25 @@ def _online(op: TableOp, dialect: Dialect) -> list[tuple[bool, Item]]:
             table, schema = _table(op)
             not_valid = dataclasses.replace(op, kw={**op.kw, "postgresql_not_valid": True})
             return [(False, not_valid), (True, _validate(quote, table, schema, op.constraint_name))]
+        case ops.CreateUniqueConstraintOp():
+            name = op.constraint_name
+            assert name is not None  # _has_online_form
+            index = ops.CreateIndexOp(
+                name,  # a name marked final (op.f) stays so
+                op.table_name,
+                tuple(op.columns),
+                op.schema,
+                unique=True,
+                kw={"postgresql_concurrently": True},
+            )
+            qualified = (
+                f"{quote(op.schema)}.{quote(op.table_name)}" if op.schema else quote(op.table_name)
+            )
+            attach = ops.ExecuteSQLOp(
+                f"ALTER TABLE {qualified} ADD CONSTRAINT {quote(name)} "
+                f"UNIQUE USING INDEX {quote(name)}"
+            )
+            return [(True, index), (False, attach)]
         case ops.AlterColumnOp():
             check = _check_name(op.table_name, op.column_name)
             condition = f"{quote(op.column_name)} IS NOT NULL"

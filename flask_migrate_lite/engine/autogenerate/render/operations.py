@@ -246,7 +246,8 @@ class Renderer(SchemaWriter):
 
         match op:
             case ops.AddColumnOp():
-                return op_call("add_column", [*table, self.column(op.column)], schema)
+                kwargs = schema + self.keywords(op.kw)
+                return op_call("add_column", [*table, self.column(op.column)], kwargs)
             case ops.DropColumnOp():
                 kwargs = schema + self.keywords(op.kw)
                 return op_call("drop_column", [*table, repr(op.column_name)], kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ...operations import ops
 from ..facts import Facts
@@ -11,7 +12,7 @@ from ..findings import Finding, Severity
 from ..recording import AutocommitBlock, BatchRebuild, Recorded, Recording
 from ..sqltext import Statement, read_statement
 
-__all__ = ["Judge", "Rule", "database_of", "flat"]
+__all__ = ["Judge", "Rule", "database_of", "flat", "online_mysql"]
 
 
 def database_of(dialect_name: str) -> str:
@@ -94,6 +95,15 @@ class Judge:
         for entry in self.recording.entries:
             if isinstance(entry.operation, ops.ExecuteSQLOp):
                 yield entry, read_statement(entry.operation.sqltext)
+
+
+def online_mysql(kw: Mapping[str, Any]) -> bool:
+    """Whether ``mysql_algorithm``/``mysql_lock`` ask for a change that blocks no writes:
+    ``INSTANT`` (which takes no lock), or ``INPLACE``/``NOCOPY`` with ``LOCK=NONE``. The
+    server refuses such a change at once rather than run it another way."""
+    algorithm = str(kw.get("mysql_algorithm", "")).upper()
+    lock = str(kw.get("mysql_lock", "")).upper()
+    return algorithm == "INSTANT" or (algorithm in ("INPLACE", "NOCOPY") and lock == "NONE")
 
 
 def flat(entries: Iterator[Recorded]) -> Iterator[tuple[Recorded, ops.MigrateOp]]:

@@ -12,7 +12,7 @@ from sqlalchemy.types import TypeEngine
 
 from ...operations import ops
 from ..findings import Finding
-from .base import Judge, Rule
+from .base import Judge, Rule, online_mysql
 
 __all__ = ["RULES", "judge"]
 
@@ -149,7 +149,9 @@ def judge(judge: Judge, dialect: Dialect) -> Iterator[Finding]:
             if not judge.existing(table, operation.schema):
                 continue
             default = _default_text(column)
-            if database in VOLATILE_DEFAULT.databases and default is not None:
+            # Asked in place, the server refuses rather than copy the table.
+            in_place = database == "mysql" and online_mysql(operation.kw)
+            if database in VOLATILE_DEFAULT.databases and default is not None and not in_place:
                 old_pg = database == "postgresql" and version is not None and version < (11,)
                 if old_pg or _VOLATILE.search(default):
                     yield judge.finding(
@@ -186,9 +188,13 @@ def judge(judge: Judge, dialect: Dialect) -> Iterator[Finding]:
                     "change may rewrite the table; give existing_type to let lint tell.",
                 )
             elif not _in_place(old, operation.modify_type, database, dialect):
-                yield judge.finding(
-                    TYPE_REWRITE,
-                    entry,
+                change = (
                     f"Changing {where} from {old.compile(dialect)} to "
-                    f"{operation.modify_type.compile(dialect)} rewrites the table.",
+                    f"{operation.modify_type.compile(dialect)} rewrites the table"
                 )
+                if database == "mysql" and online_mysql(operation.kw):
+                    change += (
+                        ", so the server will refuse the ALGORITHM/LOCK asked for and the "
+                        "migration will fail"
+                    )
+                yield judge.finding(TYPE_REWRITE, entry, change + ".")

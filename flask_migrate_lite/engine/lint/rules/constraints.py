@@ -1,4 +1,5 @@
-"""Constraints validated against every row while the table is locked (PostgreSQL)."""
+"""Constraints validated against every row while the table is locked (PostgreSQL), and
+foreign keys that make MySQL/MariaDB copy the table."""
 
 from __future__ import annotations
 
@@ -14,20 +15,33 @@ __all__ = ["RULES", "judge"]
 
 ADD_FOREIGN_KEY = Rule(
     "add-foreign-key",
-    ("postgresql",),
+    ("postgresql", "mysql"),
     "A foreign key is added to an existing table and checked against every row at once.",
     {
         "postgresql": (
             "SHARE ROW EXCLUSIVE lock on both tables: writes to the table and to the table it "
             "references wait while every row is checked (seconds to minutes on a big table)"
-        )
+        ),
+        "mysql": (
+            "with foreign_key_checks on (the default) the server can only add the key by "
+            "copying the table (ALGORITHM=COPY), writes blocked for the whole copy (minutes on "
+            "a big table)"
+        ),
     },
     {
         "postgresql": (
             "op.create_foreign_key(..., postgresql_not_valid=True) (takes the locks only for "
             'a moment), then op.execute("ALTER TABLE t VALIDATE CONSTRAINT fk_name") in the '
             "same or a later revision (checks the rows without blocking writes)"
-        )
+        ),
+        "mysql": (
+            "check first that no row points nowhere (SELECT ... LEFT JOIN the referenced "
+            "table ... WHERE its key IS NULL), then "
+            'op.execute("SET SESSION foreign_key_checks = 0"); op.execute("ALTER TABLE t ADD '
+            "CONSTRAINT fk_name FOREIGN KEY (col) REFERENCES other (id), ALGORITHM=INPLACE, "
+            'LOCK=NONE"); op.execute("SET SESSION foreign_key_checks = 1"): added in place '
+            "without a copy, and without checking the rows that are already there"
+        ),
     },
 )
 
@@ -103,8 +117,39 @@ def _not_null_checks(judge: Judge, before: Recorded) -> set[tuple[str, str]]:
     return validated
 
 
+def _mysql_foreign_keys(judge: Judge) -> Iterator[Finding]:
+    """Foreign keys added to an existing table on MySQL/MariaDB, unless asked in place."""
+    for entry in judge.entries():
+        operation = entry.operation
+        if isinstance(operation, ops.CreateForeignKeyOp) and judge.existing(
+            operation.source_table, operation.source_schema
+        ):
+            yield judge.finding(
+                ADD_FOREIGN_KEY,
+                entry,
+                f"Foreign key added to existing table '{operation.source_table}' makes the "
+                "server copy the table with writes blocked.",
+            )
+    for entry, statement in judge.statements():
+        altered = statement.altered_table
+        if (
+            altered is not None
+            and _ADD_FK.search(statement.text)
+            and not statement.online
+            and judge.existing(altered)
+        ):
+            yield judge.finding(
+                ADD_FOREIGN_KEY,
+                entry,
+                f"Foreign key added to existing table '{altered}' without ALGORITHM=INPLACE, "
+                "LOCK=NONE makes the server copy the table with writes blocked.",
+            )
+
+
 def judge(judge: Judge) -> Iterator[Finding]:
     """The findings of the constraint rules in one recorded function."""
+    if judge.database == "mysql":
+        yield from _mysql_foreign_keys(judge)
     if judge.database != "postgresql":
         return
     old = judge.facts.server_version is not None and judge.facts.server_version < (12,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from ...operations import ops
@@ -36,9 +37,20 @@ RULES = (DROP_TABLE, DROP_COLUMN, RENAME_TABLE, RENAME_COLUMN)
 
 
 def judge(judge: Judge) -> Iterator[Finding]:
-    """The findings of the destructive-change rules (upgrades only: a downgrade undoes)."""
-    if judge.phase != "upgrade":
-        return
+    """The findings of the destructive-change rules.
+
+    In a downgrade they are ``info``: dropping or renaming back what the revision's upgrade
+    added is what a downgrade is for, and it runs when the release using those names is
+    being rolled back. They are still listed, since the code running at that moment may
+    use them; the locks a downgrade takes are judged by the other rules as in an upgrade.
+    """
+    for finding in _findings(judge):
+        if judge.phase == "downgrade":
+            finding = dataclasses.replace(finding, severity="info")
+        yield finding
+
+
+def _findings(judge: Judge) -> Iterator[Finding]:
     for entry, operation in flat(judge.entries()):
         if isinstance(operation, ops.DropTableOp):
             if judge.existing(operation.table_name, operation.schema):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
 
 from ...operations import ops
 from ..findings import Finding
-from .base import Judge, Rule
+from .base import Judge, Rule, online_mysql
 
 __all__ = ["RULES", "judge"]
 
@@ -33,8 +32,10 @@ CREATE_INDEX = Rule(
             "in the downgrade)"
         ),
         "mysql": (
-            'op.execute("ALTER TABLE t ADD INDEX ix_name (col), ALGORITHM=INPLACE, LOCK=NONE"): '
-            "the statement fails rather than lock when the server cannot build it online"
+            'op.create_index("ix_name", "t", ["col"], mysql_algorithm="INPLACE", '
+            'mysql_lock="NONE") (or op.execute("ALTER TABLE t ADD INDEX ix_name (col), '
+            'ALGORITHM=INPLACE, LOCK=NONE")): the statement fails rather than lock when the '
+            "server cannot build it online"
         ),
     },
 )
@@ -66,12 +67,8 @@ ADD_UNIQUE = Rule(
 RULES = (CREATE_INDEX, ADD_UNIQUE)
 
 _ADD_INDEX = re.compile(r"\bADD\s+(UNIQUE\s+)?(INDEX|KEY)\b", re.I)
-
-
-def _online_mysql(kw: Mapping[str, Any]) -> bool:
-    algorithm = str(kw.get("mysql_algorithm", "")).upper()
-    lock = str(kw.get("mysql_lock", "")).upper()
-    return algorithm in ("INPLACE", "INSTANT") and lock == "NONE"
+# PostgreSQL: a unique constraint that builds its own index (not ``UNIQUE USING INDEX``).
+_ADD_UNIQUE = re.compile(r"\bADD\s+(CONSTRAINT\s+\S+\s+)?UNIQUE\s*(NULLS\b.*)?\(", re.I | re.S)
 
 
 def judge(judge: Judge) -> Iterator[Finding]:
@@ -98,7 +95,7 @@ def judge(judge: Judge) -> Iterator[Finding]:
                         "CREATE INDEX CONCURRENTLY cannot run inside the migration's "
                         "transaction; put it in op.get_context().autocommit_block().",
                     )
-            elif database == "mysql" and not _online_mysql(operation.kw):
+            elif database == "mysql" and not online_mysql(operation.kw):
                 yield judge.finding(
                     CREATE_INDEX,
                     entry,
@@ -137,6 +134,18 @@ def judge(judge: Judge) -> Iterator[Finding]:
                     f"CREATE INDEX on existing table '{table}' without ALGORITHM=INPLACE, "
                     "LOCK=NONE may block writes while it is built.",
                 )
+        elif (
+            database == "postgresql"
+            and statement.altered_table is not None
+            and _ADD_UNIQUE.search(statement.text)
+            and judge.existing(statement.altered_table)
+        ):
+            yield judge.finding(
+                ADD_UNIQUE,
+                entry,
+                f"Adding a unique constraint to existing table '{statement.altered_table}' "
+                "builds its index while the table is locked.",
+            )
         elif (
             database == "mysql"
             and statement.altered_table is not None

@@ -20,7 +20,7 @@ from typing import TypeAlias
 
 from ...ddl.base import ServerDefault
 from .columns import AddColumnOp, AlterColumnOp, DropColumnOp
-from .common import ConstraintType, IndexColumn, assert_never
+from .common import MYSQL_ONLINE, ConstraintType, IndexColumn, assert_never
 from .constraints import (
     CreateCheckConstraintOp,
     CreateConstraintOp,
@@ -40,6 +40,7 @@ from .tables import (
 )
 
 __all__ = [
+    "MYSQL_ONLINE",
     "AddColumnOp",
     "AlterColumnOp",
     "BulkInsertOp",

@@ -11,7 +11,7 @@ from sqlalchemy.types import TypeEngine
 
 from ...ddl.base import ServerDefault
 from ...errors import IrreversibleOperation
-from .common import add_referents, describe
+from .common import MYSQL_ONLINE, add_referents, describe
 
 __all__ = ["AddColumnOp", "AlterColumnOp", "DropColumnOp"]
 
@@ -23,6 +23,8 @@ class AddColumnOp:
     table_name: str
     column: Column[Any]
     schema: str | None = None
+    #: Dialect options: ``mysql_algorithm`` and ``mysql_lock`` (see :mod:`...ddl.mysql_online`).
+    kw: Mapping[str, Any] = field(default_factory=dict)
 
     def to_column(self) -> Column[Any]:
         """The column, attached to a table of that name (a copy if it was attached before)."""
@@ -155,8 +157,12 @@ class AlterColumnOp:
 
 
 def _swapped(kw: Mapping[str, Any]) -> dict[str, Any]:
-    """Dialect options with each ``X``/``existing_X`` pair swapped (``autoincrement``)."""
-    out = dict(kw)
+    """Dialect options with each ``X``/``existing_X`` pair swapped (``autoincrement``).
+
+    How MySQL runs the change (``mysql_algorithm``, ``mysql_lock``) is left out: the change
+    back may not run that way (narrowing a VARCHAR copies the table).
+    """
+    out = {key: value for key, value in kw.items() if key not in MYSQL_ONLINE}
     for key in kw:
         old = f"existing_{key}"
         if not key.startswith("existing_") and old in kw:

@@ -21,6 +21,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 
 __all__ = [
+    "MYSQL_ONLINE",
     "ConstraintType",
     "IndexColumn",
     "add_referents",
@@ -31,6 +32,8 @@ __all__ = [
     "table_from_items",
 ]
 
+#: The options saying how MySQL/MariaDB run an ALTER: ``ALGORITHM=...``, ``LOCK=...``.
+MYSQL_ONLINE = ("mysql_algorithm", "mysql_lock")
 #: An index element: a column name, or an expression such as ``text("lower(name)")``.
 IndexColumn: TypeAlias = str | TextClause | ColumnElement[Any]
 #: The ``type_`` of :meth:`Operations.drop_constraint`, as Alembic spells it.

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Index
 
 from ...errors import IrreversibleOperation
-from .common import IndexColumn, bare_table, describe
+from .common import MYSQL_ONLINE, IndexColumn, bare_table, describe
 
 __all__ = ["CreateIndexOp", "DropIndexOp"]
 
@@ -22,6 +22,8 @@ def _build_index(
     unique: bool,
     kw: Mapping[str, Any],
 ) -> Index:
+    # How MySQL builds the index is no part of it (see dispatch).
+    kw = {key: value for key, value in kw.items() if key not in MYSQL_ONLINE}
     if table_name is None:
         return Index(name, unique=unique, **dict(kw))
     names = [c for c in columns if isinstance(c, str)]
