@@ -94,7 +94,10 @@ class MigrationContext:
         # Whether the running step has committed part of itself in an autocommit_block().
         self._step_autocommitted = False
         # The statements the running step ran, and how many of them are committed.
-        self._statement_log = StatementLog(self.dialect)
+        self._statement_log = StatementLog(
+            self.dialect,
+            [self.table] if self.applied_log is None else [self.table, self.applied_log],
+        )
         # Where the online run is, to say what a dropped connection left behind.
         self._progress = Progress()
         # The run's lock timeout for DDL and its retries (set when an online run starts).
