@@ -146,24 +146,20 @@ def revision_command(
     no_input: bool,
 ) -> None:
     """Write a new revision file (empty, or with --autogenerate the detected changes)."""
-    from .commands.arguments import Placement
+    from .commands.arguments import Answers, Placement
     from .commands.folder import write_revision
 
     placement = Placement(
         message, head, splice, branch_label, version_path, rev_id, list(depends_on) or None
     )
+    answers = Answers(renames, table_renames, defaults, value_renames, no_input, terminal_asker())
     write_revision(
         _group_directory(directory),
         placement,
+        answers,
         autogenerate=autogenerate,
         sql=sql,
         report=_progress,
-        renames=renames,
-        table_renames=table_renames,
-        defaults=defaults,
-        value_renames=value_renames,
-        no_input=no_input,
-        asker=terminal_asker(),
     )
 
 
@@ -192,22 +188,18 @@ def migrate_command(
     no_input: bool,
 ) -> None:
     """Write a revision with the changes between the models and the database."""
-    from .commands.arguments import Placement
+    from .commands.arguments import Answers, Placement
     from .commands.autogenerate import write_migration
 
     placement = Placement(message, head, splice, branch_label, version_path, rev_id)
+    answers = Answers(renames, table_renames, defaults, value_renames, no_input, terminal_asker())
     write_migration(
         _group_directory(directory),
         placement,
+        answers,
         sql=sql,
         x_arg=_group_x_args(x_arg),
         report=_progress,
-        renames=renames,
-        table_renames=table_renames,
-        defaults=defaults,
-        value_renames=value_renames,
-        no_input=no_input,
-        asker=terminal_asker(),
     )
 
 

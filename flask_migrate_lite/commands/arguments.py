@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..engine.errors import InvalidRevisionId, MalformedRevisionId, RangeNotAllowed, UsageError
 from ..engine.script.ranges import RangeText
 
+if TYPE_CHECKING:
+    from .decisions import Asker, CommandDecisions
+
 __all__ = [
+    "Answers",
     "Placement",
     "check_placement",
     "check_rev_id",
@@ -70,6 +75,38 @@ def check_placement(placement: Placement) -> None:
     labels = placement.branch_label
     for label in [labels] if isinstance(labels, str) else labels or ():
         validate_branch_label(label)
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What answers autogenerate's questions: what ``revision --autogenerate`` and
+    ``migrate`` share.
+
+    The fields are the arguments of the same names (the options ``--rename``,
+    ``--rename-table``, ``--default``, ``--rename-value`` and ``--no-input``; ``asker``
+    puts the questions no flag answers to the developer).
+    """
+
+    renames: Sequence[str] = ()
+    table_renames: Sequence[str] = ()
+    defaults: Sequence[str] = ()
+    value_renames: Sequence[str] = ()
+    no_input: bool = False
+    asker: Asker | None = None
+
+    @property
+    def any_flag(self) -> bool:
+        """Whether a rename or a default is given."""
+        return bool(self.renames or self.table_renames or self.defaults or self.value_renames)
+
+    def decisions(self) -> CommandDecisions:
+        """The flags checked for their form (before anything is read), with the asker."""
+        from .decisions import CommandDecisions, parse_decision_flags
+
+        flags = parse_decision_flags(
+            self.renames, self.table_renames, self.defaults, self.no_input, self.value_renames
+        )
+        return CommandDecisions(flags, self.asker)
 
 
 def refuse_sql(command: str, sql: bool) -> None:

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 from ..appstate import AppState, Database, app_state
 from ..engine.errors import CommandError
 from .advice import flask_advice
-from .arguments import Placement, check_placement, refuse_sql
-from .decisions import Asker, CommandDecisions, parse_decision_flags
+from .arguments import Answers, Placement, check_placement, refuse_sql
+from .decisions import Asker, CommandDecisions
 from .running import Directory, Report, check_known, not_up_to_date, reporter
 
 if TYPE_CHECKING:
@@ -294,41 +294,26 @@ def migrate(
     needs a value raises :class:`~.decisions.ValueNeeded`.
     """
     placement = Placement(message, head, splice, branch_label, version_path, rev_id)
-    return write_migration(
-        directory,
-        placement,
-        sql=sql,
-        x_arg=x_arg,
-        report=report,
-        renames=renames,
-        table_renames=table_renames,
-        defaults=defaults,
-        value_renames=value_renames,
-        no_input=no_input,
-        asker=asker,
-    )
+    answers = Answers(renames, table_renames, defaults, value_renames, no_input, asker)
+    return write_migration(directory, placement, answers, sql=sql, x_arg=x_arg, report=report)
 
 
 def write_migration(
     directory: Directory,
     placement: Placement,
+    answers: Answers,
     *,
     sql: bool = False,
     x_arg: Sequence[str] | None = None,
     report: Report | None = None,
-    renames: Sequence[str] = (),
-    table_renames: Sequence[str] = (),
-    defaults: Sequence[str] = (),
-    value_renames: Sequence[str] = (),
-    no_input: bool = False,
-    asker: Asker | None = None,
 ) -> Revision | None:
-    """:func:`migrate`, with the new revision's message and place given as one object."""
+    """:func:`migrate`, with the new revision's message and place, and the answers to its
+    questions, each given as one object."""
     refuse_sql("migrate", sql)
     check_placement(placement)
-    flags = parse_decision_flags(renames, table_renames, defaults, no_input, value_renames)
+    decisions = answers.decisions()
     return autogenerate_revision(
-        app_state(directory, x_arg), placement, reporter(report), CommandDecisions(flags, asker)
+        app_state(directory, x_arg), placement, reporter(report), decisions
     )
 
 

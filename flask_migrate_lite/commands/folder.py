@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 from ..appstate import app_state
 from ..engine.errors import CommandError, UsageError
 from .advice import flask_advice
-from .arguments import Placement, check_placement, check_rev_id, one_revision, refuse_sql
-from .decisions import Asker, CommandDecisions, parse_decision_flags
-from .running import Directory, Report, database_heads, reporter
+from .arguments import Answers, Placement, check_placement, check_rev_id, one_revision, refuse_sql
+from .decisions import Asker
+from .history import named_revisions
+from .running import Directory, Report, reporter
 
 if TYPE_CHECKING:
     from ..engine.script.graph import Revision
@@ -86,41 +87,28 @@ def revision(
     arguments are those of :func:`~.autogenerate.migrate`.
     """
     placement = Placement(message, head, splice, branch_label, version_path, rev_id, depends_on)
+    answers = Answers(renames, table_renames, defaults, value_renames, no_input, asker)
     return write_revision(
-        directory,
-        placement,
-        autogenerate=autogenerate,
-        sql=sql,
-        report=report,
-        renames=renames,
-        table_renames=table_renames,
-        defaults=defaults,
-        value_renames=value_renames,
-        no_input=no_input,
-        asker=asker,
+        directory, placement, answers, autogenerate=autogenerate, sql=sql, report=report
     )
 
 
 def write_revision(
     directory: Directory,
     placement: Placement,
+    answers: Answers,
     *,
     autogenerate: bool = False,
     sql: bool = False,
     report: Report | None = None,
-    renames: Sequence[str] = (),
-    table_renames: Sequence[str] = (),
-    defaults: Sequence[str] = (),
-    value_renames: Sequence[str] = (),
-    no_input: bool = False,
-    asker: Asker | None = None,
 ) -> Revision | None:
-    """:func:`revision`, with the new revision's message and place given as one object."""
+    """:func:`revision`, with the new revision's message and place, and the answers to
+    autogenerate's questions, each given as one object."""
     if autogenerate:
         refuse_sql("revision --autogenerate", sql)
     check_placement(placement)
-    flags = parse_decision_flags(renames, table_renames, defaults, no_input, value_renames)
-    if not autogenerate and (renames or table_renames or defaults or value_renames):
+    decisions = answers.decisions()
+    if not autogenerate and answers.any_flag:
         raise UsageError(
             "--rename, --rename-table and --default answer autogenerate's questions; "
             "add --autogenerate or leave them out."
@@ -129,9 +117,7 @@ def write_revision(
     if autogenerate:
         from .autogenerate import autogenerate_revision
 
-        return autogenerate_revision(
-            state, placement, reporter(report), CommandDecisions(flags, asker)
-        )
+        return autogenerate_revision(state, placement, reporter(report), decisions)
     created = state.scripts.generate_revision(
         message=placement.message,
         head=placement.head,
@@ -185,23 +171,11 @@ def merge(
 @flask_advice
 def edit(directory: Directory = None, revision: str = "head") -> list[Path]:
     """Open the revision file(s) in ``$EDITOR`` (or ``$VISUAL``); no shell is involved."""
-    one_revision(revision, "edit")
-    state = app_state(directory)
-    scripts = state.scripts
-    graph = scripts.graph()
-    current_heads: tuple[str, ...] = ()
-    if "current" in revision:
-        graph, current_heads = scripts.graph_for(database_heads(state, state.default_database()))
-    ids = graph.resolve(revision, current_heads)
-    if not ids:
-        raise CommandError(
-            f"'{revision}' names base, which has no revision file; name a revision to edit "
-            "(for example 'flask db edit head')."
-        )
+    named = named_revisions(directory, revision, "edit", "has no revision file")
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise CommandError("Set the EDITOR environment variable to the editor to open.")
-    paths = [Path(str(graph.get(rev_id).path)) for rev_id in ids]
+    paths = [Path(str(named.graph.get(rev_id).path)) for rev_id in named.ids]
     for path in paths:
         try:
             subprocess.run([*shlex.split(editor), str(path)], check=True)

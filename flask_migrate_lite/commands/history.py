@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..appstate import Database, app_state
+from ..appstate import AppState, Database, app_state
 from ..engine.errors import CommandError, UsageError
 from .advice import flask_advice
 from .applied import applied_lines
@@ -18,7 +19,51 @@ from .running import (
     not_up_to_date,
 )
 
-__all__ = ["CurrentResult", "branches", "current", "heads", "history", "show"]
+if TYPE_CHECKING:
+    from ..engine.script.graph import RevisionGraph
+
+__all__ = [
+    "CurrentResult",
+    "NamedRevisions",
+    "branches",
+    "current",
+    "heads",
+    "history",
+    "named_revisions",
+    "show",
+]
+
+
+@dataclass(frozen=True)
+class NamedRevisions:
+    """The revisions a command's single revision argument names (``show``, ``edit``)."""
+
+    state: AppState
+    graph: RevisionGraph
+    #: The database's heads when the argument names ``current``, else ``()``.
+    current_heads: tuple[str, ...]
+    ids: tuple[str, ...]
+
+
+def named_revisions(directory: Directory, revision: str, command: str, base: str) -> NamedRevisions:
+    """The revisions ``revision`` names for ``command``, reading the default database only
+    when it names ``current``; ``base`` says, in the error for base, what base is not."""
+    one_revision(revision, command)
+    state = app_state(directory)
+    graph = state.scripts.graph()
+    current_heads: tuple[str, ...] = ()
+    if "current" in revision:
+        # In the graph as that database sees it (a squash or the revisions it replaces).
+        graph, current_heads = state.scripts.graph_for(
+            database_heads(state, state.default_database())
+        )
+    ids = graph.resolve(revision, current_heads)
+    if not ids:
+        raise CommandError(
+            f"'{revision}' names base, which {base}; name a revision to {command} "
+            f"(for example 'flask db {command} head')."
+        )
+    return NamedRevisions(state, graph, current_heads, ids)
 
 
 @flask_advice
@@ -26,22 +71,11 @@ def show(directory: Directory = None, revision: str = "head") -> list[str]:
     """The full description of the given revision(s)."""
     from ..engine.script.formatting import RevisionView
 
-    one_revision(revision, "show")
-    state = app_state(directory)
-    scripts = state.scripts
-    graph = scripts.graph()
-    current_heads: tuple[str, ...] = ()
-    if "current" in revision:
-        graph, current_heads = scripts.graph_for(database_heads(state, state.default_database()))
-    ids = graph.resolve(revision, current_heads)
-    if not ids:
-        raise CommandError(
-            f"'{revision}' names base, which is not a revision; name a revision to show "
-            "(for example 'flask db show head')."
-        )
+    named = named_revisions(directory, revision, "show", "is not a revision")
+    graph, scripts = named.graph, named.state.scripts
     return [
-        RevisionView(graph, graph.get(rev_id), current_heads).entry(scripts.longdoc(rev_id))
-        for rev_id in ids
+        RevisionView(graph, graph.get(rev_id), named.current_heads).entry(scripts.longdoc(rev_id))
+        for rev_id in named.ids
     ]
 
 

@@ -179,10 +179,10 @@ def validate_before_upgrade(
     from ..engine.runtime.validation import validate_history
 
     mode = state.options.validate_on_upgrade
-    if mode == "off" or context.log is None or context.connection is None:
+    if mode == "off" or context.applied_log is None or context.connection is None:
         return
     view, graph = state.scripts.view(heads)
-    log = read_log(context.connection, context.log)
+    log = read_log(context.connection, context.applied_log)
     validation = validate_history(graph, view.translate(heads), log, file_checksums(graph))
     lines = ValidateResult(_label(state, database), validation).lines()
     lines = lines[: len(validation.findings)]

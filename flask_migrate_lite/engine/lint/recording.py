@@ -9,6 +9,7 @@ is entered and marks the operations inside it.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import sys
@@ -62,6 +63,12 @@ class Recording:
     error: str | None = None
 
 
+@functools.lru_cache(maxsize=512)
+def _real_path(filename: str) -> str:
+    # Kept: the same few files (the engine's, the revision's) are resolved for every call.
+    return os.path.normcase(os.path.realpath(filename))
+
+
 class _Handle:
     """The migration a recording runs in: offline DDL into a buffer, ``autocommit_block()``."""
 
@@ -108,14 +115,13 @@ class RecordingOperations(Operations):
         self._handle = _Handle(dialect, self, x_args or {})
         super().__init__(self._handle)
         self.recording = Recording(path)
-        self._path = os.path.normcase(os.path.realpath(path))
+        self._path = _real_path(path)
 
     def _line(self) -> int:
         # The innermost frame running the revision file: the line of its op. call.
         frame: types.FrameType | None = sys._getframe(1)
         while frame is not None:
-            filename = frame.f_code.co_filename
-            if os.path.normcase(os.path.realpath(filename)) == self._path:
+            if _real_path(frame.f_code.co_filename) == self._path:
                 return frame.f_lineno
             frame = frame.f_back
         return 0

@@ -26,6 +26,7 @@ BAD_SUPPRESSION = Rule(
     {"*": "write it as '# migrate-lint: ignore[rule-id] why it is safe here'"},
 )
 
+_MARKER = "migrate-lint:"
 _COMMENT = re.compile(r"#\s*migrate-lint:\s*ignore\[(?P<ids>[^\]]*)\](?P<reason>.*)$")
 
 
@@ -84,6 +85,10 @@ def _spans(tree: ast.Module) -> dict[int, range]:
 def read_suppressions(source: str, known: Collection[str]) -> Suppressions:
     """The suppressions written in ``source``; ``known`` are the rule ids."""
     result = Suppressions()
+    if _MARKER not in source:
+        # No line can hold a suppression: nothing to silence, nothing malformed (the spans
+        # only serve to find suppressions), so the source is not parsed.
+        return result
     try:
         tree = ast.parse(source)
     except SyntaxError:

@@ -15,11 +15,13 @@ with ``IF NOT EXISTS`` and writes the rows with the database's own clock.
 from __future__ import annotations
 
 import datetime
+import functools
 import getpass
 import hashlib
 import os
 import socket
 import types
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -32,6 +34,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     func,
     literal_column,
     select,
@@ -41,6 +44,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateTable
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..ddl import DefaultImpl
@@ -148,7 +152,9 @@ def create_log_sql(impl: DefaultImpl, table: Table) -> None:
     impl.execute(f"DO $$ BEGIN IF to_regclass('{name}') IS NULL THEN {create}; END IF; END $$")
 
 
+@functools.cache
 def _tool_version() -> str:
+    # Read once per process: the installed metadata is parsed from disk on every call.
     try:
         return metadata.version("flask-migrate-lite")[:32]
     except metadata.PackageNotFoundError:
@@ -194,16 +200,36 @@ def write_row(
     }
     if impl.as_sql:
         values["applied_at"] = _utc_now_sql(impl.dialect.name)
-    else:
-        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
-        values.update(
-            applied_at=now,
-            duration_ms=duration_ms,
-            host=socket.gethostname()[:255] or None,
-            os_user=_user() or os.environ.get("USER"),
+        # inline(): no RETURNING and no id fetched; the database numbers the row.
+        impl.execute(sa_insert(table).values(**values).inline())
+        return
+    now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
+    values.update(
+        applied_at=now,
+        duration_ms=duration_ms,
+        host=socket.gethostname()[:255] or None,
+        os_user=_user() or os.environ.get("USER"),
+    )
+    # One statement per log table, its values bound at each run: the same SQL as values
+    # given inline, built and keyed for the statement cache once instead of for every row.
+    impl.execute(_online_insert(table), values)
+
+
+_INSERTS: weakref.WeakKeyDictionary[Table, Insert] = weakref.WeakKeyDictionary()
+
+
+def _online_insert(table: Table) -> Insert:
+    """``INSERT`` of an online row: every column but ``id``, each a bound parameter."""
+    statement = _INSERTS.get(table)
+    if statement is None:
+        names = [column.name for column in table.columns if column.name != "id"]
+        statement = (
+            sa_insert(table)
+            .values({name: bindparam(name, type_=table.c[name].type) for name in names})
+            .inline()
         )
-    # inline(): no RETURNING and no id fetched; the database numbers the row.
-    impl.execute(sa_insert(table).values(**values).inline())
+        _INSERTS[table] = statement
+    return statement
 
 
 def read_log(connection: Connection, table: Table) -> list[LogRow] | None:

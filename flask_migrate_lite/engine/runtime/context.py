@@ -75,7 +75,8 @@ class MigrationContext:
         self.url = url or (mask_url(connection.engine.url) if connection is not None else "")
         self.bind = bind
         self.table = version_table(options.version_table, options.version_table_schema)
-        self.log = (
+        # The applied log's table (a row per revision run), or None when it is turned off.
+        self.applied_log = (
             log_table(options.log_table_name, options.version_table_schema)
             if options.log_table_name
             else None
@@ -93,7 +94,10 @@ class MigrationContext:
         # Whether the running step has committed part of itself in an autocommit_block().
         self._step_autocommitted = False
         # The statements the running step ran, and how many of them are committed.
-        self._log = StatementLog(self.dialect)
+        self._statement_log = StatementLog(
+            self.dialect,
+            [self.table] if self.applied_log is None else [self.table, self.applied_log],
+        )
         # Where the online run is, to say what a dropped connection left behind.
         self._progress = Progress()
         # The run's lock timeout for DDL and its retries (set when an online run starts).
@@ -150,17 +154,17 @@ class MigrationContext:
         if self._tx is None:
             raise MigrateError("autocommit_block() can only be used while a migration runs.")
         self._step_autocommitted = self._progress.partial = True
-        log = self._log
+        statements = self._statement_log
         with self._tx.autocommit():
-            log.commit()
-            log.inside = True
-            log.autocommit = self._tx.block_commits_each
+            statements.commit()
+            statements.inside = True
+            statements.autocommit = self._tx.block_commits_each
             try:
                 yield
             finally:
-                log.autocommit = False
-            log.inside = False
-        log.commit()
+                statements.autocommit = False
+            statements.inside = False
+        statements.commit()
 
     # -- online ------------------------------------------------------------------------------
 
@@ -236,8 +240,8 @@ class MigrationContext:
         # leaves no version table behind where DDL is transactional.
         if not self._table_ready:
             ensure_version_table(connection, self.table)
-            if self.log is not None:
-                ensure_log_table(connection, self.log)
+            if self.applied_log is not None:
+                ensure_log_table(connection, self.applied_log)
             self._table_ready = True
 
     def _run_step(
@@ -274,8 +278,8 @@ class MigrationContext:
         tx.begin_step()
         self._step_autocommitted = False
         started = time.monotonic()
-        self._log.reset()
-        self._impl.on_statement = self._log.ran
+        self._statement_log.reset()
+        self._impl.on_statement = self._statement_log.ran
         try:
             module = load(step.revision)
             function = self._function(module, step)
@@ -304,11 +308,11 @@ class MigrationContext:
             self._impl.on_statement = None
 
     def _log_step(self, step: Step, module: types.ModuleType, duration_ms: int | None) -> None:
-        if self.log is None:
+        if self.applied_log is None:
             return
         write_row(
             self._impl,
-            self.log,
+            self.applied_log,
             revision=step.revision.revision,
             direction="upgrade" if step.is_upgrade else "downgrade",
             checksum=module_checksum(module),
@@ -323,14 +327,14 @@ class MigrationContext:
         heads: tuple[str, ...],
         checksum: Callable[[str], str | None] | None,
     ) -> None:
-        if self.log is None:
+        if self.applied_log is None:
             return
         after = heads_after(heads, changes)
         for change in changes:
             revision = change.new or change.old or ""
             write_row(
                 self._impl,
-                self.log,
+                self.applied_log,
                 revision=revision,
                 direction="stamp",
                 checksum=checksum(change.new) if checksum and change.new else None,
@@ -344,7 +348,7 @@ class MigrationContext:
         direction = "upgrade" if step.is_upgrade else "downgrade"
         cause = _describe(exc)
         before = ", ".join(step.heads_before) or "base"
-        ran = self._log.statements
+        ran = self._statement_log.statements
         if not tx.atomic_steps:
             which = f" (it ran: {listed(ran)})" if ran else ""
             state = (
@@ -374,8 +378,8 @@ class MigrationContext:
 
     def _partial_state(self, tx: Transactions, before: str) -> str:
         """What a failed migration that used ``autocommit_block()`` left committed."""
-        log = self._log
-        if not log.inside:
+        statements = self._statement_log
+        if not statements.inside:
             done = "what it did up to the end of its autocommit_block() was committed"
         elif tx.block_commits_each:
             done = (
@@ -387,15 +391,15 @@ class MigrationContext:
                 "it failed inside its autocommit_block(): what it did before the block was "
                 "committed, the block's statements were not"
             )
-        if not log.kept:
+        if not statements.kept:
             return (
                 f"{done}, which was nothing of its own, and the rest rolled back; the version "
                 f"table says {before}: fix the script and run the command again"
             )
         return (
             f"{done} and the rest rolled back; the version table says {before}, and these "
-            f"statements of it stay committed: {listed(log.kept)}: undo them by hand (or make "
-            "the script skip what exists) and run the command again"
+            f"statements of it stay committed: {listed(statements.kept)}: undo them by hand "
+            "(or make the script skip what exists) and run the command again"
         )
 
     def _function(self, module: types.ModuleType, step: Step) -> Callable[[], Any] | None:
@@ -432,8 +436,8 @@ class MigrationContext:
             self._impl.begin_transaction_sql()
             if not offline_heads:
                 self._impl.create_table(self.table)
-            if self.log is not None and changes:
-                create_log_sql(self._impl, self.log)
+            if self.applied_log is not None and changes:
+                create_log_sql(self._impl, self.applied_log)
             apply_changes(self._impl, self.table, changes)
             self._log_stamp(changes, offline_heads, checksum)
             self._impl.commit_sql()
@@ -476,7 +480,7 @@ class MigrationContext:
         """Write ``steps`` as SQL: their DDL, the version-table statements and comments."""
         impl = self._impl
         per_migration = self.options.transaction_per_migration
-        log_pending = self.log is not None
+        log_pending = self.applied_log is not None
         if not per_migration:
             impl.begin_transaction_sql()
         for step in steps:
@@ -486,8 +490,8 @@ class MigrationContext:
                 impl.begin_transaction_sql()
             if step.is_upgrade and not step.heads_before:
                 impl.create_table(self.table)
-            if self.log is not None and log_pending:
-                create_log_sql(impl, self.log)
+            if self.applied_log is not None and log_pending:
+                create_log_sql(impl, self.applied_log)
                 log_pending = False
             impl.comment_sql(f"Running {step.describe()}")
             module = load(step.revision)

@@ -11,9 +11,11 @@ committed, so that they can be undone by hand. :class:`StatementLog` keeps that 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
+from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.expression import Executable
 
 __all__ = ["StatementLog", "listed"]
@@ -26,11 +28,18 @@ _LISTED = 8
 
 class StatementLog:
     """The statements one migration ran, in order; the first :attr:`committed` of them are
-    committed."""
+    committed.
 
-    def __init__(self, dialect: Dialect) -> None:
+    A statement is rendered as SQL when it completes, except the run's own inserts, updates
+    and deletes of ``own_tables`` (the version table and the applied log): their tables are
+    never changed and their values are plain, so they render the same text later, and only
+    when a message lists them.
+    """
+
+    def __init__(self, dialect: Dialect, own_tables: Collection[Table] = ()) -> None:
         self.dialect = dialect
-        self.statements: list[str] = []
+        self.own_tables = tuple(own_tables)
+        self._ran: list[str | Executable] = []
         self.committed = 0
         #: Whether each statement commits as it runs (inside an autocommit block, outside
         #: SQLite).
@@ -40,24 +49,37 @@ class StatementLog:
 
     def reset(self) -> None:
         """A new migration starts."""
-        self.statements = []
+        self._ran = []
         self.committed = 0
         self.autocommit = False
         self.inside = False
 
     def ran(self, statement: Executable) -> None:
         """``statement`` completed."""
+        own = isinstance(statement, UpdateBase) and any(
+            statement.table is table for table in self.own_tables
+        )
+        self._ran.append(statement if own else self._render(statement))
+        if self.autocommit:
+            self.committed = len(self._ran)
+
+    def _render(self, statement: Executable) -> str:
         try:
             sql = str(statement.compile(dialect=self.dialect))  # type: ignore[attr-defined]
         except Exception:  # a statement that does not compile here is still named
             sql = type(statement).__name__
-        self.statements.append(_short(sql))
-        if self.autocommit:
-            self.committed = len(self.statements)
+        return _short(sql)
+
+    @property
+    def statements(self) -> list[str]:
+        """The statements that ran, as SQL text."""
+        rendered = [item if isinstance(item, str) else self._render(item) for item in self._ran]
+        self._ran = [*rendered]
+        return rendered
 
     def commit(self) -> None:
         """Everything so far is committed."""
-        self.committed = len(self.statements)
+        self.committed = len(self._ran)
 
     @property
     def kept(self) -> list[str]:

@@ -20,7 +20,7 @@ from .identities import autoincrement_change, identity_change
 from .keys import nullability_compared
 from .objects import copy_column, copy_default, reflected_column
 from .server_defaults import default_changed
-from .type_changes import TypeConversion, convert_type
+from .type_changes import TypeChange, TypeConversion, convert_type
 from .types import type_changed
 
 __all__ = ["ColumnChanges", "compare_column", "compare_columns"]
@@ -121,7 +121,9 @@ def compare_column(
         )
         changes["modify_type"] = column.type
         conversion = convert_type(
-            ctx, table.name, table.schema, column.name, reflected_type, column.type, where
+            TypeChange(
+                ctx, table.name, table.schema, column.name, where, reflected_type, column.type
+            )
         )
     collated = collation_change(ctx, table, column, found, label)
     if collated is not None:

@@ -1,6 +1,6 @@
 """What a column's type change does to the values it holds.
 
-For a column whose type changes, :func:`convert_type` says
+For a column whose type changes (a :class:`TypeChange`), :func:`convert_type` says
 
 * how the database converts the stored values, when it does not by itself: the dialect
   options of the ``alter_column`` call, for the upgrade and for the downgrade (PostgreSQL's
@@ -15,7 +15,7 @@ For a column whose type changes, :func:`convert_type` says
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import column as sql_column
@@ -28,7 +28,7 @@ from ...ddl.conversions import TypeConversions
 from .context import CompareContext
 from .types import model_type
 
-__all__ = ["TypeConversion", "convert_type"]
+__all__ = ["TypeChange", "TypeConversion", "convert_type"]
 
 
 @dataclass
@@ -50,52 +50,59 @@ class _Narrowing:
     where: ColumnElement[bool]
 
 
-def convert_type(
-    ctx: CompareContext,
-    table_name: str,
-    schema: str | None,
-    column_name: str,
-    old: sqltypes.TypeEngine[Any],
-    new: sqltypes.TypeEngine[Any],
-    label: str,
-) -> TypeConversion:
-    """How the column ``label`` (quoted, as messages name it) converts from the database's
-    type ``old`` to the model's ``new``."""
+@dataclass(frozen=True)
+class TypeChange:
+    """A column whose type differs between the database and the models."""
+
+    ctx: CompareContext
+    table_name: str
+    schema: str | None
+    column_name: str
+    #: The column as messages name it (quoted).
+    label: str
+    #: The database's type.
+    old: sqltypes.TypeEngine[Any]
+    #: The model's type.
+    new: sqltypes.TypeEngine[Any]
+
+
+def convert_type(change: TypeChange) -> TypeConversion:
+    """How the column converts from the database's type to the model's."""
     result = TypeConversion()
-    new = model_type(new, ctx.dialect)
+    ctx = change.ctx
+    change = replace(change, new=model_type(change.new, ctx.dialect))
+    old, new = change.old, change.new
     if isinstance(old, sqltypes.Enum) or isinstance(new, sqltypes.Enum):
         return result  # enum values are compared and converted on their own
     rules = _conversions(ctx)
-    up = rules.conversion_using(ctx.connection, column_name, old, new)
-    down = rules.conversion_using(ctx.connection, column_name, new, old)
+    up = rules.conversion_using(ctx.connection, change.column_name, old, new)
+    down = rules.conversion_using(ctx.connection, change.column_name, new, old)
     if up is not None:
         result.kw["postgresql_using"] = up
     if up is not None or down is not None:
         result.reverse_kw = {} if down is None else {"postgresql_using": down}
-    refused = _refused(ctx, table_name, schema, column_name, old, new, label)
+    refused = _refused(change)
     if refused is not None:
         result.warnings.append(refused)
-    narrowing = _narrowing(ctx, column_name, old, new)
+    narrowing = _narrowing(ctx, change.column_name, old, new)
     if narrowing is not None:
-        result.warnings.append(_warning(ctx, table_name, schema, label, old, new, narrowing))
+        result.warnings.append(_warning(change, narrowing))
     return result
 
 
-def _refused(
-    ctx: CompareContext,
-    table_name: str,
-    schema: str | None,
-    column_name: str,
-    old: sqltypes.TypeEngine[Any],
-    new: sqltypes.TypeEngine[Any],
-    label: str,
-) -> str | None:
+def _refused(change: TypeChange) -> str | None:
     """The warning about rows whose values the migration will refuse to convert."""
+    ctx = change.ctx
     connection = ctx.connection
     try:
         with connection.begin_nested():
             count, examples = _conversions(ctx).unconvertible_rows(
-                connection, table_name, schema, column_name, old, new
+                connection,
+                change.table_name,
+                change.schema,
+                change.column_name,
+                change.old,
+                change.new,
             )
     except exc.DBAPIError:
         return None
@@ -104,9 +111,9 @@ def _refused(
     rows = "1 row holds a value" if count == 1 else f"{count} rows hold values"
     shown = ", ".join(_cut(repr(value)) for value in examples)
     return (
-        f"The migration changes column {label} from {_sql(ctx, old)} to {_sql(ctx, new)}, "
-        f"and {rows} it cannot convert (such as {shown}): the upgrade stops on them, so "
-        "change or delete them first."
+        f"The migration changes column {change.label} from {_sql(ctx, change.old)} to "
+        f"{_sql(ctx, change.new)}, and {rows} it cannot convert (such as {shown}): the "
+        "upgrade stops on them, so change or delete them first."
     )
 
 
@@ -127,24 +134,20 @@ def _sql(ctx: CompareContext, type_: sqltypes.TypeEngine[Any]) -> str:
         return repr(type_)
 
 
-def _warning(
-    ctx: CompareContext,
-    table_name: str,
-    schema: str | None,
-    label: str,
-    old: sqltypes.TypeEngine[Any],
-    new: sqltypes.TypeEngine[Any],
-    narrowing: _Narrowing,
-) -> str:
-    change = f"The migration narrows column {label} from {_sql(ctx, old)} to {_sql(ctx, new)}"
-    count = _count(ctx, table_name, schema, narrowing.where)
+def _warning(change: TypeChange, narrowing: _Narrowing) -> str:
+    ctx = change.ctx
+    change_text = (
+        f"The migration narrows column {change.label} from {_sql(ctx, change.old)} to "
+        f"{_sql(ctx, change.new)}"
+    )
+    count = _count(ctx, change.table_name, change.schema, narrowing.where)
     if count is None:
-        return f"{change}; check that no row holds {narrowing.what} before you upgrade."
+        return f"{change_text}; check that no row holds {narrowing.what} before you upgrade."
     if count == 0:
-        return f"{change}; no row holds {narrowing.what} today."
+        return f"{change_text}; no row holds {narrowing.what} today."
     rows = "1 row holds" if count == 1 else f"{count} rows hold"
     return (
-        f"{change}, and {rows} {narrowing.what}: change them before you upgrade, "
+        f"{change_text}, and {rows} {narrowing.what}: change them before you upgrade, "
         "or the upgrade fails on them or alters them."
     )
 
