@@ -308,18 +308,21 @@ def stamp_offline_targets(
 
 @dataclass
 class TargetCurrent:
-    """The revisions one target is at."""
+    """The revisions one target is at (``problem``: why the folder cannot be read for it)."""
 
     name: str
     heads: tuple[str, ...]
     line: str
     at_head: bool
+    problem: str = ""
 
 
 @flask_advice
 def current_targets(directory: Directory, selection: Selection) -> list[TargetCurrent]:
     """The revision(s) each selected target is at, one line each: ``NAME: REV (head)``."""
+    from ..engine.errors import MigrateError
     from ..engine.script.formatting import RevisionView
+    from .fleet import describe_error
 
     state = app_state(directory)
     targets = select_targets(state, selection)
@@ -328,7 +331,14 @@ def current_targets(directory: Directory, selection: Selection) -> list[TargetCu
     found = []
     for target in targets:
         heads = database_heads(state, target.database, target.run_options(options))
-        squashes, graph = state.scripts.view(heads)
+        try:
+            squashes, graph = state.scripts.view(heads)
+        except MigrateError as exc:
+            problem = describe_error(exc)
+            found.append(
+                TargetCurrent(target.name, heads, f"{target.name}: {problem}.", False, problem)
+            )
+            continue
         shown = []
         for rev_id in heads:
             if rev_id in graph:
