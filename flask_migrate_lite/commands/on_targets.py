@@ -334,7 +334,7 @@ def current_targets(directory: Directory, selection: Selection) -> list[TargetCu
         try:
             squashes, graph = state.scripts.view(heads)
         except MigrateError as exc:
-            problem = describe_error(exc)
+            problem = describe_error(exc, target.name)
             found.append(
                 TargetCurrent(target.name, heads, f"{target.name}: {problem}.", False, problem)
             )
@@ -400,7 +400,7 @@ def check_targets(directory: Directory, selection: Selection) -> list[TargetChec
         try:
             result = check_models(state, [target.database])
         except MigrateError as exc:
-            found.append(TargetCheck(target.name, [], describe_error(exc)))
+            found.append(TargetCheck(target.name, [], describe_error(exc, target.name)))
             continue
         found.append(TargetCheck(target.name, result.messages))
     return found
