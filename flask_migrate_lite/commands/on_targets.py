@@ -360,18 +360,26 @@ def status_targets(
     directory: Directory, selection: Selection, verbose: bool = False
 ) -> list[StatusResult]:
     """``status`` of each selected target (each result headed ``Target: NAME``)."""
+    from ..engine.errors import CommandError, MigrateError
+    from .fleet import describe_error
+
     state = app_state(directory)
     targets = select_targets(state, selection)
     options = state.run_options()
     results = []
     for target in targets:
-        result = database_status(
-            state,
-            target.database,
-            verbose=verbose,
-            options=target.run_options(options),
-            heading=f"Target: {target.label}",
-        )
+        try:
+            result = database_status(
+                state,
+                target.database,
+                verbose=verbose,
+                options=target.run_options(options),
+                heading=f"Target: {target.label}",
+            )
+        except MigrateError as exc:
+            raise CommandError(
+                f"Target {target.name}: {describe_error(exc, target.name)}."
+            ) from None
         result.upgrade_command = f"flask db upgrade --target {target.name}"
         results.append(result)
     return results

@@ -248,6 +248,12 @@ def test_a_schema_left_inside_a_squash_whose_files_are_gone(
         f"{a}: r5 (replaced by the squash revision {SQUASH})\n{b}: {gone}\n",
         f"Error: 1 target could not be read ({b}); the lines above say why.\n",
     )
+    status = project.run("db", "status", "--all-targets", check=False)
+    assert (status.returncode, status.stdout, status.stderr) == (
+        1,
+        "",
+        f"Error: Target {b}: {gone}\n",
+    )
     result = project.run("db", "upgrade", "--all-targets", check=False)
     assert result.returncode == 1
     assert _timeless(result.stderr).splitlines() == [
