@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.builder import ROOT
-from tests.plugin.support import fixture_conftest, run, write_project
+from tests.plugin.support import failure, fixture_conftest, run, write_project
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.sqlite
@@ -121,3 +121,23 @@ def test_the_ready_made_tests_pass_on_a_history_with_a_squash(
     for name in CHECKS:
         result.stdout.fnmatch_lines([f"migrations::{name} PASSED*"])
     result.stdout.fnmatch_lines(["*7 passed*"])
+
+
+def test_up_down_up_from_a_replaced_revision_is_refused(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_project(pytester.path, HISTORY, models=MODELS)
+    _flask(pytester.path, "squash", "aaa111:ccc333", "-m", "first", "--rev-id", "sq0")
+    fixture_conftest(pytester.path)
+    ini = "[pytest]\npythonpath = .\nmigrations_tests = up_down_up\n"
+    pytester.makefile(".ini", pytest=ini + "migrations_up_down_up_from = bbb222\n")
+    result = run(pytester, monkeypatch)
+    assert result.ret == 1
+    assert failure(result, "up_down_up") == [
+        "migrations_up_down_up_from is 'bbb222', a revision that the squash revision sq0 "
+        "replaces (a fresh database runs the squash alone); give the squash revision or a "
+        "revision after it."
+    ]
+    # The squash's last revision names the squash: the test starts there.
+    pytester.makefile(".ini", pytest=ini + "migrations_up_down_up_from = ccc333\n")
+    assert run(pytester, monkeypatch).ret == 0
