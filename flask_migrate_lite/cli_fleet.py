@@ -263,6 +263,12 @@ def _current(
     found = on_targets.current_targets(group_directory(directory), selection)
     for each in found:
         click.echo(each.line)
+    unread = [each.name for each in found if each.problem]
+    if unread:
+        raise MigrateCommandError(
+            f"{len(unread)} target{'s' if len(unread) != 1 else ''} could not be read "
+            f"({shortened(unread)}); the lines above say why."
+        )
     behind = [each.name for each in found if not each.at_head]
     if check_heads and behind:
         raise MigrateCommandError(

@@ -16,7 +16,7 @@ from typing import ParamSpec, TypeVar
 from ..engine.advice import Run
 from ..engine.errors import MigrateError
 
-__all__ = ["flask_advice", "flask_command", "in_flask_terms"]
+__all__ = ["flask_advice", "flask_command", "in_flask_terms", "on_target"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -26,6 +26,23 @@ E = TypeVar("E", bound=MigrateError)
 def flask_command(run: Run) -> str:
     """A command as it is typed: ``'flask db stamp --purge heads'``."""
     return f"'flask db {run.line}'"
+
+
+#: The commands that act on one target's database, and so take ``--target NAME``.
+ON_A_TARGET = frozenset({"upgrade", "downgrade", "stamp", "current", "status", "check"})
+
+
+def on_target(error: E, name: str) -> E:
+    """``error`` of target ``name``, its advice written as ``flask db`` commands on it:
+    ``'flask db upgrade --target NAME'`` (commands over the folder are left as they are)."""
+
+    def show(run: Run) -> str:
+        if run.command in ON_A_TARGET:
+            run = Run(run.command, ("--target", name, *run.args))
+        return flask_command(run)
+
+    error.show_advice_as(show)
+    return error
 
 
 def in_flask_terms(error: E) -> E:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..appstate import AppState
 from ..engine.errors import MigrateError, MigrationFailed
-from .advice import in_flask_terms
+from .advice import in_flask_terms, on_target
 from .running import database_heads
 from .targets import Target
 
@@ -69,12 +69,15 @@ class FleetResult:
         return [outcome for outcome in self.outcomes if outcome.result == "failed"]
 
 
-def describe_error(error: BaseException) -> str:
-    """A target's error as one sentence."""
+def describe_error(error: BaseException, target: str | None = None) -> str:
+    """A target's error as one sentence; its advice names ``target`` (when given)."""
     if isinstance(error, MigrationFailed):
         return f"the {error.direction} of {error.revision} failed: {error.cause}"
     if isinstance(error, MigrateError):
-        in_flask_terms(error)
+        if target is None:
+            in_flask_terms(error)
+        else:
+            on_target(error, target)
     text = str(error).strip().splitlines()
     first = text[0] if text else ""
     if not isinstance(error, MigrateError):
@@ -178,7 +181,7 @@ def _one(
         outcome.error = "interrupted before its next migration"
     except Exception as exc:  # noqa: BLE001  (one target's failure never stops the others)
         outcome.result = "failed"
-        outcome.error = describe_error(exc)
+        outcome.error = describe_error(exc, target.name)
         try:  # where the failure left it, read again
             options = target.run_options(state.run_options())
             outcome.after = database_heads(state, target.database, options)

@@ -308,18 +308,21 @@ def stamp_offline_targets(
 
 @dataclass
 class TargetCurrent:
-    """The revisions one target is at."""
+    """The revisions one target is at (``problem``: why the folder cannot be read for it)."""
 
     name: str
     heads: tuple[str, ...]
     line: str
     at_head: bool
+    problem: str = ""
 
 
 @flask_advice
 def current_targets(directory: Directory, selection: Selection) -> list[TargetCurrent]:
     """The revision(s) each selected target is at, one line each: ``NAME: REV (head)``."""
+    from ..engine.errors import MigrateError
     from ..engine.script.formatting import RevisionView
+    from .fleet import describe_error
 
     state = app_state(directory)
     targets = select_targets(state, selection)
@@ -328,7 +331,14 @@ def current_targets(directory: Directory, selection: Selection) -> list[TargetCu
     found = []
     for target in targets:
         heads = database_heads(state, target.database, target.run_options(options))
-        squashes, graph = state.scripts.view(heads)
+        try:
+            squashes, graph = state.scripts.view(heads)
+        except MigrateError as exc:
+            problem = describe_error(exc, target.name)
+            found.append(
+                TargetCurrent(target.name, heads, f"{target.name}: {problem}.", False, problem)
+            )
+            continue
         shown = []
         for rev_id in heads:
             if rev_id in graph:
@@ -350,18 +360,26 @@ def status_targets(
     directory: Directory, selection: Selection, verbose: bool = False
 ) -> list[StatusResult]:
     """``status`` of each selected target (each result headed ``Target: NAME``)."""
+    from ..engine.errors import CommandError, MigrateError
+    from .fleet import describe_error
+
     state = app_state(directory)
     targets = select_targets(state, selection)
     options = state.run_options()
     results = []
     for target in targets:
-        result = database_status(
-            state,
-            target.database,
-            verbose=verbose,
-            options=target.run_options(options),
-            heading=f"Target: {target.label}",
-        )
+        try:
+            result = database_status(
+                state,
+                target.database,
+                verbose=verbose,
+                options=target.run_options(options),
+                heading=f"Target: {target.label}",
+            )
+        except MigrateError as exc:
+            raise CommandError(
+                f"Target {target.name}: {describe_error(exc, target.name)}."
+            ) from None
         result.upgrade_command = f"flask db upgrade --target {target.name}"
         results.append(result)
     return results
@@ -390,7 +408,7 @@ def check_targets(directory: Directory, selection: Selection) -> list[TargetChec
         try:
             result = check_models(state, [target.database])
         except MigrateError as exc:
-            found.append(TargetCheck(target.name, [], describe_error(exc)))
+            found.append(TargetCheck(target.name, [], describe_error(exc, target.name)))
             continue
         found.append(TargetCheck(target.name, result.messages))
     return found

@@ -114,6 +114,13 @@ def _from_index(migrator: Migrator, path: list[Step], settings: Settings) -> int
     try:
         found = migrator.graph.resolve_one(start)
     except MigrateError:
+        replaced = migrator.graph.replaced.get(start)
+        if replaced:
+            raise CheckFailed(
+                f"migrations_up_down_up_from is {start!r}, a revision that the squash "
+                f"revision {replaced} replaces (a fresh database runs the squash alone); give "
+                "the squash revision or a revision after it."
+            ) from None
         found = None
     for index, step in enumerate(path):
         if step.revision.revision == found:
