@@ -11,6 +11,7 @@ stopped the run.
 from __future__ import annotations
 
 import functools
+import shlex
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -273,8 +274,15 @@ def _current(
     if check_heads and behind:
         raise MigrateCommandError(
             f"{len(behind)} target{'s are' if len(behind) != 1 else ' is'} not at the head "
-            f"revision ({shortened(behind)}); run 'flask db upgrade --all-targets'."
+            f"revision ({shortened(behind)}); run '{_upgrade_them(behind)}'."
         )
+
+
+def _upgrade_them(behind: list[str]) -> str:
+    """The command that brings the targets ``behind`` up: named, when they are few."""
+    if len(behind) > 3:
+        return "flask db upgrade --all-targets"
+    return " ".join(["flask db upgrade", *(f"--target {shlex.quote(name)}" for name in behind)])
 
 
 def _status(
@@ -302,7 +310,7 @@ def _status(
     if check and behind:
         raise MigrateCommandError(
             f"{len(behind)} target{'s have' if len(behind) != 1 else ' has'} pending "
-            f"migrations ({shortened(behind)}); run 'flask db upgrade --all-targets'."
+            f"migrations ({shortened(behind)}); run '{_upgrade_them(behind)}'."
         )
 
 

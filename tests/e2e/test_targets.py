@@ -232,13 +232,13 @@ def test_downgrade_stamp_current_and_status_per_schema(
         f"1 of 2 applied; 1 pending migration: run 'flask db upgrade --target {b}'.\n"
     )
     assert status.stderr == (
-        f"Error: 1 target has pending migrations ({b}); run 'flask db upgrade --all-targets'.\n"
+        f"Error: 1 target has pending migrations ({b}); run 'flask db upgrade --target {b}'.\n"
     )
     behind = project.run("db", "current", "--all-targets", "--check-heads", check=False)
     assert behind.returncode == 1
     assert behind.stderr == (
         f"Error: 2 targets are not at the head revision ({b}, {c}); run 'flask db upgrade "
-        "--all-targets'.\n"
+        f"--target {b} --target {c}'.\n"
     )
 
 
