@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -136,6 +137,29 @@ def connect(url: str) -> Iterator[sa.Connection]:
     try:
         with engine.connect() as connection:
             yield connection
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def holding(url: str, sql: str, release_after: float | None = None) -> Iterator[sa.Connection]:
+    """Another session that ran ``sql`` in a transaction it keeps open for the block, holding
+    the locks ``sql`` took; rolled back at the end, or ``release_after`` seconds in (a timer
+    the block's end waits for)."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as blocker:
+            blocker.exec_driver_sql(sql).all()
+            release = None
+            if release_after is not None:
+                release = threading.Timer(release_after, blocker.rollback)
+                release.start()
+            try:
+                yield blocker
+            finally:
+                if release is not None:
+                    release.join()
+                blocker.rollback()
     finally:
         engine.dispose()
 

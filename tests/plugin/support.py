@@ -19,6 +19,7 @@ import pytest
 from tests.builder import ROOT, make_folder, write_revision
 
 __all__ = [
+    "ITEM",
     "APP",
     "PLUGIN",
     "Revision",
@@ -68,6 +69,16 @@ from app import create_app
 def migrations_app(migrations_database_url):
     return create_app(migrations_database_url)
 """
+
+
+#: The upgrade body of a first revision that creates the table 'item'.
+ITEM = """\
+op.create_table(
+    "item",
+    sa.Column("id", sa.Integer(), nullable=False),
+    sa.Column("name", sa.String(50), nullable=False),
+    sa.PrimaryKeyConstraint("id"),
+)"""
 
 
 def plugin_args() -> list[str]:

@@ -12,18 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.builder import ROOT
-from tests.plugin.support import failure, fixture_conftest, run, write_project
+from tests.plugin.support import ITEM, failure, fixture_conftest, run, write_project
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.sqlite
-
-ITEM = """\
-op.create_table(
-    "item",
-    sa.Column("id", sa.Integer(), nullable=False),
-    sa.Column("name", sa.String(50), nullable=False),
-    sa.PrimaryKeyConstraint("id"),
-)"""
 
 MODELS = """\
 class Item(db.Model):

@@ -7,7 +7,6 @@ Marked ``timed``: the upgrade waits on another session under the lock timeout.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ import sqlalchemy as sa
 
 from flask_migrate_lite.engine.errors import MigrateError
 from tests.builder import app, make_folder, write_revision
-from tests.databases import dialect_of, version_rows
+from tests.databases import dialect_of, holding, version_rows
 
 pytestmark = pytest.mark.timed
 
@@ -76,20 +75,10 @@ def test_a_statement_on_the_bind_is_retried_until_the_blocker_ends(
     migrations = _folder(tmp_path)
     with app(server_url, migrations, ddl_lock_timeout=200, ddl_lock_retries=3) as made:
         made.upgrade(FIRST)
-        blocker_engine = sa.create_engine(server_url, poolclass=sa.pool.NullPool)
-        try:
-            with blocker_engine.connect() as blocker:
-                blocker.exec_driver_sql("SELECT name FROM holders WHERE id = 1").all()
-                # Ends its transaction after the first attempt timed out (MariaDB waits
-                # whole seconds), before the retries are used up.
-                release = threading.Timer(2.5, blocker.rollback)
-                release.start()
-                try:
-                    made.upgrade()
-                finally:
-                    release.join()
-        finally:
-            blocker_engine.dispose()
+        # Ends its transaction after the first attempt timed out (MariaDB waits whole
+        # seconds), before the retries are used up.
+        with holding(server_url, "SELECT name FROM holders WHERE id = 1", release_after=2.5):
+            made.upgrade()
     assert version_rows(server_url) == [SECOND]
     assert _columns(server_url) == ["id", "name", "note", "extra"]
 
@@ -100,15 +89,9 @@ def test_a_statement_on_the_bind_gives_up_with_the_blocker_named(
     migrations = _folder(tmp_path)
     with app(server_url, migrations, ddl_lock_timeout=300, ddl_lock_retries=1) as made:
         made.upgrade(FIRST)
-        blocker_engine = sa.create_engine(server_url, poolclass=sa.pool.NullPool)
-        try:
-            with blocker_engine.connect() as blocker:
-                blocker.exec_driver_sql("SELECT name FROM holders WHERE id = 1").all()
-                with pytest.raises(MigrateError) as caught:
-                    made.upgrade()
-                blocker.rollback()
-        finally:
-            blocker_engine.dispose()
+        with holding(server_url, "SELECT name FROM holders WHERE id = 1"):
+            with pytest.raises(MigrateError) as caught:
+                made.upgrade()
     database = "PostgreSQL" if dialect_of(server_url) == "postgresql" else "MariaDB"
     wait = "300 ms" if database == "PostgreSQL" else "1 s"
     assert (

@@ -11,7 +11,6 @@ Marked ``timed``: the upgrade waits on the other session under the lock timeout.
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ import sqlalchemy as sa
 
 from flask_migrate_lite.engine.errors import MigrateError
 from tests.builder import app, make_folder, write_revision
-from tests.databases import dialect_of, version_rows
+from tests.databases import dialect_of, holding, version_rows
 
 pytestmark = pytest.mark.timed
 
@@ -90,6 +89,7 @@ def test_a_blocker_that_stays_is_named_and_nothing_changes(server_url: str, tmp_
         blocker_engine = sa.create_engine(server_url, poolclass=sa.pool.NullPool)
         try:
             with blocker_engine.connect() as blocker:
+                # Its session id first: the message names the last statement, the lock's.
                 session = _session_id(blocker)
                 blocker.exec_driver_sql("SELECT name FROM lockers WHERE id = 1").all()
                 with pytest.raises(MigrateError) as caught:
@@ -134,19 +134,9 @@ def test_a_blocker_that_ends_within_the_retries_lets_the_upgrade_through(
     migrations = _folder(tmp_path)
     with app(server_url, migrations, ddl_lock_timeout=200, ddl_lock_retries=3) as made:
         made.upgrade(FIRST)
-        blocker_engine = sa.create_engine(server_url, poolclass=sa.pool.NullPool)
-        try:
-            with blocker_engine.connect() as blocker:
-                blocker.exec_driver_sql("SELECT name FROM lockers WHERE id = 1").all()
-                # Ends its transaction during the first pause between attempts.
-                release = threading.Timer(0.6, blocker.rollback)
-                release.start()
-                try:
-                    made.upgrade()
-                finally:
-                    release.join()
-        finally:
-            blocker_engine.dispose()
+        # Ends its transaction during the first pause between attempts.
+        with holding(server_url, "SELECT name FROM lockers WHERE id = 1", release_after=0.6):
+            made.upgrade()
     assert version_rows(server_url) == [SECOND]
     assert _columns(server_url) == ["id", "name", "note"]
 
