@@ -16,7 +16,11 @@ index each), then measures, each from base:
 * ``-j N`` for each N of ``--jobs``: one ``flask db upgrade --all-targets -j N``.
 
 Each command runs through a small parent that reports its children's peak resident memory
-(``ru_maxrss``). The table is printed in Markdown.
+(``ru_maxrss``) and CPU time. Beside it the machine's busy time is read from ``/proc/stat``
+(Linux): what is not the command's own CPU is the database server's (its backends, its
+background writers and the kernel work of its files), the "server CPU". The table is
+printed in Markdown, followed by the bound that server CPU sets: with the command costing
+nothing, a run could not be faster per schema than the server CPU spread over every core.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -99,11 +104,12 @@ def downgrade():
     op.drop_table("t{n}")
 '''
 
-# Runs one command and prints its children's peak RSS (KiB) on its last line.
+# Runs one command; prints its children's peak RSS (KiB) and CPU seconds on its last line.
 MEASURE = """\
 import resource, subprocess, sys
 code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(used.ru_maxrss, used.ru_utime + used.ru_stime)
 sys.exit(code)
 """
 
@@ -133,8 +139,41 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _measured(folder: Path, args: list[str], **env: str) -> tuple[float, int]:
-    """Seconds and the peak RSS (KiB) of ``flask --app app <args>``."""
+def _busy() -> float:
+    """CPU seconds the whole machine has spent busy so far (0.0 where /proc is missing)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+    except OSError:
+        return 0.0
+    idle, iowait = fields[3], fields[4]
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(fields[:8]) - idle - iowait) / ticks
+
+
+@dataclass
+class Measured:
+    """One measured command (or a loop's sum of them)."""
+
+    seconds: float = 0.0
+    peak_kib: int = 0
+    client_cpu: float = 0.0
+    machine_cpu: float = 0.0
+
+    def add(self, other: Measured) -> None:
+        self.seconds += other.seconds
+        self.peak_kib = max(self.peak_kib, other.peak_kib)
+        self.client_cpu += other.client_cpu
+        self.machine_cpu += other.machine_cpu
+
+    @property
+    def server_cpu(self) -> float:
+        return max(0.0, self.machine_cpu - self.client_cpu)
+
+
+def _measured(folder: Path, args: list[str], **env: str) -> Measured:
+    """Time, peak RSS and CPU of ``flask --app app <args>``."""
+    busy = _busy()
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c", MEASURE, sys.executable, "-m", "flask", "--app", "app", *args],
@@ -144,16 +183,76 @@ def _measured(folder: Path, args: list[str], **env: str) -> tuple[float, int]:
         text=True,
     )
     seconds = time.perf_counter() - started
+    machine = _busy() - busy
     if proc.returncode != 0:
         raise SystemExit(f"flask {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
-    return seconds, int(proc.stdout.split()[-1])
+    rss, cpu = proc.stdout.split()[-2:]
+    return Measured(seconds, int(rss), float(cpu), machine)
 
 
 def _reset(engine: sa.Engine, count: int) -> None:
+    """Every schema empty, and the files of the dropped tables gone before the next run
+    (PostgreSQL removes them at its next checkpoint, which would land in the measurement)."""
     with engine.connect() as connection:
         for n in range(count):
             connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS t{n:04} CASCADE")
             connection.exec_driver_sql(f"CREATE SCHEMA t{n:04}")
+        try:
+            connection.exec_driver_sql("CHECKPOINT")
+        except sa.exc.DBAPIError:
+            pass  # not allowed for this user: the runs are measured all the same
+
+
+def _per_schema(seconds: float, count: int) -> str:
+    return f"{seconds / count * 1000:.0f} ms"
+
+
+def _report(args: argparse.Namespace, rows: list[tuple[str, Measured, int, str]]) -> None:
+    cores = os.cpu_count() or 1
+    print(
+        textwrap.dedent(
+            f"""\
+            {args.schemas} schemas x {args.revisions} revisions, PostgreSQL, {cores} cores
+
+            | run | wall time | per schema | vs loop | command CPU | server CPU | peak RSS | note |
+            | --- | --- | --- | --- | --- | --- | --- | --- |"""
+        )
+    )
+    loop = rows[0][1]
+    loop_per_schema = loop.seconds / rows[0][2]
+    for label, measured, count, note in rows:
+        per_schema = measured.seconds / count
+        print(
+            f"| {label} | {per_schema * args.schemas:.1f} s"
+            f" | {_per_schema(measured.seconds, count)}"
+            f" | {loop_per_schema / per_schema:.1f}x"
+            f" | {_per_schema(measured.client_cpu, count)}"
+            f" | {_per_schema(measured.server_cpu, count)}"
+            f" | {measured.peak_kib / 1024:.0f} MiB | {note} |"
+        )
+    # The bound: the server's CPU for a schema, spread over every core, the command free.
+    server = min(m.server_cpu / count for _, m, count, _ in rows[1:]) if rows[1:] else 0.0
+    if server > 0:
+        floor = server / cores
+        print(
+            f"\nServer CPU per schema (least of the runs on targets): {server * 1000:.0f} ms;"
+            f" on {cores} cores no run can take less than {floor * 1000:.0f} ms per schema,"
+            f" {loop_per_schema / floor:.1f}x the loop, however cheap the command."
+        )
+    json.dump(
+        [
+            {
+                "run": label,
+                "seconds": measured.seconds / count * args.schemas,
+                "peak_kib": measured.peak_kib,
+                "command_cpu_per_schema": measured.client_cpu / count,
+                "server_cpu_per_schema": measured.server_cpu / count,
+            }
+            for label, measured, count, _ in rows
+        ],
+        sys.stderr,
+    )
+    sys.stderr.write("\n")
 
 
 def main() -> None:
@@ -171,7 +270,7 @@ def main() -> None:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     url = base.set(database=name)
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    rows = []
+    rows: list[tuple[str, Measured, int, str]] = []
     try:
         with tempfile.TemporaryDirectory() as work:
             folder = Path(work)
@@ -180,44 +279,20 @@ def main() -> None:
             )
             sample = min(args.loop_sample, args.schemas)
             _reset(engine, args.schemas)
-            total, peak = 0.0, 0
+            loop = Measured()
             for n in range(sample):
-                seconds, rss = _measured(folder, ["db", "upgrade"], TENANT_SCHEMA=f"t{n:04}")
-                total += seconds
-                peak = max(peak, rss)
-            loop = total / sample * args.schemas
-            rows.append(("loop", loop, peak, f"measured on {sample} schemas, extrapolated"))
+                loop.add(_measured(folder, ["db", "upgrade"], TENANT_SCHEMA=f"t{n:04}"))
+            rows.append(("loop", loop, sample, f"measured on {sample} schemas, extrapolated"))
             for jobs in [int(j) for j in args.jobs.split(",")]:
                 _reset(engine, args.schemas)
-                seconds, rss = _measured(
-                    folder, ["db", "upgrade", "--all-targets", "-j", str(jobs)]
-                )
-                rows.append((f"-j {jobs}", seconds, rss, "measured"))
+                measured = _measured(folder, ["db", "upgrade", "--all-targets", "-j", str(jobs)])
+                rows.append((f"-j {jobs}", measured, args.schemas, "measured"))
     finally:
         engine.dispose()
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
-    print(
-        textwrap.dedent(
-            f"""\
-            {args.schemas} schemas x {args.revisions} revisions, PostgreSQL, {os.cpu_count()} cores
-
-            | run | wall time | per schema | vs loop | peak RSS | note |
-            | --- | --- | --- | --- | --- | --- |"""
-        )
-    )
-    loop_seconds = rows[0][1]
-    for label, seconds, rss, note in rows:
-        print(
-            f"| {label} | {seconds:.1f} s | {seconds / args.schemas * 1000:.0f} ms | "
-            f"{loop_seconds / seconds:.1f}x | {rss / 1024:.0f} MiB | {note} |"
-        )
-    json.dump(
-        [{"run": r[0], "seconds": r[1], "peak_kib": r[2]} for r in rows],
-        sys.stderr,
-    )
-    sys.stderr.write("\n")
+    _report(args, rows)
 
 
 if __name__ == "__main__":

@@ -74,3 +74,35 @@ def test_plugin_benchmark_stays_within_three_times_a_plain_run(tmp_path: Path) -
     (row,) = json.loads(out.read_text())
     assert row["database"] == "sqlite"
     assert row["ratio"] <= 3, row
+
+
+@pytest.mark.postgresql
+def test_targets_benchmark_quick_run(postgresql_url: str) -> None:
+    # Its own database on the same server; a handful of schemas and revisions.
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "targets.py"),
+            "--url",
+            postgresql_url,
+            "--schemas",
+            "3",
+            "--revisions",
+            "2",
+            "--loop-sample",
+            "1",
+            "--jobs",
+            "1,2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
+    assert [line.split(" | ")[0] for line in table[2:]] == ["| loop", "| -j 1", "| -j 2"]
+    assert "3 schemas x 2 revisions, PostgreSQL" in proc.stdout
+    runs = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert [run["run"] for run in runs] == ["loop", "-j 1", "-j 2"]
+    assert all(run["seconds"] > 0 and run["peak_kib"] > 0 for run in runs)
+    assert all(run["command_cpu_per_schema"] > 0 for run in runs)

@@ -128,7 +128,7 @@ def move_targets(
 
     def work(target: Target, stop: Callable[[], bool], outcome: TargetOutcome) -> None:
         if upgrade:
-            target.prepare()
+            target = target.writing()
         guard = step_guard(stop)
 
         def on_step(step: Step) -> None:
@@ -177,7 +177,7 @@ def stamp_targets(
     options = state.run_options(tag=tag)
 
     def work(target: Target, stop: Callable[[], bool], outcome: TargetOutcome) -> None:
-        target.prepare()
+        target = target.writing()
         result = stamp_database(
             state, target.database, target.run_options(options), names, purge, notes, target.label
         )

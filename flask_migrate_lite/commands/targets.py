@@ -69,10 +69,12 @@ class SchemaDatabase(Database):
     Its connections put the models' tables (those without a schema of their own) in the
     schema (``schema_translate_map``) and set ``search_path`` to it, so that SQL a migration
     runs with ``op.execute`` lands there too; ``search_path`` is reset when the connection
-    goes back to the pool.
+    goes back to the pool. With ``create_missing`` (a run that writes), the connection
+    first creates the schema when it is not there yet (a target added later).
     """
 
     schema: str = ""
+    create_missing: bool = False
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -80,6 +82,8 @@ class SchemaDatabase(Database):
 
         with super().connect() as connection:
             quoted = connection.dialect.identifier_preparer.quote_schema(self.schema)
+            if self.create_missing:
+                self._create_schema(connection, quoted)
             connection.exec_driver_sql(f"SET search_path TO {quoted}")
             connection.commit()
             connection.execution_options(schema_translate_map={None: self.schema})
@@ -95,18 +99,15 @@ class SchemaDatabase(Database):
                     except DBAPIError:
                         pass  # a broken connection is discarded by the pool
 
-    def create_schema(self) -> None:
-        """Create the schema if it is not there yet (a target added later)."""
+    def _create_schema(self, connection: Connection, quoted: str) -> None:
         from sqlalchemy import text
 
-        with Database.connect(self) as connection:
-            found = connection.execute(
-                text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": self.schema}
-            ).scalar()
-            if not found:
-                quoted = connection.dialect.identifier_preparer.quote_schema(self.schema)
-                connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
-            connection.commit()
+        found = connection.execute(
+            text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": self.schema}
+        ).scalar()
+        if not found:
+            connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
+        connection.commit()
 
 
 @dataclass(frozen=True)
@@ -131,10 +132,13 @@ class Target:
             return self.name
         return f"{self.name} ({self.database.url})"
 
-    def prepare(self) -> None:
-        """Before a run that writes: create a schema target's schema if it is missing."""
+    def writing(self) -> Target:
+        """The target for a run that writes: a schema target's connection creates its
+        schema when it is missing (on the connection the run then uses)."""
         if isinstance(self.database, SchemaDatabase):
-            self.database.create_schema()
+            database = dataclasses.replace(self.database, create_missing=True)
+            return dataclasses.replace(self, database=database)
+        return self
 
 
 def _callable(state: AppState) -> Any:

@@ -40,7 +40,6 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy import insert as sa_insert
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateTable
@@ -49,6 +48,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..ddl import DefaultImpl
 from ..errors import VersionTableError
+from .exists import table_exists
 from .modules import CHECKSUM_ATTRIBUTE
 
 __all__ = [
@@ -127,14 +127,14 @@ def module_checksum(module: types.ModuleType) -> str | None:
 
 def log_exists(connection: Connection, table: Table) -> bool:
     """Whether the applied log exists on ``connection``."""
-    return bool(sa_inspect(connection).has_table(table.name, schema=table.schema))
+    return table_exists(connection, table.name, table.schema)
 
 
 def ensure_log_table(connection: Connection, table: Table) -> bool:
     """Create the applied log when it is missing; returns whether it was created."""
     if log_exists(connection, table):
         return False
-    table.create(connection)
+    table.create(connection, checkfirst=False)
     return True
 
 
@@ -161,11 +161,19 @@ def _tool_version() -> str:
         return "unknown"
 
 
+@functools.cache
 def _user() -> str | None:
+    # Read once per process, as the host name: neither changes while a command runs, and
+    # the lookup (environment, then the password database) would be paid on every row.
     try:
-        return getpass.getuser()[:255]
+        return getpass.getuser()[:255] or os.environ.get("USER")
     except (OSError, KeyError, ImportError):
-        return None
+        return os.environ.get("USER")
+
+
+@functools.cache
+def _host() -> str | None:
+    return socket.gethostname()[:255] or None
 
 
 def _utc_now_sql(dialect_name: str) -> ColumnElement[datetime.datetime]:
@@ -207,8 +215,8 @@ def write_row(
     values.update(
         applied_at=now,
         duration_ms=duration_ms,
-        host=socket.gethostname()[:255] or None,
-        os_user=_user() or os.environ.get("USER"),
+        host=_host(),
+        os_user=_user(),
     )
     # One statement per log table, its values bound at each run: the same SQL as values
     # given inline, built and keyed for the statement cache once instead of for every row.

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 
 from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, delete, select
 from sqlalchemy import insert as sa_insert
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import update as sa_update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
@@ -19,6 +18,7 @@ from sqlalchemy.sql.dml import Delete, Update
 from ..advice import Run
 from ..ddl import DefaultImpl
 from ..errors import VersionTableError
+from .exists import table_exists
 from .plan import VersionChange
 
 __all__ = [
@@ -47,7 +47,7 @@ def _label(table: Table) -> str:
 
 def version_table_exists(connection: Connection, table: Table) -> bool:
     """Whether the version table exists on ``connection``."""
-    return bool(sa_inspect(connection).has_table(table.name, schema=table.schema))
+    return table_exists(connection, table.name, table.schema)
 
 
 def read_heads(connection: Connection, table: Table) -> tuple[str, ...]:
@@ -70,7 +70,7 @@ def ensure_version_table(connection: Connection, table: Table) -> bool:
     """Create the version table when it is missing; returns whether it was created."""
     if version_table_exists(connection, table):
         return False
-    table.create(connection)
+    table.create(connection, checkfirst=False)
     return True
 
 
