@@ -1,26 +1,32 @@
-"""Targets at scale: ``flask db upgrade --all-targets`` on many PostgreSQL schemas, beside a
-shell loop that runs ``flask db upgrade`` once per schema.
+"""Targets at scale: ``flask db upgrade --all-targets`` on many PostgreSQL schemas (or SQLite
+files), beside a shell loop that runs ``flask db upgrade`` once per target.
 
 Run by hand (it takes minutes)::
 
     python3 benchmarks/targets.py --url postgresql+psycopg://postgres@127.0.0.1/test
+    python3 benchmarks/targets.py --sqlite --threads --jobs 1,2
 
-It creates a database of its own on that server (dropped at the end), a project whose
-targets are ``--schemas`` schemas and a folder of ``--revisions`` revisions (a table with an
-index each), then measures, each from base:
+With ``--url`` it creates a database of its own on that server (dropped at the end) and a
+project whose targets are ``--schemas`` schemas; with ``--sqlite`` the targets are as many
+SQLite files, so that no server takes part and what is measured is the command alone. The
+folder has ``--revisions`` revisions (a table with an index each). It measures, each from
+base:
 
-* ``loop``: ``flask db upgrade`` once per schema, as a deployment without targets does it
+* ``loop``: ``flask db upgrade`` once per target, as a deployment without targets does it
   (the app reads the schema from ``TENANT_SCHEMA``: its version table there, and
-  ``search_path`` set to it), for the first ``--loop-sample`` schemas only; the time for
-  every schema is extrapolated from them (the time per schema times the count);
-* ``-j N`` for each N of ``--jobs``: one ``flask db upgrade --all-targets -j N``.
+  ``search_path`` set to it; or its SQLite file from ``TENANT_URL``), for the first
+  ``--loop-sample`` targets only; the time for every target is extrapolated from them;
+* ``-j N`` for each N of ``--jobs``: one ``flask db upgrade --all-targets -j N``; with
+  ``--threads``, the same again with the workers kept as threads of one process (as where
+  processes cannot be forked), for comparison.
 
 Each command runs through a small parent that reports its children's peak resident memory
-(``ru_maxrss``) and CPU time. Beside it the machine's busy time is read from ``/proc/stat``
-(Linux): what is not the command's own CPU is the database server's (its backends, its
-background writers and the kernel work of its files), the "server CPU". The table is
-printed in Markdown, followed by the bound that server CPU sets: with the command costing
-nothing, a run could not be faster per schema than the server CPU spread over every core.
+(``ru_maxrss``, the largest of its processes) and CPU time. Beside it the machine's busy
+time is read from ``/proc/stat`` (Linux): what is not the command's own CPU is the database
+server's (its backends, its background writers and the kernel work of its files), the
+"server CPU". The table is printed in Markdown, followed by the bound that server CPU sets:
+with the command costing nothing, a run could not be faster per target than the server CPU
+spread over every core.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,13 +59,14 @@ from flask_migrate_lite import Migrate
 db = SQLAlchemy()
 
 
-def tenant_schemas():
-    return [f"t{{n:04}}" for n in range({count})]
+def tenants():
+    return {targets}
 
 
 def create_app():
     app = Flask(__name__)
-    app.config["SQLALCHEMY_DATABASE_URI"] = {url!r}
+    # A loop's run on one SQLite tenant names its file in TENANT_URL.
+    app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("TENANT_URL", {url!r})
     schema = os.environ.get("TENANT_SCHEMA")
     options = {{}}
     if schema:  # one schema per run, the way a loop over the tenants does it
@@ -66,12 +74,27 @@ def create_app():
             "connect_args": {{"options": f"-csearch_path={{schema}}"}}
         }}
         options["version_table_schema"] = schema
-    else:
-        options["targets"] = tenant_schemas
+    elif "TENANT_URL" not in os.environ:
+        options["targets"] = tenants
     db.init_app(app)
     Migrate(app, db, **options)
     return app
 """
+
+# The PostgreSQL schemas t0000, t0001, ... or, with --sqlite, a SQLite file each.
+SCHEMAS = '[f"t{{n:04}}" for n in range({count})]'
+FILES = '{{f"t{{n:04}}": f"sqlite:///{folder}/t{{n:04}}.db" for n in range({count})}}'
+
+# ``flask`` with its workers kept as threads of one process (the comparison row).
+THREADS = """\
+import sys
+from flask.cli import main
+import flask_migrate_lite.commands.on_targets as on_targets
+on_targets.worker_processes = lambda jobs: 1
+sys.argv[0] = "flask"
+main()
+"""
+
 
 REVISION = '''\
 """step {n}
@@ -114,8 +137,13 @@ sys.exit(code)
 """
 
 
-def _project(folder: Path, url: str, count: int, revisions: int) -> None:
-    (folder / "app.py").write_text(APP.format(url=url, count=count))
+def _project(folder: Path, url: str, count: int, revisions: int, tenants: Path | None) -> None:
+    """The app and its folder; ``tenants``: the folder of SQLite tenants (else schemas)."""
+    if tenants is None:
+        targets = SCHEMAS.format(count=count)
+    else:
+        targets = FILES.format(folder=tenants, count=count)
+    (folder / "app.py").write_text(APP.format(url=url, targets=targets))
     subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", "db", "init"],
         cwd=folder,
@@ -171,14 +199,18 @@ class Measured:
         return max(0.0, self.machine_cpu - self.client_cpu)
 
 
-def _measured(folder: Path, args: list[str], **env: str) -> Measured:
-    """Time, peak RSS and CPU of ``flask --app app <args>``."""
+def _measured(
+    folder: Path, args: list[str], *, threads: bool = False, env: dict[str, str] | None = None
+) -> Measured:
+    """Time, peak RSS and CPU of ``flask --app app <args>`` (``threads``: workers kept as
+    threads of the one process; ``env``: added to the environment)."""
+    flask = ["-c", THREADS] if threads else ["-m", "flask"]
     busy = _busy()
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", MEASURE, sys.executable, "-m", "flask", "--app", "app", *args],
+        [sys.executable, "-c", MEASURE, sys.executable, *flask, "--app", "app", *args],
         cwd=folder,
-        env=_env(**env),
+        env=_env(**(env or {})),
         capture_output=True,
         text=True,
     )
@@ -209,12 +241,13 @@ def _per_schema(seconds: float, count: int) -> str:
 
 def _report(args: argparse.Namespace, rows: list[tuple[str, Measured, int, str]]) -> None:
     cores = os.cpu_count() or 1
+    kind = "SQLite files" if args.sqlite else "PostgreSQL schemas"
     print(
         textwrap.dedent(
             f"""\
-            {args.schemas} schemas x {args.revisions} revisions, PostgreSQL, {cores} cores
+            {args.schemas} {kind} x {args.revisions} revisions, {cores} cores
 
-            | run | wall time | per schema | vs loop | command CPU | server CPU | peak RSS | note |
+            | run | wall time | per target | vs loop | command CPU | server CPU | peak RSS | note |
             | --- | --- | --- | --- | --- | --- | --- | --- |"""
         )
     )
@@ -232,11 +265,11 @@ def _report(args: argparse.Namespace, rows: list[tuple[str, Measured, int, str]]
         )
     # The bound: the server's CPU for a schema, spread over every core, the command free.
     server = min(m.server_cpu / count for _, m, count, _ in rows[1:]) if rows[1:] else 0.0
-    if server > 0:
+    if server > 0 and not args.sqlite:
         floor = server / cores
         print(
-            f"\nServer CPU per schema (least of the runs on targets): {server * 1000:.0f} ms;"
-            f" on {cores} cores no run can take less than {floor * 1000:.0f} ms per schema,"
+            f"\nServer CPU per target (least of the runs on targets): {server * 1000:.0f} ms;"
+            f" on {cores} cores no run can take less than {floor * 1000:.0f} ms per target,"
             f" {loop_per_schema / floor:.1f}x the loop, however cheap the command."
         )
     json.dump(
@@ -245,8 +278,8 @@ def _report(args: argparse.Namespace, rows: list[tuple[str, Measured, int, str]]
                 "run": label,
                 "seconds": measured.seconds / count * args.schemas,
                 "peak_kib": measured.peak_kib,
-                "command_cpu_per_schema": measured.client_cpu / count,
-                "server_cpu_per_schema": measured.server_cpu / count,
+                "command_cpu_per_target": measured.client_cpu / count,
+                "server_cpu_per_target": measured.server_cpu / count,
             }
             for label, measured, count, _ in rows
         ],
@@ -255,14 +288,51 @@ def _report(args: argparse.Namespace, rows: list[tuple[str, Measured, int, str]]
     sys.stderr.write("\n")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", required=True, help="a PostgreSQL URL (its server is used)")
-    parser.add_argument("--schemas", type=int, default=1000)
-    parser.add_argument("--revisions", type=int, default=20)
-    parser.add_argument("--loop-sample", type=int, default=50)
-    parser.add_argument("--jobs", default="1,8", help="comma-separated worker counts")
-    args = parser.parse_args()
+def _runs(
+    args: argparse.Namespace,
+    folder: Path,
+    reset: Callable[[], None],
+    loop_env: Callable[[int], dict[str, str]],
+) -> list[tuple[str, Measured, int, str]]:
+    """The loop on a sample, then one run on targets for each -j (and, with --threads, the
+    same with the workers kept as threads)."""
+    rows: list[tuple[str, Measured, int, str]] = []
+    sample = min(args.loop_sample, args.schemas)
+    reset()
+    loop = Measured()
+    for n in range(sample):
+        loop.add(_measured(folder, ["db", "upgrade"], env=loop_env(n)))
+    rows.append(("loop", loop, sample, f"measured on {sample} targets, extrapolated"))
+    for jobs in [int(j) for j in args.jobs.split(",")]:
+        kinds = [False, True] if args.threads and jobs > 1 else [False]
+        for threads in kinds:
+            reset()
+            command = ["db", "upgrade", "--all-targets", "-j", str(jobs)]
+            measured = _measured(folder, command, threads=threads)
+            label = f"-j {jobs} (threads)" if threads else f"-j {jobs}"
+            rows.append((label, measured, args.schemas, "measured"))
+    return rows
+
+
+def _on_sqlite(args: argparse.Namespace) -> list[tuple[str, Measured, int, str]]:
+    with tempfile.TemporaryDirectory() as work:
+        folder = Path(work) / "project"
+        tenants = Path(work) / "tenants"
+        folder.mkdir()
+        tenants.mkdir()
+        _project(folder, f"sqlite:///{work}/app.db", args.schemas, args.revisions, tenants)
+
+        def reset() -> None:
+            for path in tenants.iterdir():
+                path.unlink()
+
+        def loop_env(n: int) -> dict[str, str]:
+            return {"TENANT_URL": f"sqlite:///{tenants}/t{n:04}.db"}
+
+        return _runs(args, folder, reset, loop_env)
+
+
+def _on_postgresql(args: argparse.Namespace) -> list[tuple[str, Measured, int, str]]:
     base = sa.make_url(args.url)
     name = f"fml_bench_targets_{os.getpid()}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
@@ -270,28 +340,42 @@ def main() -> None:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     url = base.set(database=name)
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    rows: list[tuple[str, Measured, int, str]] = []
     try:
         with tempfile.TemporaryDirectory() as work:
             folder = Path(work)
-            _project(
-                folder, url.render_as_string(hide_password=False), args.schemas, args.revisions
+            rendered = url.render_as_string(hide_password=False)
+            _project(folder, rendered, args.schemas, args.revisions, None)
+            return _runs(
+                args,
+                folder,
+                lambda: _reset(engine, args.schemas),
+                lambda n: {"TENANT_SCHEMA": f"t{n:04}"},
             )
-            sample = min(args.loop_sample, args.schemas)
-            _reset(engine, args.schemas)
-            loop = Measured()
-            for n in range(sample):
-                loop.add(_measured(folder, ["db", "upgrade"], TENANT_SCHEMA=f"t{n:04}"))
-            rows.append(("loop", loop, sample, f"measured on {sample} schemas, extrapolated"))
-            for jobs in [int(j) for j in args.jobs.split(",")]:
-                _reset(engine, args.schemas)
-                measured = _measured(folder, ["db", "upgrade", "--all-targets", "-j", str(jobs)])
-                rows.append((f"-j {jobs}", measured, args.schemas, "measured"))
     finally:
         engine.dispose()
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", help="a PostgreSQL URL (its server is used)")
+    where.add_argument(
+        "--sqlite", action="store_true", help="SQLite files as the targets (no server)"
+    )
+    parser.add_argument("--schemas", type=int, default=1000, help="how many targets")
+    parser.add_argument("--revisions", type=int, default=20)
+    parser.add_argument("--loop-sample", type=int, default=50)
+    parser.add_argument("--jobs", default="1,8", help="comma-separated worker counts")
+    parser.add_argument(
+        "--threads",
+        action="store_true",
+        help="also run each -j above 1 with its workers as threads of one process",
+    )
+    args = parser.parse_args()
+    rows = _on_sqlite(args) if args.sqlite else _on_postgresql(args)
     _report(args, rows)
 
 

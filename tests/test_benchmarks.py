@@ -101,8 +101,41 @@ def test_targets_benchmark_quick_run(postgresql_url: str) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     table = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
     assert [line.split(" | ")[0] for line in table[2:]] == ["| loop", "| -j 1", "| -j 2"]
-    assert "3 schemas x 2 revisions, PostgreSQL" in proc.stdout
+    assert "3 PostgreSQL schemas x 2 revisions" in proc.stdout
     runs = json.loads(proc.stderr.strip().splitlines()[-1])
     assert [run["run"] for run in runs] == ["loop", "-j 1", "-j 2"]
     assert all(run["seconds"] > 0 and run["peak_kib"] > 0 for run in runs)
-    assert all(run["command_cpu_per_schema"] > 0 for run in runs)
+    assert all(run["command_cpu_per_target"] > 0 for run in runs)
+
+
+@pytest.mark.sqlite
+def test_targets_benchmark_quick_run_on_sqlite_files() -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "targets.py"),
+            "--sqlite",
+            "--threads",
+            "--schemas",
+            "3",
+            "--revisions",
+            "2",
+            "--loop-sample",
+            "1",
+            "--jobs",
+            "1,2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
+    assert [line.split(" | ")[0] for line in table[2:]] == [
+        "| loop",
+        "| -j 1",
+        "| -j 2",
+        "| -j 2 (threads)",
+    ]
+    assert "3 SQLite files x 2 revisions" in proc.stdout
+    assert "Server CPU" not in proc.stdout

@@ -27,7 +27,17 @@ from .targets import Target
 if TYPE_CHECKING:
     from ..engine.runtime.plan import Step
 
-__all__ = ["FleetResult", "Interrupted", "TargetOutcome", "describe_error", "run_fleet"]
+__all__ = [
+    "FleetResult",
+    "Interrupted",
+    "Notes",
+    "TargetOutcome",
+    "Work",
+    "describe_error",
+    "one_target",
+    "read_after",
+    "run_fleet",
+]
 
 #: How often (seconds) the caller's thread wakes to redraw progress while it waits.
 TICK = 0.2
@@ -131,7 +141,7 @@ def run_fleet(
                 index = next(next_index, None)
             if index is None:
                 return
-            _one(state, targets[index], outcomes[index], work, stop.is_set)
+            one_target(state, targets[index], outcomes[index], work, stop.is_set)
             if fail_fast and outcomes[index].result == "failed":
                 stop.set()
             finished.put(index)
@@ -163,7 +173,7 @@ def run_fleet(
     return result
 
 
-def _one(
+def one_target(
     state: AppState,
     target: Target,
     outcome: TargetOutcome,
@@ -182,11 +192,44 @@ def _one(
     except Exception as exc:  # noqa: BLE001  (one target's failure never stops the others)
         outcome.result = "failed"
         outcome.error = describe_error(exc, target.name)
-        try:  # where the failure left it, read again
-            options = target.run_options(state.run_options())
-            outcome.after = database_heads(state, target.database, options)
-        except Exception:  # noqa: BLE001  (the database may be gone: shown as '?')
-            outcome.after = None
+        outcome.after = read_after(state, target)
         if outcome.before is None:  # no migration started: nothing changed
             outcome.before = outcome.after
     outcome.seconds = time.monotonic() - began
+
+
+def read_after(state: AppState, target: Target) -> tuple[str, ...] | None:
+    """Where a failure left ``target``, read again (None when it cannot be read)."""
+    try:
+        options = target.run_options(state.run_options())
+        return database_heads(state, target.database, options)
+    except Exception:  # noqa: BLE001  (the database may be gone: shown as '?')
+        return None
+
+
+class Notes:
+    """What the targets' runs say beyond their progress (warnings), each line once.
+
+    Lines a run on one database writes that the table of a run on targets replaces are
+    dropped. A worker process :meth:`redirect` s its notes to the parent, which prints them.
+    """
+
+    QUIET = ("Database: ", "Running ", "Nothing to ", "Stamped ", "Offline SQL for ", "Generating ")
+
+    def __init__(self, report: Callable[[str], None]) -> None:
+        self._report = report
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def redirect(self, report: Callable[[str], None]) -> None:
+        """Send the lines to ``report`` from now on."""
+        self._report = report
+
+    def __call__(self, line: str) -> None:
+        if line.startswith(self.QUIET):
+            return
+        with self._lock:
+            if line in self._seen:
+                return
+            self._seen.add(line)
+        self._report(line)

@@ -19,7 +19,8 @@ from ..appstate import AppState, Database, app_state
 from ..engine.errors import UsageError
 from .advice import flask_advice
 from .arguments import check_target
-from .fleet import FleetResult, TargetOutcome, run_fleet, step_guard
+from .fleet import FleetResult, Notes, TargetOutcome, Work, run_fleet, step_guard
+from .fleet_processes import run_in_processes, worker_processes
 from .running import (
     Directory,
     Report,
@@ -55,27 +56,6 @@ __all__ = [
 
 #: Told of each finished target (and, with None, of the time passing); see run_fleet.
 OnEvent = Callable[[FleetResult, TargetOutcome | None], None]
-
-# The lines a run on one database writes that the table of a run on targets replaces.
-_QUIET = ("Database: ", "Running ", "Nothing to ", "Stamped ", "Offline SQL for ", "Generating ")
-
-
-class _Notes:
-    """What the targets' runs say beyond their progress (warnings), each line once."""
-
-    def __init__(self, report: Report) -> None:
-        self._report = report
-        self._seen: set[str] = set()
-        self._lock = threading.Lock()
-
-    def __call__(self, line: str) -> None:
-        if line.startswith(_QUIET):
-            return
-        with self._lock:
-            if line in self._seen:
-                return
-            self._seen.add(line)
-        self._report(line)
 
 
 def _prepare(state: AppState) -> RevisionGraph:
@@ -114,7 +94,7 @@ def move_targets(
     state = app_state(directory, x_arg)
     targets = select_targets(state, selection)
     _prepare(state)
-    notes = _Notes(reporter(report))
+    notes = Notes(reporter(report))
     before = None
     if upgrade:
         from .lint import upgrade_lint
@@ -150,7 +130,7 @@ def move_targets(
         )
         outcome.before, outcome.after = result.heads_before, result.heads_after
 
-    return run_fleet(state, targets, work, jobs=jobs, fail_fast=fail_fast, on_event=on_event)
+    return _run(state, targets, work, jobs, fail_fast, on_event, notes)
 
 
 @flask_advice
@@ -173,7 +153,7 @@ def stamp_targets(
     state = app_state(directory)
     targets = select_targets(state, selection)
     state.scripts.graph()
-    notes = _Notes(reporter(report))
+    notes = Notes(reporter(report))
     options = state.run_options(tag=tag)
 
     def work(target: Target, stop: Callable[[], bool], outcome: TargetOutcome) -> None:
@@ -183,6 +163,31 @@ def stamp_targets(
         )
         outcome.before, outcome.after = result.heads_before, result.heads_after
 
+    return _run(state, targets, work, jobs, fail_fast, on_event, notes)
+
+
+def _run(
+    state: AppState,
+    targets: Sequence[Target],
+    work: Work,
+    jobs: int,
+    fail_fast: bool,
+    on_event: OnEvent | None,
+    notes: Notes,
+) -> FleetResult:
+    """The workers as threads of this process, or spread over one process per core."""
+    processes = worker_processes(min(jobs, len(targets)))
+    if processes > 1:
+        return run_in_processes(
+            state,
+            targets,
+            work,
+            jobs=jobs,
+            processes=processes,
+            fail_fast=fail_fast,
+            on_event=on_event,
+            notes=notes,
+        )
     return run_fleet(state, targets, work, jobs=jobs, fail_fast=fail_fast, on_event=on_event)
 
 
@@ -251,7 +256,7 @@ def offline_targets(
         scripts, plan, None, "no SQL was written; fix or remove the file and run the command again"
     )
     options = state.run_options(sql=True, tag=tag)
-    echo = _Notes(reporter(report))
+    echo = Notes(reporter(report))
     results = []
     with sql_output() as output:
         for target in targets:
@@ -287,7 +292,7 @@ def stamp_offline_targets(
     state = app_state(directory)
     targets = select_targets(state, selection)
     options = state.run_options(sql=True, tag=tag)
-    echo = _Notes(reporter(report))
+    echo = Notes(reporter(report))
     results = []
     with sql_output() as output:
         for target in targets:

@@ -101,13 +101,21 @@ class SchemaDatabase(Database):
 
     def _create_schema(self, connection: Connection, quoted: str) -> None:
         from sqlalchemy import text
+        from sqlalchemy.exc import IntegrityError
 
         found = connection.execute(
             text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": self.schema}
         ).scalar()
-        if not found:
+        if found:
+            connection.commit()
+            return
+        try:
             connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quoted}")
-        connection.commit()
+            connection.commit()
+        except IntegrityError:
+            # Another run created it between the look and the CREATE (IF NOT EXISTS does
+            # not hold off a concurrent one): it is there, which is all this wants.
+            connection.rollback()
 
 
 @dataclass(frozen=True)
