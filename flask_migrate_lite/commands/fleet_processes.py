@@ -65,7 +65,10 @@ def _child(
     """A worker process: ``threads`` workers claim targets until none is left, and tell the
     parent of each (over a pipe: a message is the parent's once sent)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    _forget_parent_connections(state, targets)
+    try:
+        _forget_parent_connections(state, targets)
+    except Exception:  # noqa: BLE001  (dropping a pool must not stop the targets)
+        pass
     sending = threading.Lock()
 
     def send(kind: str, value: Any, outcome: TargetOutcome | None) -> None:

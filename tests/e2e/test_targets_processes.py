@@ -146,3 +146,30 @@ def test_ctrl_c_at_a_terminal_stops_every_worker_process_after_its_migration(
         ["d", "base", "0003"],
     ]
     assert [_place(url)[0] for url in urls] == [["0003"]] * 4
+
+
+@pytest.mark.sqlite
+def test_downgrade_and_stamp_spread_over_processes(tmp_path: Path) -> None:
+    urls = [f"sqlite:///{tmp_path / name}.db" for name in "abcd"]
+    plain = "op.create_table('slow', sa.Column('id', sa.Integer, primary_key=True))"
+    project = _project(tmp_path / "proj", urls, plain)
+    project.run("db", "upgrade", "--all-targets", "-j", "2")
+    assert [_place(url) for url in urls] == [(["0003"], {"item", "slow", "extra"})] * 4
+    down = project.run("db", "downgrade", "--all-targets", "-j", "2", "0001")
+    assert sorted(row[:3] + row[4:] for row in _table(down.stdout)[1:]) == [
+        [name, "0003", "0001", "ok"] for name in "abcd"
+    ]
+    assert [_place(url) for url in urls] == [(["0001"], {"item"})] * 4
+    stamped = project.run("db", "stamp", "--targets", "[ab]", "-j", "2", "0002")
+    assert sorted(row[:3] + row[4:] for row in _table(stamped.stdout)[1:]) == [
+        ["a", "0001", "0002", "ok"],
+        ["b", "0001", "0002", "ok"],
+    ]
+    assert [_place(url)[0] for url in urls] == [["0002"], ["0002"], ["0001"], ["0001"]]
+    current = project.run("db", "current", "--all-targets")
+    assert current.stdout.splitlines() == [
+        "a: 0002",
+        "b: 0002",
+        "c: 0001",
+        "d: 0001",
+    ]
