@@ -76,15 +76,13 @@ def test_plugin_benchmark_stays_within_three_times_a_plain_run(tmp_path: Path) -
     assert row["ratio"] <= 3, row
 
 
-@pytest.mark.postgresql
-def test_targets_benchmark_quick_run(postgresql_url: str) -> None:
-    # Its own database on the same server; a handful of schemas and revisions.
+def _targets_benchmark(*where: str) -> tuple[str, list[str]]:
+    """A tiny run of benchmarks/targets.py: its output and the labels of its table's rows."""
     proc = subprocess.run(
         [
             sys.executable,
             str(ROOT / "benchmarks" / "targets.py"),
-            "--url",
-            postgresql_url,
+            *where,
             "--schemas",
             "3",
             "--revisions",
@@ -100,9 +98,16 @@ def test_targets_benchmark_quick_run(postgresql_url: str) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     table = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
-    assert [line.split(" | ")[0] for line in table[2:]] == ["| loop", "| -j 1", "| -j 2"]
-    assert "3 PostgreSQL schemas x 2 revisions" in proc.stdout
-    runs = json.loads(proc.stderr.strip().splitlines()[-1])
+    return proc.stdout + proc.stderr, [line.split(" | ")[0] for line in table[2:]]
+
+
+@pytest.mark.postgresql
+def test_targets_benchmark_quick_run(postgresql_url: str) -> None:
+    # Its own database on the same server; a handful of schemas and revisions.
+    output, rows = _targets_benchmark("--url", postgresql_url)
+    assert rows == ["| loop", "| -j 1", "| -j 2"]
+    assert "3 PostgreSQL schemas x 2 revisions" in output
+    runs = json.loads(output.strip().splitlines()[-1])
     assert [run["run"] for run in runs] == ["loop", "-j 1", "-j 2"]
     assert all(run["seconds"] > 0 and run["peak_kib"] > 0 for run in runs)
     assert all(run["command_cpu_per_target"] > 0 for run in runs)
@@ -110,32 +115,7 @@ def test_targets_benchmark_quick_run(postgresql_url: str) -> None:
 
 @pytest.mark.sqlite
 def test_targets_benchmark_quick_run_on_sqlite_files() -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "targets.py"),
-            "--sqlite",
-            "--threads",
-            "--schemas",
-            "3",
-            "--revisions",
-            "2",
-            "--loop-sample",
-            "1",
-            "--jobs",
-            "1,2",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    table = [line for line in proc.stdout.splitlines() if line.startswith("| ")]
-    assert [line.split(" | ")[0] for line in table[2:]] == [
-        "| loop",
-        "| -j 1",
-        "| -j 2",
-        "| -j 2 (threads)",
-    ]
-    assert "3 SQLite files x 2 revisions" in proc.stdout
-    assert "Server CPU" not in proc.stdout
+    output, rows = _targets_benchmark("--sqlite", "--threads")
+    assert rows == ["| loop", "| -j 1", "| -j 2", "| -j 2 (threads)"]
+    assert "3 SQLite files x 2 revisions" in output
+    assert "Server CPU" not in output

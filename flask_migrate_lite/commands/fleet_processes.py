@@ -65,10 +65,7 @@ def _child(
     """A worker process: ``threads`` workers claim targets until none is left, and tell the
     parent of each (over a pipe: a message is the parent's once sent)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    try:
-        _forget_parent_connections(state, targets)
-    except Exception:  # noqa: BLE001  (dropping a pool must not stop the targets)
-        pass
+    _forget_parent_connections(state, targets)
     sending = threading.Lock()
 
     def send(kind: str, value: Any, outcome: TargetOutcome | None) -> None:
@@ -104,12 +101,11 @@ def _forget_parent_connections(state: AppState, targets: Sequence[Target]) -> No
     """A forked process must never use a connection its parent opened: pooled ones are
     dropped here without being closed (they stay the parent's)."""
     engines = {id(target.database.engine): target.database.engine for target in targets}
-    if state is not None:
-        try:
-            for database in state.databases():
-                engines[id(database.engine)] = database.engine
-        except RuntimeError:
-            pass  # outside the app's context: only the targets' engines are known
+    try:
+        for database in state.databases():
+            engines[id(database.engine)] = database.engine
+    except Exception:  # noqa: BLE001  (outside the app's context: the targets' engines only)
+        pass
     for engine in engines.values():
         engine.dispose(close=False)
 
@@ -157,12 +153,12 @@ def run_in_processes(
         if kind == "note" and notes is not None:
             notes(str(value))
         elif kind == "done":
+            ended: TargetOutcome = outcome
             done.add(value)
-            mine: TargetOutcome = outcomes[value]
-            _copy(outcome, mine)
-            if fail_fast and mine.result == "failed":
+            outcomes[value] = ended  # the list the result holds
+            if fail_fast and ended.result == "failed":
                 stop.set()
-            return mine
+            return ended
         return None
 
     while readers:
@@ -207,11 +203,3 @@ def run_in_processes(
             on_event(result, outcome)
     result.seconds = time.monotonic() - started
     return result
-
-
-def _copy(source: TargetOutcome, target: TargetOutcome) -> None:
-    target.result = source.result
-    target.before = source.before
-    target.after = source.after
-    target.seconds = source.seconds
-    target.error = source.error

@@ -21,20 +21,12 @@ import sqlalchemy as sa
 from flask_migrate_lite.commands.fleet_processes import fork_available
 from tests.builder import WAIT, Project
 from tests.databases import connect
+from tests.e2e.test_targets import TENANTS
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(not fork_available(), reason="processes cannot be forked here"),
 ]
-
-TENANTS = """\
-import json
-import pathlib
-
-
-def targets():
-    return json.loads((pathlib.Path(__file__).parent / "targets.json").read_text())
-"""
 
 
 def _project(path: Path, urls: list[str], slow: str) -> Project:

@@ -3,19 +3,26 @@ names compared exactly, views counted as tables, an index or sequence of the nam
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 import sqlalchemy as sa
 
 from flask_migrate_lite.engine.runtime.exists import table_exists
 
 
-def _engine(url: str) -> sa.Engine:
-    return sa.create_engine(url, poolclass=sa.pool.NullPool)
+@contextmanager
+def _engine(url: str) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def test_tables_and_views_count_and_other_names_do_not(database_url: str) -> None:
-    engine = _engine(database_url)
-    try:
+    with _engine(database_url) as engine:
         with engine.begin() as connection:
             connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32))")
             connection.exec_driver_sql("CREATE VIEW seen AS SELECT * FROM alembic_version")
@@ -25,14 +32,11 @@ def test_tables_and_views_count_and_other_names_do_not(database_url: str) -> Non
             assert table_exists(connection, "seen")
             assert not table_exists(connection, "ix_only")
             assert not table_exists(connection, "alembic_version_log")
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.postgresql
 def test_postgresql_schema_case_and_quotes(postgresql_url: str) -> None:
-    engine = _engine(postgresql_url)
-    try:
+    with _engine(postgresql_url) as engine:
         with engine.begin() as connection:
             connection.exec_driver_sql('CREATE SCHEMA "fml_Tenant.One"')
             connection.exec_driver_sql('CREATE TABLE "fml_Tenant.One"."Odd""Name" (id INTEGER)')
@@ -49,14 +53,11 @@ def test_postgresql_schema_case_and_quotes(postgresql_url: str) -> None:
             assert not table_exists(connection, 'Odd"Name')  # not on the search_path
             connection.exec_driver_sql('SET search_path TO "fml_Tenant.One"')
             assert table_exists(connection, 'Odd"Name')
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.postgresql
 def test_postgresql_answer_agrees_with_the_inspector(postgresql_url: str) -> None:
-    engine = _engine(postgresql_url)
-    try:
+    with _engine(postgresql_url) as engine:
         with engine.begin() as connection:
             for n in range(3):
                 connection.exec_driver_sql(f"CREATE SCHEMA fml_s{n}")
@@ -68,5 +69,3 @@ def test_postgresql_answer_agrees_with_the_inspector(postgresql_url: str) -> Non
                 assert table_exists(connection, "alembic_version", schema) == (
                     inspector.has_table("alembic_version", schema=schema)
                 ), schema
-    finally:
-        engine.dispose()
